@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check: everything CI runs, in order, each step counted as a test.
+#
+#   1. the test kernel (built once, then cached)
+#   2. our modules against it, W=1 with warnings as errors
+#   3. our modules against Debian's linux-headers-6.12.*-amd64, when installed
+#   4. checkpatch --strict, kernel-doc -Wall, sparse
+#   5. the test VM: every KUnit suite and end-to-end script
+#      (tests/run-in-vm.sh), then a scan of the whole serial log
+#
+# Logs go to .check/ in the tree. The last line is the summary
+# "N passed, N failed, N skipped"; the exit status is 0 iff nothing failed.
+#
+# Extra arguments are passed to tests/run-in-vm.sh as filters.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+logs=$root/.check
+passed=0 failed=0 skipped=0
+
+rm -rf "$logs" && mkdir -p "$logs"
+cd "$root" || exit 1
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
+skip() { echo "ok - $1 # SKIP $2"; skipped=$((skipped + 1)); }
+
+# step NAME LOG CMD...: run CMD with its output in .check/LOG; show the tail
+# of the log when it fails.
+step() {
+	local name=$1 log=$logs/$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		ok "$name"
+		return 0
+	fi
+	not_ok "$name (log: ${log#"$root"/})"
+	tail -n 30 "$log" | sed 's/^/#   /'
+	return 1
+}
+
+# The newest Debian headers package installed, if any.
+debian_headers() {
+	find /usr/src -maxdepth 1 -name 'linux-headers-6.12.*-amd64' \
+		! -name '*cloud*' ! -name '*rt*' 2>/dev/null | sort -V | tail -n 1
+}
+
+# Builds a copy of the tree, so the test-kernel build stays untouched.
+build_against() {
+	local kdir=$1 copy
+	copy=$(mktemp -d)
+	git ls-files -co --exclude-standard | grep -v '^\.check/' |
+		rsync -a --files-from=- . "$copy/"
+	make -C "$copy" KDIR="$kdir" modules
+	local rc=$?
+	rm -rf "$copy"
+	return $rc
+}
+
+# The guest runner's summary line, or nothing.
+vm_summary() {
+	grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' \
+		"$logs/vm.out" | tail -n 1
+}
+
+run_vm() {
+	local rc line p f s
+	scripts/vm-run.sh --log "$logs/serial.log" -- tests/run-in-vm.sh "$@" \
+		2>&1 | tee "$logs/vm.out"
+	rc=${PIPESTATUS[0]}
+
+	line=$(vm_summary)
+	if [ -z "$line" ]; then
+		not_ok "vm: no summary from the guest (exit $rc, serial log: .check/serial.log)"
+		return
+	fi
+	read -r p _ f _ s _ <<<"${line//,/}"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+
+	# vm-run.sh also scans the whole serial log (boot, shutdown, the final
+	# kmemleak scan): a failure the guest did not count is one more.
+	if [ "$rc" -eq 0 ]; then
+		ok "vm: serial log free of kernel reports"
+	elif [ "$f" -eq 0 ]; then
+		not_ok "vm: exit $rc with all guest tests passing (serial log: .check/serial.log)"
+	fi
+}
+
+main() {
+	step "kernel: test kernel built or cached" kernel.log \
+		scripts/build-kernel.sh || { summary; return; }
+	local kdir
+	kdir=$(scripts/build-kernel.sh --print-dir --quiet)/build
+
+	step "build: W=1 -Werror against the test kernel" build.log \
+		make KDIR="$kdir" modules || { summary; return; }
+
+	local hdrs
+	hdrs=$(debian_headers)
+	if [ -n "$hdrs" ]; then
+		step "build: against $(basename "$hdrs")" build-headers.log \
+			build_against "$hdrs"
+	else
+		skip "build: against Debian linux-headers-6.12" "not installed"
+	fi
+
+	step "checkpatch --strict" checkpatch.log make checkpatch
+	step "kernel-doc -Wall" kernel-doc.log make kernel-doc
+	step "sparse" sparse.log make KDIR="$kdir" sparse
+	run_vm "$@"
+	summary
+}
+
+summary() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"

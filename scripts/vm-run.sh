@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot the test kernel in QEMU and run one command inside it.
+#
+#   scripts/vm-run.sh [--timeout SEC] [--log FILE] [--mem MB] [--smp N]
+#                     [--qemu-arg ARG]... [--no-splat-check] -- CMD [ARGS...]
+#
+# The guest's root is the host's / (read-only 9p), its init is
+# scripts/vm-init.sh, and CMD runs as root in the host's current directory
+# with PATH standard and HOME=/tmp.  CMD's stdout/stderr stream live to ours;
+# the kernel console goes to the --log file.
+#
+# Exit status: CMD's; 124 on timeout; 1 if the guest never reported a status
+# (crash, panic) or if CMD succeeded but the console log holds a kernel
+# report (tests/lib/splat-patterns minus tests/lib/splat-allow); 125 if this
+# script itself failed (bad usage, no kernel, ...).
+#
+# Environment: VM_RUN_ACCEL=auto|kvm|tcg (default auto: KVM only if a short
+# probe boot of the test kernel under KVM gets to the root mount);
+# VM_RUN_VERBOSE=1 reports the accelerator, kernel and log on stderr.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+timeout_s=900
+log=
+mem=3072
+smp=2
+splat_check=1
+qemu_extra=()
+cmd=()
+
+res=        # per-run results dir, shared with the guest as 9p tag "vmres"
+qemu_pid=   # pid of `timeout qemu ...`
+tail_pids=()
+
+usage() {
+	sed -n '4,6s/^# \{0,1\}//p' "$0" >&2
+	exit 125
+}
+
+verbose() {
+	[ -z "${VM_RUN_VERBOSE:-}" ] || echo "vm-run: $*" >&2
+}
+
+die() {
+	echo "vm-run: error: $*" >&2
+	exit 125
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--timeout) timeout_s=${2:?}; shift 2 ;;
+		--log) log=${2:?}; shift 2 ;;
+		--mem) mem=${2:?}; shift 2 ;;
+		--smp) smp=${2:?}; shift 2 ;;
+		--qemu-arg) qemu_extra+=("${2?}"); shift 2 ;;
+		--no-splat-check) splat_check=0; shift ;;
+		--) shift; break ;;
+		-h|--help) usage ;;
+		*) echo "vm-run: unknown argument '$1'" >&2; usage ;;
+		esac
+	done
+	[ $# -gt 0 ] || usage
+	cmd=("$@")
+	local n
+	for n in "$timeout_s" "$mem" "$smp"; do
+		[[ $n =~ ^[1-9][0-9]*$ ]] || die "'$n' is not a positive number"
+	done
+}
+
+cleanup() {
+	local pid
+	for pid in $qemu_pid "${tail_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	[ -z "$res" ] || rm -rf "$res"
+}
+
+# QEMU option values are comma-separated: a literal comma is doubled.
+qesc() {
+	printf '%s' "${1//,/,,}"
+}
+
+# Strip comments and blank lines from a pattern file (missing file: empty).
+patterns() {
+	[ -f "$1" ] || return 0
+	grep -v -E '^[[:space:]]*(#|$)' "$1" || true
+}
+
+# Print the lines of kernel log $1 that are kernel reports.
+splat_scan() {
+	local pats allow
+	pats=$(patterns "$here/tests/lib/splat-patterns")
+	allow=$(patterns "$here/tests/lib/splat-allow")
+	[ -n "$pats" ] || die "tests/lib/splat-patterns is empty"
+	tr -d '\r' <"$1" | grep -a -E -e "$pats" |
+		{ if [ -n "$allow" ]; then grep -a -v -E -e "$allow"; else cat; fi; } ||
+		true
+}
+
+find_kernel() {
+	kdir=$("$here/scripts/build-kernel.sh" --print-dir --quiet) ||
+		die "scripts/build-kernel.sh failed"
+	bzimage=$kdir/build/arch/x86/boot/bzImage
+	release=$(cat "$kdir/release")
+	moddir=$kdir/mods/lib/modules/$release
+	[ -f "$bzimage" ] || die "$bzimage missing"
+	[ -d "$moddir" ] || die "$moddir missing"
+}
+
+# Everything the guest needs goes into the results share: the command as a
+# script (no kernel command line quoting involved), a few variables for
+# vm-init.sh and the list of our out-of-tree modules.
+write_guest_files() {
+	{
+		printf 'cd -- %q || exit 126\n' "$PWD"
+		printf 'exec'
+		printf ' %q' "${cmd[@]}"
+		printf '\n'
+	} >"$res/cmd.sh"
+	{
+		printf 'VM_RELEASE=%q\n' "$release"
+		printf 'VM_MODDIR=%q\n' "$moddir"
+		printf 'VM_REPO=%q\n' "$here"
+		printf 'VM_CWD=%q\n' "$PWD"
+	} >"$res/env"
+	find "$here" -path "$here/.git" -prune -o -type f -name '*.ko' -print |
+		sort >"$res/modules.list"
+	# QEMU (re)creates these; they exist already so `tail -f` can start.
+	: >"$res/stdout"
+	: >"$res/stderr"
+}
+
+kernel_cmdline() {
+	local a=(
+		console=ttyS0 loglevel=7 panic=-1 printk.devkmsg=on log_buf_len=8M
+		root=vmroot rootfstype=9p ro
+		"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+		init="$here/scripts/vm-init.sh"
+	)
+	echo "${a[*]}"
+}
+
+# Cheap KVM probe: boot the test kernel under KVM without a root fs.  A
+# working KVM runs all of the kernel's init and panics at the root mount in
+# a few seconds; a broken one stops with "KVM internal error" (and QEMU then
+# sits there paused) or is no faster than TCG.  Nothing is cached: the
+# answer can change between runs.
+kvm_works() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	local plog=$res/kvm-probe.log perr=$res/kvm-probe.err pid i
+	: >"$plog"
+	qemu-system-x86_64 -M q35 -accel kvm -cpu max -m 512 \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$bzimage" -serial "file:$(qesc "$plog")" \
+		-append "console=ttyS0 loglevel=4 panic=-1 root=/dev/vm-run-none" \
+		</dev/null >"$perr" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		if grep -q 'Unable to mount root fs' "$plog" ||
+			grep -q 'KVM internal error' "$perr" ||
+			! kill -0 "$pid" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	grep -q 'Unable to mount root fs' "$plog"
+}
+
+pick_accel() {
+	case ${VM_RUN_ACCEL:-auto} in
+	tcg) accel=tcg ;;
+	kvm) accel=kvm ;;
+	auto)
+		local t0=$SECONDS
+		if kvm_works; then accel=kvm; else accel=tcg; fi
+		verbose "KVM probe took $((SECONDS - t0))s"
+		;;
+	*) die "VM_RUN_ACCEL must be auto, kvm or tcg" ;;
+	esac
+	verbose "accelerator: $accel"
+	[ "$accel" = kvm ] || accel=tcg,thread=multi
+}
+
+qemu_cmdline() {
+	qemu=(
+		qemu-system-x86_64 -M q35 -accel "$accel" -cpu max
+		-smp "$smp" -m "$mem"
+		-nodefaults -no-user-config -display none -no-reboot
+		-kernel "$bzimage" -append "$(kernel_cmdline)"
+		# ttyS0: kernel console, ttyS1/ttyS2: the command's stdout/stderr
+		-chardev "file,id=con,path=$(qesc "$log")"
+		-chardev "file,id=out,path=$(qesc "$res/stdout")"
+		-chardev "file,id=err,path=$(qesc "$res/stderr")"
+		-serial chardev:con -serial chardev:out -serial chardev:err
+		-fsdev "local,id=vmroot,path=/,security_model=none,readonly=on,multidevs=remap"
+		-device "virtio-9p-pci,fsdev=vmroot,mount_tag=vmroot"
+		-fsdev "local,id=vmres,path=$(qesc "$res"),security_model=none,multidevs=remap"
+		-device "virtio-9p-pci,fsdev=vmres,mount_tag=vmres"
+		"${qemu_extra[@]}"
+	)
+}
+
+# Run QEMU under the timeout while streaming the command's output.  Sets
+# qemu_rc (124: timed out).
+run_qemu() {
+	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null &
+	qemu_pid=$!
+	tail -n +1 -s 0.2 -f --pid="$qemu_pid" "$res/stdout" &
+	tail_pids+=($!)
+	tail -n +1 -s 0.2 -f --pid="$qemu_pid" "$res/stderr" >&2 &
+	tail_pids+=($!)
+	qemu_rc=0
+	wait "$qemu_pid" || qemu_rc=$?
+	qemu_pid=
+	wait "${tail_pids[@]}" || true
+	tail_pids=()
+}
+
+last_lines() {
+	echo "vm-run: last 50 lines of the serial log $log:" >&2
+	tail -n 50 "$log" | tr -d '\r' >&2
+}
+
+# Turn what the guest left behind into our exit status.
+report() {
+	local status splats
+	if [ "$qemu_rc" = 124 ]; then
+		echo "vm-run: timeout after ${timeout_s}s" >&2
+		last_lines
+		return 124
+	fi
+	status=$(cat "$res/status" 2>/dev/null || true)
+	if ! [[ $status =~ ^[0-9]+$ ]]; then
+		echo "vm-run: the guest reported no exit status" \
+			"(QEMU exit $qemu_rc; kernel crash, panic or init failure)" >&2
+		last_lines
+		return 1
+	fi
+	if [ -s "$res/init-error" ]; then
+		echo "vm-run: guest init failed: $(cat "$res/init-error")" >&2
+	fi
+	[ "$splat_check" = 1 ] || return "$status"
+	splats=$(splat_scan "$log")
+	[ -n "$splats" ] || return "$status"
+	echo "vm-run: kernel reports in the serial log $log:" >&2
+	head -n 200 <<<"$splats" >&2
+	[ "$status" = 0 ] && return 1
+	return "$status"
+}
+
+main() {
+	parse_args "$@"
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
+	# Paths go on the kernel command line unquoted.
+	[[ $here != *[[:space:]]* ]] || die "repository path contains whitespace"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	find_kernel
+	verbose "kernel $release from $kdir"
+	res=$(mktemp -d "${TMPDIR:-/tmp}/vm-run.XXXXXX")
+	[ -n "$log" ] || log=$(mktemp --suffix=.log "${TMPDIR:-/tmp}/vm-run.XXXXXX")
+	: >"$log" || die "cannot write $log"
+	log=$(realpath "$log")
+	verbose "serial log: $log"
+	write_guest_files
+	pick_accel
+	qemu_cmdline
+	run_qemu
+	local rc=0
+	report || rc=$?
+	return "$rc"
+}
+
+main "$@"

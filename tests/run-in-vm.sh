@@ -1,0 +1,338 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Guest-side test runner; `make check` runs
+#
+#   scripts/vm-run.sh -- tests/run-in-vm.sh [FILTER...]
+#
+# Test items, in order:
+#   kunit/<module>  every .ko under tests/kunit/ and every *_test.ko in the
+#                   tree: modprobe'd (KUnit runs its suites at load), the
+#                   KTAP of each suite it added read back from debugfs, then
+#                   rmmod'ed together with the modules it pulled in
+#   e2e/<script>    every tests/e2e/*.sh, run with bash, TAP on stdout
+#   kmemleak        a final leak scan, always run
+# FILTERs select kunit/e2e items whose name contains one of them.
+#
+# Each item also fails on any kernel report logged while it ran
+# (tests/lib/splat-patterns minus tests/lib/splat-allow).  Output: the
+# items' own KTAP/TAP indented, one "PASS|FAIL|SKIP <item> (...)" line per
+# item, and last "<N> passed, <N> failed, <N> skipped", counting test cases.
+# Exit status 0 iff nothing failed.
+#
+# Environment: RUN_IN_VM_TIMEOUT (default 600) seconds per e2e script.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+kunit_dir=/sys/kernel/debug/kunit
+kml=/sys/kernel/debug/kmemleak
+item_timeout=${RUN_IN_VM_TIMEOUT:-600}
+
+filters=()
+work=                   # scratch directory
+splat_re=               # report patterns, newline separated
+allow_re=               # exceptions to them
+marker_seq=0
+total_pass=0 total_fail=0 total_skip=0
+item='' marker='' mods_before=''
+i_pass=0 i_fail=0 i_skip=0
+
+indent() {
+	sed 's/^/    /'
+}
+
+# --- Counting -------------------------------------------------------------
+
+pass_n() { i_pass=$((i_pass + $1)); }
+skip_n() { i_skip=$((i_skip + $1)); }
+fail_n() { i_fail=$((i_fail + $1)); }
+
+# One failure that is not a test case of its own: reason, optional detail.
+fail_one() {
+	fail_n 1
+	echo "    FAILED: $1"
+	[ -z "${2:-}" ] || indent <<<"$2"
+}
+
+# --- Kernel reports -------------------------------------------------------
+
+patterns() {
+	[ -f "$1" ] || return 0
+	grep -v -E '^[[:space:]]*(#|$)' "$1" || true
+}
+
+load_patterns() {
+	splat_re=$(patterns "$repo/tests/lib/splat-patterns")
+	allow_re=$(patterns "$repo/tests/lib/splat-allow")
+	[ -n "$splat_re" ] || { echo "run-in-vm: no splat patterns" >&2; exit 2; }
+}
+
+# Kernel log lines since this item's marker (all of it if the marker is gone).
+log_since_marker() {
+	local log
+	log=$(dmesg)
+	if grep -qF -- "$marker" <<<"$log"; then
+		awk -v m="$marker" 'seen; index($0, m) { seen = 1 }' <<<"$log"
+	else
+		echo "    note: marker not in the kernel log, scanning all of it" >&2
+		printf '%s\n' "$log"
+	fi
+}
+
+check_splats() {
+	local hits
+	hits=$(log_since_marker | grep -a -E -e "$splat_re" || true)
+	if [ -n "$hits" ] && [ -n "$allow_re" ]; then
+		hits=$(grep -a -v -E -e "$allow_re" <<<"$hits" || true)
+	fi
+	[ -z "$hits" ] || fail_one "kernel reports while $item ran:" "$hits"
+}
+
+# --- Modules --------------------------------------------------------------
+
+loaded_modules() {
+	cut -d' ' -f1 /proc/modules
+}
+
+# Unload what the item loaded and left behind (newest first, as listed in
+# /proc/modules).  $1=1: say so (an e2e script should clean up after itself).
+unload_new_modules() {
+	local verbose=$1 m out
+	for m in $(comm -13 <(sort <<<"$mods_before") <(loaded_modules | sort) |
+		grep -Fxf - <(loaded_modules) || true); do
+		grep -q "^$m .*\[permanent\]" /proc/modules && continue
+		[ "$verbose" = 0 ] || echo "    note: $item left module $m loaded"
+		out=$(rmmod "$m" 2>&1) ||
+			fail_one "module $m stays loaded after $item" "$out"
+	done
+}
+
+# --- Items ----------------------------------------------------------------
+
+selected() {
+	local f
+	[ ${#filters[@]} = 0 ] && return 0
+	for f in "${filters[@]}"; do
+		[[ $1 == *"$f"* ]] && return 0
+	done
+	return 1
+}
+
+item_begin() {
+	item=$1
+	i_pass=0 i_fail=0 i_skip=0
+	marker_seq=$((marker_seq + 1))
+	marker="run-in-vm: begin #$marker_seq $item"
+	echo "$marker" >/dev/kmsg
+	mods_before=$(loaded_modules)
+}
+
+item_end() {
+	local verdict=PASS
+	if [ "$i_fail" -gt 0 ]; then
+		verdict=FAIL
+	elif [ "$i_pass" = 0 ] && [ "$i_skip" -gt 0 ]; then
+		verdict=SKIP
+	fi
+	echo "$verdict $item ($i_pass passed, $i_fail failed, $i_skip skipped)"
+	total_pass=$((total_pass + i_pass))
+	total_fail=$((total_fail + i_fail))
+	total_skip=$((total_skip + i_skip))
+}
+
+# --- KUnit ----------------------------------------------------------------
+
+kunit_modules() {
+	{
+		find "$repo/tests/kunit" -type f -name '*.ko' 2>/dev/null
+		find "$repo" -path "$repo/.git" -prune -o -type f \
+			-name '*_test.ko' -print
+	} | sort -u
+}
+
+kunit_suites() {
+	[ -d "$kunit_dir" ] || return 0
+	find "$kunit_dir" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
+}
+
+# Count one suite's cases from its debugfs KTAP.
+kunit_suite() {
+	local s=$1 ktap stats re
+	ktap=$(cat "$kunit_dir/$s/results" 2>/dev/null || true)
+	if [ -z "$ktap" ]; then
+		fail_one "suite $s: no results in debugfs"
+		return
+	fi
+	indent <<<"$ktap"
+	re="^[[:space:]]*# $s: pass:([0-9]+) fail:([0-9]+) skip:([0-9]+) total:[0-9]+"
+	stats=$(grep -E "$re" <<<"$ktap" | tail -n 1 || true)
+	if ! [[ $stats =~ $re ]]; then
+		fail_one "suite $s: no pass/fail totals in its results"
+		return
+	fi
+	pass_n "${BASH_REMATCH[1]}"
+	fail_n "${BASH_REMATCH[2]}"
+	skip_n "${BASH_REMATCH[3]}"
+	# A suite whose init failed runs no case but still says "not ok".
+	if [ "${BASH_REMATCH[2]}" = 0 ] && grep -qx "not ok 1 $s" <<<"$ktap"; then
+		fail_one "suite $s failed as a whole"
+	fi
+}
+
+run_kunit() {
+	local ko=$1 name before out s suites
+	name=$(basename "$ko" .ko)
+	name=${name//-/_}
+	before=$(kunit_suites)
+	if ! out=$(modprobe "$name" 2>&1); then
+		fail_one "modprobe $name failed" "$out"
+		return
+	fi
+	suites=$(comm -13 <(echo "$before") <(kunit_suites))
+	[ -n "$suites" ] || fail_one "$name added no KUnit suite"
+	for s in $suites; do
+		kunit_suite "$s"
+	done
+	if ! out=$(rmmod "$name" 2>&1); then
+		fail_one "rmmod $name failed" "$out"
+	elif [ -e "/sys/module/$name" ]; then
+		fail_one "$name still in /sys/module after rmmod"
+	fi
+	unload_new_modules 0
+}
+
+# --- e2e scripts (TAP) ----------------------------------------------------
+
+# Count the TAP in file $1 of a script that exited with status $2.
+parse_tap() {
+	local file=$1 rc=$2 line plan='' n=0 failed=0 bail=0 lc
+	# A directive is an unescaped '#' followed by SKIP or TODO, any case.
+	local directive='[^\\]#[[:space:]]*(skip|todo)'
+	while IFS= read -r line; do
+		lc=${line,,}
+		if [[ -z $plan && $line =~ ^1\.\.([0-9]+) ]]; then
+			plan=${BASH_REMATCH[1]}
+			# "1..0 # SKIP reason": the whole script skipped, on purpose.
+			if [[ $plan == 0 && $lc =~ $directive ]]; then
+				skip_n 1
+			fi
+		elif [[ $line =~ ^(not )?ok([[:space:]]|$) ]]; then
+			n=$((n + 1))
+			if [[ $lc =~ $directive ]]; then
+				if [[ ${BASH_REMATCH[1]} == todo && $line == ok* ]]; then
+					pass_n 1
+				else
+					skip_n 1
+				fi
+			elif [[ $line == ok* ]]; then
+				pass_n 1
+			else
+				fail_n 1
+				failed=$((failed + 1))
+			fi
+		elif [[ $line == "Bail out!"* ]]; then
+			bail=1
+		fi
+	done <"$file"
+	if [ -z "$plan" ]; then
+		fail_one "no TAP plan (1..N)"
+	elif [ "$plan" != "$n" ]; then
+		fail_one "planned $plan tests, ran $n"
+	elif [ "$plan" = 0 ] && [ "$i_skip" = 0 ]; then
+		fail_one "ran no tests (1..0 without # SKIP)"
+	fi
+	[ "$bail" = 0 ] || fail_one "bailed out"
+	[ "$rc" != 124 ] || echo "    note: timed out after ${item_timeout}s"
+	if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+		fail_one "exited with status $rc"
+	fi
+}
+
+run_e2e() {
+	local script=$1 out=$work/e2e.out
+	# Output streams live (indented) and is kept for parsing.
+	{
+		cd "$repo" &&
+			timeout -k 10 "$item_timeout" bash "$script" </dev/null
+		echo $? >"$work/e2e.rc"
+	} 2>&1 | tee "$out" | sed -u 's/^/    /'
+	parse_tap "$out" "$(cat "$work/e2e.rc")"
+	unload_new_modules 1
+}
+
+# --- kmemleak -------------------------------------------------------------
+
+# kmemleak only reports objects >= 5 s old at the start of a scan and skips
+# ones modified since the previous scan: age everything, then scan twice.
+run_kmemleak() {
+	local report
+	item_begin kmemleak
+	if ! [ -w "$kml" ]; then
+		fail_one "$kml missing: kmemleak not available"
+		item_end
+		return
+	fi
+	sleep 6
+	# Late reports from the last item land here, before kmemleak's own.
+	check_splats
+	echo scan >"$kml" && sleep 1 && echo scan >"$kml"
+	report=$(cat "$kml")
+	if [ -z "$report" ]; then
+		pass_n 1
+	else
+		fail_one "kmemleak: suspected leaks:" "$report"
+	fi
+	item_end
+}
+
+# --- Main -----------------------------------------------------------------
+
+in_guest() {
+	tr '\0' ' ' </proc/1/cmdline | grep -q 'scripts/vm-init\.sh'
+}
+
+run_items() {
+	local ko script matched=0
+	while IFS= read -r ko; do
+		if [ -z "$ko" ] || ! selected "kunit/$(basename "$ko" .ko)"; then
+			continue
+		fi
+		matched=$((matched + 1))
+		item_begin "kunit/$(basename "$ko" .ko)"
+		run_kunit "$ko"
+		check_splats
+		item_end
+	done < <(kunit_modules)
+	for script in "$repo"/tests/e2e/*.sh; do
+		if [ ! -f "$script" ] || ! selected "e2e/${script##*/}"; then
+			continue
+		fi
+		matched=$((matched + 1))
+		item_begin "e2e/${script##*/}"
+		run_e2e "$script"
+		check_splats
+		item_end
+	done
+	if [ "$matched" = 0 ]; then
+		item_begin "selection"
+		fail_one "no KUnit module or e2e script matches: ${filters[*]:-(none)}"
+		item_end
+	fi
+}
+
+main() {
+	filters=("$@")
+	in_guest || { echo "run-in-vm: run me via scripts/vm-run.sh" >&2; exit 2; }
+	export LC_ALL=C
+	load_patterns
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	# Always print the per-suite totals, even for one-case suites.
+	echo 2 >/sys/module/kunit/parameters/stats_enabled 2>/dev/null || true
+	run_items
+	run_kmemleak
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+	[ "$total_fail" = 0 ]
+}
+
+main "$@"
