@@ -125,49 +125,53 @@ struct vdpa_cfg_field {
 	u16 offset;
 };
 
-#define VDPA_NET_FIELD(attr, feature, member)				\
-	{ attr, feature, sizeof_field(struct virtio_net_config, member),	\
-	  offsetof(struct virtio_net_config, member) }
-#define VDPA_BLK_FIELD(attr, feature, member)				\
-	{ attr, feature, sizeof_field(struct virtio_blk_config, member),	\
-	  offsetof(struct virtio_blk_config, member) }
+#define NET_OFF(m)	offsetof(struct virtio_net_config, m)
+#define NET_LEN(m)	sizeof_field(struct virtio_net_config, m)
+#define BLK_OFF(m)	offsetof(struct virtio_blk_config, m)
+#define BLK_LEN(m)	sizeof_field(struct virtio_blk_config, m)
 
 static const struct vdpa_cfg_field vdpa_net_fields[] = {
-	VDPA_NET_FIELD(VDPA_ATTR_DEV_NET_CFG_MACADDR, VIRTIO_NET_F_MAC, mac),
-	VDPA_NET_FIELD(VDPA_ATTR_DEV_NET_STATUS, VIRTIO_NET_F_STATUS, status),
-	VDPA_NET_FIELD(VDPA_ATTR_DEV_NET_CFG_MAX_VQP, VIRTIO_NET_F_MQ,
-		       max_virtqueue_pairs),
-	VDPA_NET_FIELD(VDPA_ATTR_DEV_NET_CFG_MTU, VIRTIO_NET_F_MTU, mtu),
+	{ VDPA_ATTR_DEV_NET_CFG_MACADDR, VIRTIO_NET_F_MAC,
+	  NET_LEN(mac), NET_OFF(mac) },
+	{ VDPA_ATTR_DEV_NET_STATUS, VIRTIO_NET_F_STATUS,
+	  NET_LEN(status), NET_OFF(status) },
+	{ VDPA_ATTR_DEV_NET_CFG_MAX_VQP, VIRTIO_NET_F_MQ,
+	  NET_LEN(max_virtqueue_pairs), NET_OFF(max_virtqueue_pairs) },
+	{ VDPA_ATTR_DEV_NET_CFG_MTU, VIRTIO_NET_F_MTU,
+	  NET_LEN(mtu), NET_OFF(mtu) },
 };
 
 static const struct vdpa_cfg_field vdpa_blk_fields[] = {
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_CAPACITY, -1, capacity),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_SIZE_MAX, VIRTIO_BLK_F_SIZE_MAX,
-		       size_max),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_SEG_MAX, VIRTIO_BLK_F_SEG_MAX,
-		       seg_max),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_BLK_SIZE, VIRTIO_BLK_F_BLK_SIZE,
-		       blk_size),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_NUM_QUEUES, VIRTIO_BLK_F_MQ,
-		       num_queues),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_PHY_BLK_EXP, VIRTIO_BLK_F_TOPOLOGY,
-		       physical_block_exp),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_ALIGN_OFFSET, VIRTIO_BLK_F_TOPOLOGY,
-		       alignment_offset),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_MIN_IO_SIZE, VIRTIO_BLK_F_TOPOLOGY,
-		       min_io_size),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_OPT_IO_SIZE, VIRTIO_BLK_F_TOPOLOGY,
-		       opt_io_size),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_MAX_DISCARD_SEC,
-		       VIRTIO_BLK_F_DISCARD, max_discard_sectors),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_MAX_DISCARD_SEG,
-		       VIRTIO_BLK_F_DISCARD, max_discard_seg),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_DISCARD_SEC_ALIGN,
-		       VIRTIO_BLK_F_DISCARD, discard_sector_alignment),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_MAX_WRITE_ZEROES_SEC,
-		       VIRTIO_BLK_F_WRITE_ZEROES, max_write_zeroes_sectors),
-	VDPA_BLK_FIELD(VDPA_ATTR_DEV_BLK_CFG_MAX_WRITE_ZEROES_SEG,
-		       VIRTIO_BLK_F_WRITE_ZEROES, max_write_zeroes_seg),
+	{ VDPA_ATTR_DEV_BLK_CFG_CAPACITY, -1,
+	  BLK_LEN(capacity), BLK_OFF(capacity) },
+	{ VDPA_ATTR_DEV_BLK_CFG_SIZE_MAX, VIRTIO_BLK_F_SIZE_MAX,
+	  BLK_LEN(size_max), BLK_OFF(size_max) },
+	{ VDPA_ATTR_DEV_BLK_CFG_SEG_MAX, VIRTIO_BLK_F_SEG_MAX,
+	  BLK_LEN(seg_max), BLK_OFF(seg_max) },
+	{ VDPA_ATTR_DEV_BLK_CFG_BLK_SIZE, VIRTIO_BLK_F_BLK_SIZE,
+	  BLK_LEN(blk_size), BLK_OFF(blk_size) },
+	{ VDPA_ATTR_DEV_BLK_CFG_NUM_QUEUES, VIRTIO_BLK_F_MQ,
+	  BLK_LEN(num_queues), BLK_OFF(num_queues) },
+	{ VDPA_ATTR_DEV_BLK_CFG_PHY_BLK_EXP, VIRTIO_BLK_F_TOPOLOGY,
+	  BLK_LEN(physical_block_exp), BLK_OFF(physical_block_exp) },
+	{ VDPA_ATTR_DEV_BLK_CFG_ALIGN_OFFSET, VIRTIO_BLK_F_TOPOLOGY,
+	  BLK_LEN(alignment_offset), BLK_OFF(alignment_offset) },
+	{ VDPA_ATTR_DEV_BLK_CFG_MIN_IO_SIZE, VIRTIO_BLK_F_TOPOLOGY,
+	  BLK_LEN(min_io_size), BLK_OFF(min_io_size) },
+	{ VDPA_ATTR_DEV_BLK_CFG_OPT_IO_SIZE, VIRTIO_BLK_F_TOPOLOGY,
+	  BLK_LEN(opt_io_size), BLK_OFF(opt_io_size) },
+	{ VDPA_ATTR_DEV_BLK_CFG_MAX_DISCARD_SEC, VIRTIO_BLK_F_DISCARD,
+	  BLK_LEN(max_discard_sectors), BLK_OFF(max_discard_sectors) },
+	{ VDPA_ATTR_DEV_BLK_CFG_MAX_DISCARD_SEG, VIRTIO_BLK_F_DISCARD,
+	  BLK_LEN(max_discard_seg), BLK_OFF(max_discard_seg) },
+	{ VDPA_ATTR_DEV_BLK_CFG_DISCARD_SEC_ALIGN, VIRTIO_BLK_F_DISCARD,
+	  BLK_LEN(discard_sector_alignment),
+	  BLK_OFF(discard_sector_alignment) },
+	{ VDPA_ATTR_DEV_BLK_CFG_MAX_WRITE_ZEROES_SEC, VIRTIO_BLK_F_WRITE_ZEROES,
+	  BLK_LEN(max_write_zeroes_sectors),
+	  BLK_OFF(max_write_zeroes_sectors) },
+	{ VDPA_ATTR_DEV_BLK_CFG_MAX_WRITE_ZEROES_SEG, VIRTIO_BLK_F_WRITE_ZEROES,
+	  BLK_LEN(max_write_zeroes_seg), BLK_OFF(max_write_zeroes_seg) },
 };
 
 /* Block feature bits reported as u8 flags set to 1 when present. */
@@ -379,7 +383,8 @@ static int vdpa_nl_put_vstats(struct sk_buff *msg, struct vdpa_device *vdev,
 
 	down_read(&vdev->cf_lock);
 	if (!vdpa_cfg_snapshot(vdev, view)) {
-		NL_SET_ERR_MSG(extack, "vdpa: feature negotiation has not completed on this device");
+		NL_SET_ERR_MSG(extack,
+			       "vdpa: feature negotiation has not completed");
 		err = -EAGAIN;
 		goto out;
 	}

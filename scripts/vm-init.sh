@@ -141,7 +141,8 @@ kmemleak_scan() {
 	local since=$1 wait
 	wait=$((since + 6 - $(uptime_s)))
 	[ "$wait" -le 0 ] || sleep "$wait"
-	echo scan >"$kml" && sleep 1 && echo scan >"$kml"
+	say "T $(cat /proc/uptime) scan 1"
+	echo scan >"$kml" && sleep 1 && say "T $(cat /proc/uptime) scan 2" && echo scan >"$kml"
 }
 
 # Forget what the boot itself leaked, so that only later leaks show up.
@@ -155,7 +156,9 @@ kmemleak_clear_boot() {
 # looks for "unreferenced object") and to the results share.
 kmemleak_report() {
 	[ -w "$kml" ] || return 0
+	say "T $(cat /proc/uptime) kmemleak_report"
 	kmemleak_scan "$(uptime_s)" || { say "kmemleak scan failed"; return 0; }
+	say "T $(cat /proc/uptime) kmemleak_report done"
 	cat "$kml" >"$res/kmemleak" 2>/dev/null
 	[ -s "$res/kmemleak" ] || return 0
 	say "kmemleak report:"
@@ -183,8 +186,11 @@ main() {
 	load_env
 	mount_tmp
 	setup_system
+	say "T $(cat /proc/uptime) setup_modules"
 	setup_modules
+	say "T $(cat /proc/uptime) kmemleak_clear_boot"
 	kmemleak_clear_boot
+	say "T $(cat /proc/uptime) open_streams"
 	open_streams
 	say "running the command (boot took $(uptime_s)s)"
 	local rc=0

@@ -62,14 +62,22 @@
  * - &vdpa_device.cf_lock protects the feature negotiation state
  *   (&vdpa_device.features_valid and the driver features) against
  *   concurrent configuration space access, status changes and reset.
- *   vdpa_get_config() takes it for reading; vdpa_set_config(),
- *   vdpa_set_status(), vdpa_set_features() and vdpa_reset() for writing.
+ *   vdpa_get_config() takes it for reading (for writing on a legacy first
+ *   read, which sets the features); vdpa_set_config(), vdpa_set_status(),
+ *   vdpa_set_features() and vdpa_reset() for writing. The lock order is
+ *   management lock, then cf_lock.
  *
- * &vdpa_config_ops callbacks are never called by the core with the
- * management lock held, except &vdpa_config_ops.free which may run from
- * any context that drops the last device reference. Callbacks reached
- * through the helpers above run under cf_lock and must not call those
- * helpers again.
+ * Registration and unregistration run with the management lock held, and
+ * so does everything they trigger: the bus's probe and uevent, which call
+ * &vdpa_config_ops.get_vq_num_max, &vdpa_config_ops.get_vq_num_min,
+ * &vdpa_config_ops.get_device_id and &vdpa_config_ops.get_vendor_id, the
+ * bus driver's probe and remove, and the netlink announcements. A parent
+ * must therefore not hold, across vdpa_register_device(),
+ * vdpa_unregister_device() or vdpa_mgmtdev_unregister(), a lock that its
+ * callbacks or its bus driver's probe take. The config helpers above
+ * never take the management lock. &vdpa_config_ops.free may run from any
+ * context that drops the last device reference. Callbacks reached through
+ * the helpers run under cf_lock and must not call those helpers again.
  */
 
 /**

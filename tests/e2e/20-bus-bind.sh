@@ -18,7 +18,7 @@ count() { cat "$drvdbg/$1"; }
 tap_plan 24
 
 tap_run "load parent and driver" modprobe -a vdpa_test_parent vdpa_test_driver
-tap_run "add device t0" sh -c "echo t0 > $parent/add"
+tap_run "add device t0" bash -c "echo t0 > $parent/add"
 tap_run "t0 is on the bus" test -e $bus/devices/t0
 tap_is "$(bound_to t0)" vdpa_test_driver "t0 bound to vdpa_test_driver"
 tap_run "driver negotiated FEATURES_OK and VERSION_1 on t0" \
@@ -28,14 +28,14 @@ tap_run "uevent carries the virtio device id" \
 	grep -qx 'VDPA_DEVICE_ID=1' $bus/devices/t0/uevent
 
 tap_fails_with "duplicate name is refused (EEXIST)" 'File exists' \
-	sh -c "echo t0 > $parent/add"
+	bash -c "echo t0 > $parent/add"
 tap_fails_with "name with '/' is refused (EINVAL)" 'Invalid argument' \
-	sh -c "echo a/b > $parent/add"
+	bash -c "echo a/b > $parent/add"
 tap_is "$(ls $bus/devices | tr '\n' ' ')" "t0 " "refused requests left only t0"
 
-tap_run "unbind t0 through sysfs" sh -c "echo t0 > $drv/unbind"
+tap_run "unbind t0 through sysfs" bash -c "echo t0 > $drv/unbind"
 tap_is "$(bound_to t0)/$(count removes)" "/1" "t0 unbound, remove ran once"
-tap_run "bind t0 through sysfs" sh -c "echo t0 > $drv/bind"
+tap_run "bind t0 through sysfs" bash -c "echo t0 > $drv/bind"
 tap_is "$(bound_to t0)/$(count probes)" "vdpa_test_driver/2" "t0 bound again, probe ran twice"
 
 echo t0 > $drv/unbind
@@ -43,7 +43,7 @@ echo nosuchdriver > $bus/devices/t0/driver_override
 echo t0 > $bus/drivers_probe 2>/dev/null
 tap_is "$(bound_to t0)" "" "driver_override to another driver keeps t0 unbound"
 tap_fails_with "explicit bind against the override fails" 'No such device' \
-	sh -c "echo t0 > $drv/bind"
+	bash -c "echo t0 > $drv/bind"
 echo vdpa_test_driver > $bus/devices/t0/driver_override
 echo t0 > $bus/drivers_probe
 tap_is "$(bound_to t0)" vdpa_test_driver "driver_override naming the driver binds it"
@@ -53,12 +53,12 @@ tap_is "$(cat $bus/devices/t0/driver_override)" "(null)" "driver_override cleare
 echo t0 > $drv/unbind
 echo 1 > $drvdbg/fail_probe
 tap_fails_with "injected probe failure fails the bind" 'Input/output error' \
-	sh -c "echo t0 > $drv/bind"
+	bash -c "echo t0 > $drv/bind"
 tap_run "the failure says it was injected" \
 	sh -c 'dmesg | grep -q "t0: probe failed: injected by fail_probe"'
-tap_run "bind works again after the one-shot failure" sh -c "echo t0 > $drv/bind"
+tap_run "bind works again after the one-shot failure" bash -c "echo t0 > $drv/bind"
 
-tap_run "add t1, delete t0" sh -c "echo t1 > $parent/add && echo t0 > $parent/del"
+tap_run "add t1, delete t0" bash -c "echo t1 > $parent/add && echo t0 > $parent/del"
 tap_is "$(ls $bus/devices | tr '\n' ' ')" "t1 " "only t1 left"
 tap_run "unloading the parent removes t1 and unbinds it" \
 	sh -c "rmmod vdpa_test_parent && test -z \"\$(ls $bus/devices)\" && \

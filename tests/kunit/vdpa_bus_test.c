@@ -107,7 +107,7 @@ static const char * const vt_op_names[VT_NR_OPS] = {
  * @compat_flags: the last argument of compat_reset
  * @outside_cf_lock: calls of cf_lock protected ops without cf_lock held
  * @under_mgmt_lock: calls (other than free) with the management lock held
- * @first_under_mgmt_lock: the name of the first such op
+ * @under_mgmt_lock_ops: which ops they were, as a bit mask of &enum vt_op
  * @bad_range: get_config/set_config calls outside the config space
  * @reset_ret: what reset and compat_reset return
  * @features_ret: what set_driver_features returns
@@ -122,7 +122,7 @@ struct vt_log {
 	u32 compat_flags;
 	unsigned int outside_cf_lock;
 	unsigned int under_mgmt_lock;
-	const char *first_under_mgmt_lock;
+	unsigned long under_mgmt_lock_ops;
 	unsigned int bad_range;
 	int reset_ret;
 	int features_ret;
@@ -159,9 +159,10 @@ static struct vt_log *vt_note(struct vdpa_device *vdev, enum vt_op op)
 	struct vt_log *log = to_vt(vdev)->log;
 
 	log->calls[op]++;
-	if (op != VT_FREE && rwsem_is_locked(&vdpa_mgmt_lock) &&
-	    !log->under_mgmt_lock++)
-		log->first_under_mgmt_lock = vt_op_names[op];
+	if (op != VT_FREE && rwsem_is_locked(&vdpa_mgmt_lock)) {
+		log->under_mgmt_lock++;
+		log->under_mgmt_lock_ops |= BIT(op);
+	}
 	return log;
 }
 
@@ -1957,11 +1958,31 @@ static void vdpa_locking_cf_lock_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vt->log->outside_cf_lock, 0);
 }
 
+/* The names of the ops in @mask, for a failure message. */
+static const char *vt_op_list(struct kunit *test, unsigned long mask)
+{
+	const size_t size = 256;
+	char *buf = kunit_kzalloc(test, size, GFP_KERNEL);
+	size_t len = 0;
+	int op;
+
+	if (!buf)
+		return "(no memory)";
+	for_each_set_bit(op, &mask, VT_NR_OPS)
+		len += scnprintf(buf + len, size - len, "%s ", vt_op_names[op]);
+	return buf;
+}
+
+/* The getters "Locking" in <linux/vdpa.h> allows under the management lock. */
+#define VT_MGMT_LOCK_OPS (BIT(VT_GET_VQ_NUM_MAX) | BIT(VT_GET_VQ_NUM_MIN) | \
+			  BIT(VT_GET_DEVICE_ID) | BIT(VT_GET_VENDOR_ID))
+
 /*
- * "Locking" in <linux/vdpa.h>: the core never calls config ops (other
- * than free) with the management lock held, registration included.
+ * "Locking" in <linux/vdpa.h>: registration and unregistration (probe,
+ * uevent, netlink announcements) call only the listed getters with the
+ * management lock held.
  */
-static void vdpa_locking_mgmt_lock_test(struct kunit *test)
+static void vdpa_locking_registration_test(struct kunit *test)
 {
 	struct vt_driver *drv = vt_driver_new(test, VT_DRV_A);
 	struct device *parent = vt_parent_new(test, VT_PARENT);
@@ -1972,14 +1993,34 @@ static void vdpa_locking_mgmt_lock_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drv->probed, 1);
 	vt_unregister(test, vt);
 	KUNIT_EXPECT_EQ(test, drv->removed, 1);
-	KUNIT_EXPECT_EQ_MSG(test, log->under_mgmt_lock, 0,
-			    "%s called with the management lock held",
-			    log->first_under_mgmt_lock);
+	KUNIT_EXPECT_GT(test, log->under_mgmt_lock, 0);
+	KUNIT_EXPECT_EQ_MSG(test, log->under_mgmt_lock_ops & ~VT_MGMT_LOCK_OPS,
+			    0UL, "unexpected ops under the management lock: %s",
+			    vt_op_list(test, log->under_mgmt_lock_ops &
+					     ~VT_MGMT_LOCK_OPS));
+}
+
+/* The config helpers never take the management lock. */
+static void vdpa_locking_helpers_test(struct kunit *test)
+{
+	struct vt_parent *vt = vt_config_dev(test, &vt_ops);
+	struct vdpa_device *vdev = &vt->vdpa;
+	u8 buf[4] = {};
+
+	vt->log->under_mgmt_lock = 0;
+	vdpa_get_config(vdev, 0, buf, sizeof(buf));
+	vdpa_set_config(vdev, 0, buf, sizeof(buf));
+	vdpa_set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	KUNIT_EXPECT_EQ(test, vdpa_set_features(vdev, VT_DEVICE_FEATURES), 0);
+	KUNIT_EXPECT_EQ(test, vdpa_reset(vdev, 0), 0);
+	KUNIT_EXPECT_EQ(test, vt->log->calls[VT_GET_CONFIG], 1);
+	KUNIT_EXPECT_EQ(test, vt->log->under_mgmt_lock, 0);
 }
 
 static struct kunit_case vdpa_locking_cases[] = {
 	KUNIT_CASE(vdpa_locking_cf_lock_test),
-	KUNIT_CASE(vdpa_locking_mgmt_lock_test),
+	KUNIT_CASE(vdpa_locking_registration_test),
+	KUNIT_CASE(vdpa_locking_helpers_test),
 	{}
 };
 

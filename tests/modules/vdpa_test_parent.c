@@ -23,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/vdpa.h>
+#include <linux/virtio_byteorder.h>
 #include <uapi/linux/vdpa.h>
 #include <uapi/linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
@@ -309,6 +310,12 @@ static const struct vdpa_config_ops vtp_ops = {
 	.free			= vtp_free,
 };
 
+/* Config space fields are little endian: the devices are VERSION_1 only. */
+static __virtio16 vtp_cpu16(u16 val)
+{
+	return __cpu_to_virtio16(true, val);
+}
+
 /* Applies the net attributes of @cfg that its mask selects. */
 static void vtp_apply_net(struct vtp_dev *vtp,
 			  const struct vdpa_dev_set_config *cfg)
@@ -316,10 +323,10 @@ static void vtp_apply_net(struct vtp_dev *vtp,
 	if (cfg->mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR))
 		ether_addr_copy(vtp->config.mac, cfg->net.mac);
 	if (cfg->mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MTU))
-		vtp->config.mtu = cpu_to_le16(cfg->net.mtu);
+		vtp->config.mtu = vtp_cpu16(cfg->net.mtu);
 	if (cfg->mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MAX_VQP))
 		vtp->config.max_virtqueue_pairs =
-			cpu_to_le16(cfg->net.max_vq_pairs);
+			vtp_cpu16(cfg->net.max_vq_pairs);
 }
 
 static struct vtp_dev *vtp_alloc(const char *name,
@@ -339,9 +346,9 @@ static struct vtp_dev *vtp_alloc(const char *name,
 	if (cfg && (cfg->mask & BIT_ULL(VDPA_ATTR_DEV_FEATURES)))
 		vtp->device_features = cfg->device_features;
 	eth_random_addr(vtp->config.mac);
-	vtp->config.mtu = cpu_to_le16(ETH_DATA_LEN);
-	vtp->config.max_virtqueue_pairs = cpu_to_le16(1);
-	vtp->config.status = cpu_to_le16(VIRTIO_NET_S_LINK_UP);
+	vtp->config.mtu = vtp_cpu16(ETH_DATA_LEN);
+	vtp->config.max_virtqueue_pairs = vtp_cpu16(1);
+	vtp->config.status = vtp_cpu16(VIRTIO_NET_S_LINK_UP);
 	if (cfg)
 		vtp_apply_net(vtp, cfg);
 	return vtp;
@@ -350,7 +357,7 @@ static struct vtp_dev *vtp_alloc(const char *name,
 /* Queue pairs plus the control queue. */
 static u32 vtp_nvqs(const struct vtp_dev *vtp)
 {
-	return 2 * le16_to_cpu(vtp->config.max_virtqueue_pairs) + 1;
+	return 2 * __virtio16_to_cpu(true, vtp->config.max_virtqueue_pairs) + 1;
 }
 
 /* ---- Management device ---- */
