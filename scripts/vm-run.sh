@@ -6,6 +6,14 @@
 #   scripts/vm-run.sh [--timeout SEC] [--log FILE] [--mem MB] [--smp N]
 #                     [--qemu-arg ARG]... [--no-splat-check] -- CMD [ARGS...]
 #
+#   --timeout SEC     kill the VM after SEC seconds (default 900), exit 124
+#   --log FILE        kernel console log (default ${TMPDIR:-/tmp}/vm-run.*.log)
+#   --mem MB, --smp N guest size (default 3072 MB, 2 CPUs)
+#   --qemu-arg ARG    append ARG to QEMU's command line, e.g.
+#                     --qemu-arg -device --qemu-arg intel-iommu,intremap=off
+#                     ("-device intel-iommu,intremap=off" as one ARG works too)
+#   --no-splat-check  do not fail on kernel reports in the console log
+#
 # The guest's root is the host's / (read-only 9p), its init is
 # scripts/vm-init.sh, and CMD runs as root in the host's current directory
 # with PATH standard and HOME=/tmp.  CMD's stdout/stderr stream live to ours;
@@ -36,7 +44,7 @@ qemu_pid=   # pid of `timeout qemu ...`
 tail_pids=()
 
 usage() {
-	sed -n '4,6s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,16s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -49,6 +57,16 @@ die() {
 	exit 125
 }
 
+# One --qemu-arg is one QEMU argument, except that "-opt value" given as one
+# word is split at its first space (QEMU options never contain one).
+add_qemu_arg() {
+	if [[ $1 == -* && $1 == *' '* ]]; then
+		qemu_extra+=("${1%% *}" "${1#* }")
+	else
+		qemu_extra+=("$1")
+	fi
+}
+
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -56,7 +74,7 @@ parse_args() {
 		--log) log=${2:?}; shift 2 ;;
 		--mem) mem=${2:?}; shift 2 ;;
 		--smp) smp=${2:?}; shift 2 ;;
-		--qemu-arg) qemu_extra+=("${2?}"); shift 2 ;;
+		--qemu-arg) add_qemu_arg "${2?}"; shift 2 ;;
 		--no-splat-check) splat_check=0; shift ;;
 		--) shift; break ;;
 		-h|--help) usage ;;
@@ -112,8 +130,8 @@ find_kernel() {
 }
 
 # Everything the guest needs goes into the results share: the command as a
-# script (no kernel command line quoting involved), a few variables for
-# vm-init.sh and the list of our out-of-tree modules.
+# script (no kernel command line quoting involved) and a few variables for
+# vm-init.sh.
 write_guest_files() {
 	{
 		printf 'cd -- %q || exit 126\n' "$PWD"
@@ -127,11 +145,38 @@ write_guest_files() {
 		printf 'VM_REPO=%q\n' "$here"
 		printf 'VM_CWD=%q\n' "$PWD"
 	} >"$res/env"
-	find "$here" -path "$here/.git" -prune -o -type f -name '*.ko' -print |
-		sort >"$res/modules.list"
+	# devtmpfs lacks the usual /dev/fd, /dev/stdin... symlinks (bash's
+	# process substitution needs /dev/fd): the guest copies these.
+	mkdir "$res/dev"
+	ln -s /proc/self/fd "$res/dev/fd"
+	ln -s /proc/self/fd/0 "$res/dev/stdin"
+	ln -s /proc/self/fd/1 "$res/dev/stdout"
+	ln -s /proc/self/fd/2 "$res/dev/stderr"
 	# QEMU (re)creates these; they exist already so `tail -f` can start.
 	: >"$res/stdout"
 	: >"$res/stderr"
+}
+
+# The guest's /lib/modules/<release>, built here because every exec costs
+# about half a second under TCG (cp -as and depmod alone took ~20 s in the
+# guest): the build's modules as symlinks, ours (every *.ko in the tree) as
+# symlinks in updates/ with the repository layout, which depmod's default
+# search order prefers to the in-tree modules of the same name.  The host's
+# depmod and /etc/depmod.d are the guest's too.  vm-init.sh copies the tree
+# to a tmpfs.
+prepare_modules() {
+	local stage=$res/modules top ko dst out
+	top=$stage/lib/modules/$release
+	mkdir -p "$stage/lib/modules"
+	cp -as "$moddir" "$top"
+	mkdir -p "$top/updates"
+	while IFS= read -r ko; do
+		dst=$top/updates/${ko#"$here"/}
+		mkdir -p "${dst%/*}"
+		ln -s "$ko" "$dst"
+	done < <(find "$here" -path "$here/.git" -prune -o -type f -name '*.ko' -print)
+	out=$(depmod -b "$stage" -a "$release" 2>&1) || die "depmod failed: $out"
+	[ -z "$out" ] || echo "vm-run: depmod: $out" >&2
 }
 
 kernel_cmdline() {
@@ -152,10 +197,11 @@ kernel_cmdline() {
 }
 
 # Cheap KVM probe: boot the test kernel under KVM without a root fs.  A
-# working KVM runs all of the kernel's init and panics at the root mount in
-# a few seconds; a broken one stops with "KVM internal error" (and QEMU then
-# sits there paused) or is no faster than TCG.  Nothing is cached: the
-# answer can change between runs.
+# working KVM prints the first kernel messages within a fraction of a second
+# and panics at the root mount a few seconds later (panic=-1 + -no-reboot
+# end QEMU).  A broken one stops with "KVM internal error" (QEMU then sits
+# there paused) or stays silent (seen here: nested KVM that never gets
+# through the decompressor).  Nothing is cached: the answer may change.
 kvm_works() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	local plog=$res/kvm-probe.log perr=$res/kvm-probe.err pid i
@@ -164,12 +210,14 @@ kvm_works() {
 	qemu-system-x86_64 -M q35 -accel kvm -cpu max -m 512 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$bzimage" -serial "file:$(qesc "$plog")" \
-		-append "console=ttyS0 loglevel=4 panic=-1 root=/dev/vm-run-none" \
+		-append "console=ttyS0 earlyprintk=ttyS0 loglevel=4 panic=-1 root=/dev/vm-run-none" \
 		</dev/null >"$perr" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 100; i++)); do
+	# 0.1 s steps: 3 s to say anything, 15 s to reach the root mount.
+	for ((i = 0; i < 150; i++)); do
 		if grep -q 'Unable to mount root fs' "$plog" ||
 			grep -q 'KVM internal error' "$perr" ||
+			{ [ "$i" -ge 30 ] && ! [ -s "$plog" ]; } ||
 			! kill -0 "$pid" 2>/dev/null; then
 			break
 		fi
@@ -277,6 +325,7 @@ main() {
 	log=$(realpath "$log")
 	verbose "serial log: $log"
 	write_guest_files
+	prepare_modules
 	pick_accel
 	qemu_cmdline
 	run_qemu

@@ -8,8 +8,9 @@
 # Test items, in order:
 #   kunit/<module>  every .ko under tests/kunit/ and every *_test.ko in the
 #                   tree: modprobe'd (KUnit runs its suites at load), the
-#                   KTAP of each suite it added read back from debugfs, then
-#                   rmmod'ed together with the modules it pulled in
+#                   KTAP of each suite it added read back from debugfs and
+#                   its cases counted, then rmmod'ed together with the
+#                   modules it pulled in
 #   e2e/<script>    every tests/e2e/*.sh, run with bash, TAP on stdout
 #   kmemleak        a final leak scan, always run
 # FILTERs select kunit/e2e items whose name contains one of them.
@@ -155,26 +156,36 @@ kunit_suites() {
 	find "$kunit_dir" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort
 }
 
-# Count one suite's cases from its debugfs KTAP.
+# Count one suite's cases from its debugfs KTAP: the suite's own lines are
+# indented by 4 spaces ("    1..N", "    ok 3 name # SKIP why"); deeper ones
+# are parameters of a case, which counts once.
 kunit_suite() {
-	local s=$1 ktap stats re
+	local s=$1 ktap line plan='' n=0 failed=0
 	ktap=$(cat "$kunit_dir/$s/results" 2>/dev/null || true)
 	if [ -z "$ktap" ]; then
 		fail_one "suite $s: no results in debugfs"
 		return
 	fi
 	indent <<<"$ktap"
-	re="^[[:space:]]*# $s: pass:([0-9]+) fail:([0-9]+) skip:([0-9]+) total:[0-9]+"
-	stats=$(grep -E "$re" <<<"$ktap" | tail -n 1 || true)
-	if ! [[ $stats =~ $re ]]; then
-		fail_one "suite $s: no pass/fail totals in its results"
-		return
-	fi
-	pass_n "${BASH_REMATCH[1]}"
-	fail_n "${BASH_REMATCH[2]}"
-	skip_n "${BASH_REMATCH[3]}"
-	# A suite whose init failed runs no case but still says "not ok".
-	if [ "${BASH_REMATCH[2]}" = 0 ] && grep -qx "not ok 1 $s" <<<"$ktap"; then
+	while IFS= read -r line; do
+		if [[ -z $plan && $line =~ ^\ {4}1\.\.([0-9]+)$ ]]; then
+			plan=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^\ {4}(not\ )?ok\ [0-9]+ ]]; then
+			n=$((n + 1))
+			if [[ $line =~ \ \#\ SKIP ]]; then
+				skip_n 1
+			elif [[ $line == "    ok"* ]]; then
+				pass_n 1
+			else
+				fail_n 1
+				failed=$((failed + 1))
+			fi
+		fi
+	done <<<"$ktap"
+	if [ "$n" != "${plan:-none}" ]; then
+		# e.g. suite_init failed: "1..N", no cases, "not ok 1 <suite>"
+		fail_one "suite $s: $n results for ${plan:-an unknown number of} cases"
+	elif [ "$failed" = 0 ] && grep -qx "not ok 1 $s" <<<"$ktap"; then
 		fail_one "suite $s failed as a whole"
 	fi
 }
@@ -234,28 +245,34 @@ parse_tap() {
 			bail=1
 		fi
 	done <"$file"
+	# Whatever went wrong with the script as a whole is one more failure.
+	local why=''
+	[ "$rc" != 124 ] || why+="; timed out after ${item_timeout}s"
+	[ "$bail" = 0 ] || why+="; bailed out"
 	if [ -z "$plan" ]; then
-		fail_one "no TAP plan (1..N)"
+		why+="; no TAP plan (1..N)"
 	elif [ "$plan" != "$n" ]; then
-		fail_one "planned $plan tests, ran $n"
+		why+="; planned $plan tests, ran $n"
 	elif [ "$plan" = 0 ] && [ "$i_skip" = 0 ]; then
-		fail_one "ran no tests (1..0 without # SKIP)"
+		why+="; ran no tests (1..0 without # SKIP)"
 	fi
-	[ "$bail" = 0 ] || fail_one "bailed out"
-	[ "$rc" != 124 ] || echo "    note: timed out after ${item_timeout}s"
 	if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
-		fail_one "exited with status $rc"
+		why+="; exited with status $rc"
 	fi
+	[ -z "$why" ] || fail_one "${why#; }"
 }
 
 run_e2e() {
 	local script=$1 out=$work/e2e.out
-	# Output streams live (indented) and is kept for parsing.
+	# Output streams live (indented) and is kept for parsing.  The group
+	# runs under errexit too: the script's status must not end it early.
 	{
+		rc=0
 		cd "$repo" &&
-			timeout -k 10 "$item_timeout" bash "$script" </dev/null
-		echo $? >"$work/e2e.rc"
-	} 2>&1 | tee "$out" | sed -u 's/^/    /'
+			timeout -k 10 "$item_timeout" bash "$script" </dev/null ||
+			rc=$?
+		echo "$rc" >"$work/e2e.rc"
+	} 2>&1 | tee "$out" | sed -u 's/^/    /' || true
 	parse_tap "$out" "$(cat "$work/e2e.rc")"
 	unload_new_modules 1
 }
@@ -327,8 +344,6 @@ main() {
 	load_patterns
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
-	# Always print the per-suite totals, even for one-case suites.
-	echo 2 >/sys/module/kunit/parameters/stats_enabled 2>/dev/null || true
 	run_items
 	run_kmemleak
 	echo "$total_pass passed, $total_fail failed, $total_skip skipped"

@@ -97,7 +97,7 @@ tap_fails_with() {
 	if [ "$rc" != 0 ] && grep -qE -- "$pattern" <<<"$err"; then
 		tap_ok "$desc"
 	else
-		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc (want non-zero)"$'\n'"stderr (want /$pattern/): $err"
+		tap_fail "$desc" "command: $*"$'\n'"want: non-zero exit status, stderr matching /$pattern/"$'\n'"got: exit status $rc, stderr:"${err:+$'\n'"$err"}
 	fi
 }
 

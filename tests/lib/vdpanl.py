@@ -27,18 +27,26 @@ listen to the family's "dev" multicast group.
       Join the "dev" group; print "ready" once joined, then one line
       per event: "<CMD> <device name>", with --attrs followed by its
       "  NAME=value" lines; exit 1 on timeout.
+  vdpanl.py batch
+      Read one request per line of stdin, written as the arguments of
+      "send" (shell quoting applies), send them in turn over one socket
+      and print one line per request: "ok" or "error ERRNO_NAME: extack".
+      Exit 1 if any was refused.  One process for many requests: fork
+      and exec are slow in the test VM.
   vdpanl.py snapshot
       Print every management device, device and device configuration
       (three dumps), one sorted line each: what "nothing changed"
       compares.
+
+Errno names are those of <errno.h> (EOPNOTSUPP, not its alias ENOTSUP).
 """
 
 import argparse
 import errno
 import select
+import shlex
 import socket
 import struct
-import subprocess
 import sys
 
 NETLINK_GENERIC = 16
@@ -85,6 +93,15 @@ STRING_ATTRS = {"MGMTDEV_BUS_NAME", "MGMTDEV_DEV_NAME", "DEV_NAME",
 BINARY_ATTRS = {"DEV_NET_CFG_MACADDR"}
 
 
+# Linux aliases: the names the kernel headers use for these errnos.
+ERRNO_NAMES = {**errno.errorcode, errno.EOPNOTSUPP: "EOPNOTSUPP",
+               errno.EAGAIN: "EAGAIN"}
+
+
+def errno_name(err):
+    return ERRNO_NAMES.get(err, str(err))
+
+
 def align4(n):
     return (n + 3) & ~3
 
@@ -97,7 +114,7 @@ class NetlinkError(Exception):
     """A refusal: errno, extack message, and the attribute it names."""
 
     def __init__(self, err, msg, bad_offset=None, missing=None):
-        super().__init__(f"{errno.errorcode.get(err, err)}: {msg}")
+        super().__init__(f"{errno_name(err)}: {msg}")
         self.errno, self.msg = err, msg
         self.bad_offset, self.missing = bad_offset, missing
 
@@ -268,14 +285,15 @@ def build_payload(specs):
 
 
 def print_error(e, where):
-    print(f"error {errno.errorcode.get(e.errno, e.errno)}: {e.msg}")
+    print(f"error {errno_name(e.errno)}: {e.msg}")
     if e.bad_offset is not None:
         print(f"extack_attr={where.get(e.bad_offset, e.bad_offset)}")
     if e.missing is not None:
         print(f"extack_missing={attr_name(e.missing)}")
 
 
-def cmd_send(args):
+def send_request(genl, args):
+    """Sends the request of the parsed "send" arguments args."""
     payload, where = build_payload(args.attrs)
     if args.tail:
         payload += bytes.fromhex(args.tail)
@@ -285,15 +303,24 @@ def cmd_send(args):
     if args.nlflags is not None:
         flags = args.nlflags
     try:
+        return genl.request(genl.family_id, lookup(CMDS, args.cmd), payload,
+                            flags), where
+    except NetlinkError as e:
+        e.where = where
+        raise
+
+
+def cmd_send(args):
+    try:
         genl = Genl(bufsize=args.bufsize)
         if args.exec_after_first:
+            import subprocess  # pylint: disable=import-outside-toplevel
             genl.after_first = lambda: subprocess.run(
                 args.exec_after_first, shell=True, check=False,
                 stdout=sys.stderr)
-        replies = genl.request(genl.family_id, lookup(CMDS, args.cmd),
-                               payload, flags)
+        replies, _ = send_request(genl, args)
     except NetlinkError as e:
-        print_error(e, where)
+        print_error(e, getattr(e, "where", {}))
         return 1
     if args.stats:
         print(f"datagrams={genl.datagrams} replies={len(replies)}",
@@ -303,6 +330,25 @@ def cmd_send(args):
             print("%s=%s" % decode(atype, value))
         print("--")
     return 0
+
+
+def cmd_batch(args):
+    try:
+        genl = Genl()
+    except NetlinkError as e:
+        print_error(e, {})
+        return 1
+    rc = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            send_request(genl, args.send_parser.parse_args(shlex.split(line)))
+            print("ok", flush=True)
+        except NetlinkError as e:
+            print(f"error {errno_name(e.errno)}: {e.msg}", flush=True)
+            rc = 1
+    return rc
 
 
 def describe(body):
@@ -358,25 +404,32 @@ def cmd_monitor(args):
     return 0
 
 
+def add_send_args(parser):
+    parser.add_argument("cmd")
+    parser.add_argument("--dump", action="store_true")
+    parser.add_argument("--nlflags", type=lambda v: int(v, 0))
+    parser.add_argument("--tail")
+    parser.add_argument("--bufsize", type=int, default=1 << 20)
+    parser.add_argument("--stats", action="store_true")
+    parser.add_argument("--exec-after-first")
+    parser.add_argument("attrs", nargs="*")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
-    send = sub.add_parser("send")
-    send.add_argument("cmd")
-    send.add_argument("--dump", action="store_true")
-    send.add_argument("--nlflags", type=lambda v: int(v, 0))
-    send.add_argument("--tail")
-    send.add_argument("--bufsize", type=int, default=1 << 20)
-    send.add_argument("--stats", action="store_true")
-    send.add_argument("--exec-after-first")
-    send.add_argument("attrs", nargs="*")
+    add_send_args(sub.add_parser("send"))
     mon = sub.add_parser("monitor")
     mon.add_argument("--count", type=int, default=1)
     mon.add_argument("--timeout", type=float, default=10)
     mon.add_argument("--attrs", action="store_true")
     sub.add_parser("snapshot")
+    sub.add_parser("batch")
     args = parser.parse_args()
-    return {"send": cmd_send, "monitor": cmd_monitor,
+    if args.what == "batch":
+        args.send_parser = argparse.ArgumentParser(prog="batch line")
+        add_send_args(args.send_parser)
+    return {"send": cmd_send, "monitor": cmd_monitor, "batch": cmd_batch,
             "snapshot": cmd_snapshot}[args.what](args)
 
 
