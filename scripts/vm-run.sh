@@ -293,9 +293,13 @@ report() {
 	fi
 	status=$(cat "$res/status" 2>/dev/null || true)
 	if ! [[ $status =~ ^[0-9]+$ ]]; then
-		echo "vm-run: the guest reported no exit status" \
-			"(QEMU exit $qemu_rc; kernel crash, panic or init failure)" >&2
-		last_lines
+		if [ "$qemu_rc" != 0 ]; then
+			echo "vm-run: QEMU failed (exit status $qemu_rc)" >&2
+		else
+			echo "vm-run: the guest reported no exit status" \
+				"(kernel panic or crash, or init failure)" >&2
+		fi
+		[ ! -s "$log" ] || last_lines
 		return 1
 	fi
 	if [ -s "$res/init-error" ]; then

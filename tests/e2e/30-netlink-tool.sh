@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 "$lib/vdpanl.py" "$@"; }
+nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 # Output on one line, whitespace runs squeezed: the text layout is the
 # tool's business, the words and their order are what is checked.
 norm() { tr -s ' \n' '  ' | sed 's/ $//'; }

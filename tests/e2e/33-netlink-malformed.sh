@@ -11,7 +11,7 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 "$lib/vdpanl.py" "$@"; }
+nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 # What a refused request must not change: the configuration of every
 # managed device (so also which exist) and the devices on the bus. One
 # exec: fork and exec are slow in the test VM.

@@ -10,7 +10,7 @@ set -u
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
 dbg=/sys/kernel/debug/vdpa_test_parent
-nl() { python3 "$lib/vdpanl.py" "$@"; }
+nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mon=

@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 "$lib/vdpanl.py" "$@"; }
+nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

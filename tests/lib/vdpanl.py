@@ -41,10 +41,8 @@ listen to the family's "dev" multicast group.
 Errno names are those of <errno.h> (EOPNOTSUPP, not its alias ENOTSUP).
 """
 
-import argparse
 import errno
 import select
-import shlex
 import socket
 import struct
 import sys
@@ -333,6 +331,7 @@ def cmd_send(args):
 
 
 def cmd_batch(args):
+    import shlex  # pylint: disable=import-outside-toplevel
     try:
         genl = Genl()
     except NetlinkError as e:
@@ -343,7 +342,7 @@ def cmd_batch(args):
         if not line.strip():
             continue
         try:
-            send_request(genl, args.send_parser.parse_args(shlex.split(line)))
+            send_request(genl, parse_args(SEND_OPTS, shlex.split(line)))
             print("ok", flush=True)
         except NetlinkError as e:
             print(f"error {errno_name(e.errno)}: {e.msg}", flush=True)
@@ -404,34 +403,67 @@ def cmd_monitor(args):
     return 0
 
 
-def add_send_args(parser):
-    parser.add_argument("cmd")
-    parser.add_argument("--dump", action="store_true")
-    parser.add_argument("--nlflags", type=lambda v: int(v, 0))
-    parser.add_argument("--tail")
-    parser.add_argument("--bufsize", type=int, default=1 << 20)
-    parser.add_argument("--stats", action="store_true")
-    parser.add_argument("--exec-after-first")
-    parser.add_argument("attrs", nargs="*")
+class UsageError(Exception):
+    pass
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="what", required=True)
-    add_send_args(sub.add_parser("send"))
-    mon = sub.add_parser("monitor")
-    mon.add_argument("--count", type=int, default=1)
-    mon.add_argument("--timeout", type=float, default=10)
-    mon.add_argument("--attrs", action="store_true")
-    sub.add_parser("snapshot")
-    sub.add_parser("batch")
-    args = parser.parse_args()
-    if args.what == "batch":
-        args.send_parser = argparse.ArgumentParser(prog="batch line")
-        add_send_args(args.send_parser)
+class Args:  # pylint: disable=too-few-public-methods
+    """Parsed options (as attributes) and the positional arguments."""
+
+    def __init__(self, defaults):
+        self.__dict__.update(defaults)
+        self.positional = []
+
+
+# Options of each subcommand: name -> (converter or None for a flag,
+# default). argparse would cost a second per run in the test VM.
+SEND_OPTS = {"dump": (None, False), "nlflags": (lambda v: int(v, 0), None),
+             "tail": (str, None), "bufsize": (int, 1 << 20),
+             "stats": (None, False), "exec-after-first": (str, None)}
+OPTS = {"send": SEND_OPTS,
+        "monitor": {"count": (int, 1), "timeout": (float, 10.0),
+                    "attrs": (None, False)},
+        "snapshot": {}, "batch": {}}
+
+
+def parse_args(opts, argv):
+    args = Args({k.replace("-", "_"): d for k, (_, d) in opts.items()})
+    argv = list(argv)
+    while argv:
+        arg = argv.pop(0)
+        if not arg.startswith("--"):
+            args.positional.append(arg)
+            continue
+        name, eq, value = arg[2:].partition("=")
+        if name not in opts:
+            raise UsageError(f"unknown option {arg}")
+        conv = opts[name][0]
+        if conv is None:
+            value = True
+        elif not eq:
+            if not argv:
+                raise UsageError(f"{arg} needs a value")
+            value = argv.pop(0)
+        setattr(args, name.replace("-", "_"), conv(value) if conv else value)
+    if opts is SEND_OPTS:
+        if not args.positional:
+            raise UsageError("send needs a command")
+        args.cmd, args.attrs = args.positional[0], args.positional[1:]
+    return args
+
+
+def main(argv):
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in OPTS:
+        print(__doc__, file=sys.stderr)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    try:
+        args = parse_args(OPTS[argv[0]], argv[1:])
+    except (UsageError, ValueError) as e:
+        print(f"vdpanl.py {argv[0]}: {e}", file=sys.stderr)
+        return 2
     return {"send": cmd_send, "monitor": cmd_monitor, "batch": cmd_batch,
-            "snapshot": cmd_snapshot}[args.what](args)
+            "snapshot": cmd_snapshot}[argv[0]](args)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
