@@ -14,10 +14,14 @@
 # "N passed, N failed, N skipped"; the exit status is 0 iff nothing failed.
 #
 # Extra arguments are passed to tests/run-in-vm.sh as filters.
+# VDPA_CHECK_VM_TIMEOUT (seconds, default 2700) bounds the test VM run.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 logs=$root/.check
+# The whole test VM run: boot, every suite and script, the kmemleak scans.
+# Under TCG on 2 cores that is ~15 minutes; CI allows 90 in all.
+vm_timeout=${VDPA_CHECK_VM_TIMEOUT:-2700}
 passed=0 failed=0 skipped=0
 
 rm -rf "$logs" && mkdir -p "$logs"
@@ -67,7 +71,8 @@ vm_summary() {
 
 run_vm() {
 	local rc line p f s
-	scripts/vm-run.sh --log "$logs/serial.log" -- tests/run-in-vm.sh "$@" \
+	scripts/vm-run.sh --timeout "$vm_timeout" --log "$logs/serial.log" \
+		-- tests/run-in-vm.sh "$@" \
 		2>&1 | tee "$logs/vm.out"
 	rc=${PIPESTATUS[0]}
 

@@ -27,8 +27,11 @@ t_init=0                   # uptime (s) when init started
 kept=()                    # host paths under /tmp or /var/tmp to restore
 kml_pid=                   # background boot-time kmemleak scan
 
+# Console messages carry the uptime, to see where a slow boot spends it.
 say() {
-	echo "vm-init: $*" >&2
+	local up='?'
+	[ ! -r /proc/uptime ] || read -r up _ </proc/uptime
+	echo "vm-init: [${up}s] $*" >&2
 }
 
 # Write status $1 (with error message $2 if given) and power off.
@@ -201,12 +204,14 @@ main() {
 	setup_system
 	setup_modules
 	open_streams
+	say "set up (init started at ${t_init}s)"
 	kmemleak_clear_boot_wait
-	say "init started at ${t_init}s, command starts at $(now_s)s"
+	say "boot-time kmemleak backlog cleared, running the command"
 	local rc=0
 	run_command || rc=$?
-	say "command exited with status $rc at $(now_s)s"
+	say "command exited with status $rc"
 	kmemleak_report
+	say "kmemleak scanned"
 	finish "$rc"
 }
 

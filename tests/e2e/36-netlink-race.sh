@@ -11,8 +11,8 @@ lib=$(cd "$(dirname "$0")/../lib" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 stop=$tmp/stop
-ROUNDS=8
-WORKERS=3
+ROUNDS=5
+WORKERS=2
 
 splat_patterns() { grep -v -E '^[[:space:]]*(#|$)' "$lib/splat-patterns"; }
 reports_since() {

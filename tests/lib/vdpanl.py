@@ -27,12 +27,15 @@ listen to the family's "dev" multicast group.
       Join the "dev" group; print "ready" once joined, then one line
       per event: "<CMD> <device name>", with --attrs followed by its
       "  NAME=value" lines; exit 1 on timeout.
-  vdpanl.py batch
+  vdpanl.py batch [--verbose] [--check-state]
       Read one request per line of stdin, written as the arguments of
       "send" (shell quoting applies), send them in turn over one socket
-      and print one line per request: "ok" or "error ERRNO_NAME: extack".
-      Exit 1 if any was refused.  One process for many requests: fork
-      and exec are slow in the test VM.
+      and print one line per request: "ok" or "error ERRNO_NAME: extack";
+      with --verbose, what "send" would print instead, and "==" after
+      each request.  --check-state adds "state=unchanged" or
+      "state=changed": whether the snapshot (below) differs after the
+      request from before it.  Exit 1 if any was refused.  One process
+      for many requests: fork and exec are slow in the test VM.
   vdpanl.py snapshot
       Print every management device, device and device configuration
       (three dumps), one sorted line each: what "nothing changed"
@@ -308,6 +311,13 @@ def send_request(genl, args):
         raise
 
 
+def print_replies(replies):
+    for body in replies:
+        for atype, value in parse_attrs(body):
+            print("%s=%s" % decode(atype, value))
+        print("--")
+
+
 def cmd_send(args):
     try:
         genl = Genl(bufsize=args.bufsize)
@@ -323,15 +333,30 @@ def cmd_send(args):
     if args.stats:
         print(f"datagrams={genl.datagrams} replies={len(replies)}",
               file=sys.stderr)
-    for body in replies:
-        for atype, value in parse_attrs(body):
-            print("%s=%s" % decode(atype, value))
-        print("--")
+    print_replies(replies)
     return 0
 
 
-def cmd_batch(args):
+def batch_one(genl, line, verbose):
+    """Sends one batch line; returns whether it succeeded."""
     import shlex  # pylint: disable=import-outside-toplevel
+    try:
+        replies, _ = send_request(genl, parse_args(SEND_OPTS,
+                                                   shlex.split(line)))
+    except NetlinkError as e:
+        if verbose:
+            print_error(e, getattr(e, "where", {}))
+        else:
+            print(f"error {errno_name(e.errno)}: {e.msg}")
+        return False
+    if verbose:
+        print_replies(replies)
+    else:
+        print("ok")
+    return True
+
+
+def cmd_batch(args):
     try:
         genl = Genl()
     except NetlinkError as e:
@@ -341,12 +366,15 @@ def cmd_batch(args):
     for line in sys.stdin:
         if not line.strip():
             continue
-        try:
-            send_request(genl, parse_args(SEND_OPTS, shlex.split(line)))
-            print("ok", flush=True)
-        except NetlinkError as e:
-            print(f"error {errno_name(e.errno)}: {e.msg}", flush=True)
+        before = snapshot(genl) if args.check_state else None
+        if not batch_one(genl, line, args.verbose):
             rc = 1
+        if args.check_state:
+            same = snapshot(genl) == before
+            print("state=" + ("unchanged" if same else "changed"))
+        if args.verbose:
+            print("==")
+        sys.stdout.flush()
     return rc
 
 
@@ -355,14 +383,19 @@ def describe(body):
     return " ".join("%s=%s" % decode(t, v) for t, v in parse_attrs(body))
 
 
-def cmd_snapshot(args):
+def snapshot(genl):
+    """Every management device, device and configuration, sorted lines."""
+    lines = []
+    for cmd in ("MGMTDEV_GET", "DEV_GET", "DEV_CONFIG_GET"):
+        replies = genl.request(genl.family_id, CMDS.index(cmd), b"",
+                               NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)
+        lines += sorted(f"{cmd} {describe(body)}" for body in replies)
+    return lines
+
+
+def cmd_snapshot(_args):
     try:
-        genl = Genl()
-        lines = []
-        for cmd in ("MGMTDEV_GET", "DEV_GET", "DEV_CONFIG_GET"):
-            replies = genl.request(genl.family_id, CMDS.index(cmd), b"",
-                                   NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)
-            lines += sorted(f"{cmd} {describe(body)}" for body in replies)
+        lines = snapshot(Genl())
     except NetlinkError as e:
         print_error(e, {})
         return 1
@@ -423,7 +456,8 @@ SEND_OPTS = {"dump": (None, False), "nlflags": (lambda v: int(v, 0), None),
 OPTS = {"send": SEND_OPTS,
         "monitor": {"count": (int, 1), "timeout": (float, 10.0),
                     "attrs": (None, False)},
-        "snapshot": {}, "batch": {}}
+        "snapshot": {},
+        "batch": {"verbose": (None, False), "check-state": (None, False)}}
 
 
 def parse_args(opts, argv):
