@@ -21,13 +21,14 @@
 # item, and last "<N> passed, <N> failed, <N> skipped", counting test cases.
 # Exit status 0 iff nothing failed.
 #
-# Environment: RUN_IN_VM_TIMEOUT (default 600) seconds per e2e script.
+# Environment: RUN_IN_VM_TIMEOUT (default 1200) seconds per e2e script
+# (35-netlink-dump.sh creates 300 devices: ~7 minutes on a loaded host).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kunit_dir=/sys/kernel/debug/kunit
 kml=/sys/kernel/debug/kmemleak
-item_timeout=${RUN_IN_VM_TIMEOUT:-600}
+item_timeout=${RUN_IN_VM_TIMEOUT:-1200}
 
 filters=()
 work=                   # scratch directory
