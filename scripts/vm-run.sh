@@ -26,7 +26,10 @@
 #
 # Environment: VM_RUN_ACCEL=auto|kvm|tcg (default auto: KVM only if a short
 # probe boot of the test kernel under KVM gets to the root mount);
-# VM_RUN_VERBOSE=1 reports the accelerator, kernel and log on stderr.
+# VM_RUN_VERBOSE=1 reports the accelerator, kernel and log on stderr;
+# VM_RUN_LOCK=FILE (default /tmp/vdpa-vm-run.lock, "none" to skip): VMs
+# started from several trees of this project on one machine take turns, as
+# two TCG guests on two cores only slow each other past their timeouts.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -314,6 +317,15 @@ report() {
 	return "$status"
 }
 
+take_turn() {
+	local lock=${VM_RUN_LOCK:-/tmp/vdpa-vm-run.lock}
+	[ "$lock" != none ] || return 0
+	exec 9>>"$lock" || die "cannot open lock file $lock"
+	flock -n 9 && return 0
+	echo "vm-run: waiting for another test VM to finish ($lock)" >&2
+	flock 9
+}
+
 main() {
 	parse_args "$@"
 	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
@@ -330,6 +342,7 @@ main() {
 	verbose "serial log: $log"
 	write_guest_files
 	prepare_modules
+	take_turn
 	pick_accel
 	qemu_cmdline
 	run_qemu
