@@ -35,8 +35,9 @@ DOC_SOURCES = $(filter include/% core/%, $(SOURCES))
 
 all: modules
 
+# Builds of one tree take turns (several people may share a work tree).
 modules:
-	$(KMAKE) W=1 modules
+	flock $(ROOT)/.build.lock $(KMAKE) W=1 modules
 
 install: modules
 	$(KMAKE) INSTALL_MOD_DIR=updates modules_install

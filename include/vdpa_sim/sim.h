@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The vDPA simulator core (vdpa_sim.ko) and its contract with the device
+ * classes built on it (vdpa_sim_net.ko, vdpa_sim_blk.ko).
+ *
+ * Private to the simulator modules.
+ */
+#ifndef _VDPA_SIM_SIM_H
+#define _VDPA_SIM_SIM_H
+
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/vdpa.h>
+#include <linux/vhost_iotlb.h>
+#include <linux/workqueue.h>
+#include <vdpa_sim/ring.h>
+
+/**
+ * DOC: Simulator core
+ *
+ * The core implements every &struct vdpa_config_ops operation once, for
+ * all classes: status and reset, features, virtqueue setup and state
+ * (split and packed), config space access (through the class's config
+ * buffer), virtqueue groups and address spaces, both mapping styles
+ * (``dma_map``/``dma_unmap`` or ``set_map``, chosen per device when it is
+ * created, plus ``reset_map``), ``suspend``/``resume`` and vendor
+ * statistics. A class describes itself in a &struct vdpasim_dev_attr and
+ * supplies the datapath in &vdpasim_class_ops.process.
+ *
+ * Workers: each virtqueue has its own work item on an unbound workqueue,
+ * so queues of one device, and of different devices, run on different
+ * CPUs. A kick queues the queue's work; the work processes at most
+ * &vdpasim_dev_attr.batch buffers and, if more are waiting, queues itself
+ * again instead of looping, so that one busy queue cannot starve the
+ * others sharing a CPU. Notifications from the driver are suppressed
+ * while a queue is being drained and re-enabled (with the usual re-check)
+ * when it is empty.
+ *
+ * Address spaces: before the driver maps anything, every address space is
+ * passthrough (IOVA == physical address, what the DMA API gives a device
+ * without IOMMU, i.e. virtio_vdpa's view). The first ``dma_map`` or
+ * ``set_map`` on an address space replaces passthrough with an IOTLB;
+ * ``reset_map`` and device reset (unless the IOTLB persists) go back to
+ * passthrough. Only physical-address mappings are supported (no
+ * ``use_va``): vhost_vdpa pins user pages and passes their addresses.
+ */
+
+/**
+ * DOC: Simulator locking
+ *
+ * Lock order: &vdpasim.lock, then &vdpasim_vq.lock (a worker that touches
+ * a second queue of the same group, net's transmit queue delivering to its
+ * receive queue, takes the second with vdpasim_vq_lock_peer()), then
+ * &vdpasim_as.lock.
+ *
+ * &vdpasim.lock (mutex) protects the device: status, features, config
+ * callback, group to address-space table, the suspended flag and
+ * &vdpasim.running. Every config op that changes device state takes it.
+ *
+ * &vdpasim_vq.lock (mutex) protects one queue: its ring, addresses, size,
+ * readiness, callback and address space pointer. The queue's worker holds
+ * it while processing; config ops that change the queue take it.
+ *
+ * &vdpasim_as.lock (rw_semaphore) protects one address space's mappings:
+ * workers hold it for reading while they use guest memory, map operations
+ * take it for writing.
+ *
+ * &vdpasim.running is written under &vdpasim.lock and every queue's lock;
+ * workers read it under their queue's lock.
+ */
+
+struct vdpasim;
+struct vdpasim_vq;
+
+/**
+ * struct vdpasim_class_ops - what a device class supplies
+ * @process: the datapath of one queue: handle at most @budget buffers and
+ *           return how many were handled (@budget or more means "maybe
+ *           more": the core re-queues the work), or a negative errno if
+ *           the ring is malformed (the core then sets NEEDS_RESET).
+ *           Called from the queue's work with &vdpasim_vq.lock held, the
+ *           queue's address space read-locked, only while the device runs
+ *           and the queue is ready. Publish and notify with
+ *           vdpasim_vq_notify() before returning.
+ * @kick: optional; what a driver kick of queue @vq does (default: queue
+ *        its own work). Called in any context, must not sleep
+ * @get_vq_group: optional; the group of queue @idx (default 0)
+ * @get_config: optional; refresh &vdpasim.config before the driver reads
+ *              it; called with &vdpasim.lock held
+ * @set_config: optional; the driver wrote @len bytes at @offset of
+ *              &vdpasim.config (already copied there); called with
+ *              &vdpasim.lock held
+ * @set_features: optional; the driver's features were accepted (called at
+ *                FEATURES_OK, with &vdpasim.lock held)
+ * @reset: optional; reset class state (filters, counters the driver
+ *         sees); called with &vdpasim.lock held and every worker stopped
+ * @get_stats: optional; append the vendor statistics of queue @idx to
+ *             @msg with vdpasim_put_stat(); called with &vdpasim.lock held
+ * @set_attr: optional; apply ``vdpa dev set`` attributes (net: MAC)
+ * @debugfs_init: optional; add class knobs to the device's debugfs dir
+ * @free: optional; free class resources when the device is released
+ */
+struct vdpasim_class_ops {
+	int (*process)(struct vdpasim_vq *vq, unsigned int budget);
+	void (*kick)(struct vdpasim_vq *vq);
+	u32 (*get_vq_group)(struct vdpasim *vs, u16 idx);
+	void (*get_config)(struct vdpasim *vs);
+	void (*set_config)(struct vdpasim *vs, unsigned int offset,
+			   unsigned int len);
+	void (*set_features)(struct vdpasim *vs);
+	void (*reset)(struct vdpasim *vs);
+	int (*get_stats)(struct vdpasim *vs, u16 idx, struct sk_buff *msg,
+			 struct netlink_ext_ack *extack);
+	int (*set_attr)(struct vdpasim *vs,
+			const struct vdpa_dev_set_config *config);
+	void (*debugfs_init)(struct vdpasim *vs, struct dentry *dir);
+	void (*free)(struct vdpasim *vs);
+};
+
+/**
+ * struct vdpasim_dev_attr - a device to create
+ * @mgmt_dev: the management device creating it
+ * @name: the device name
+ * @id: virtio device id (%VIRTIO_ID_NET, ...)
+ * @supported_features: what the class implements; the core adds its own
+ *                      ring features (see vdpasim_core_features())
+ * @provisioned: features requested with ``vdpa dev add ...
+ *               device_features``, or 0 for "all supported"; must be a
+ *               subset of the supported ones and include VERSION_1
+ * @config_size: bytes of config space (&vdpasim.config)
+ * @alloc_size: bytes to allocate for the class structure embedding
+ *              &struct vdpasim as its first member
+ * @nvqs: number of virtqueues
+ * @ngroups: number of virtqueue groups
+ * @nas: number of address spaces
+ * @vq_num_max: largest queue size (power of two)
+ * @batch: buffers a worker handles before yielding (0: default 64)
+ * @ops: the class
+ */
+struct vdpasim_dev_attr {
+	struct vdpa_mgmt_dev *mgmt_dev;
+	const char *name;
+	u32 id;
+	u64 supported_features;
+	u64 provisioned;
+	size_t config_size;
+	size_t alloc_size;
+	u32 nvqs;
+	u32 ngroups;
+	u32 nas;
+	u16 vq_num_max;
+	unsigned int batch;
+	const struct vdpasim_class_ops *ops;
+};
+
+/**
+ * struct vdpasim_as - one address space
+ * @lock: protects @iotlb and @map (see "Simulator locking")
+ * @iotlb: the mappings, when not passthrough
+ * @map: what the rings of this address space translate through
+ */
+struct vdpasim_as {
+	struct rw_semaphore lock;
+	struct vhost_iotlb iotlb;
+	struct vdring_map map;
+};
+
+/**
+ * struct vdpasim_vq - one virtqueue
+ * @ring: the device side of the ring
+ * @iov: scratch segments for the worker
+ * @lock: protects this queue (see "Simulator locking")
+ * @work: the queue's worker
+ * @vs: the device
+ * @as: the address space of the queue's group
+ * @cb: the driver's callback
+ * @desc_addr: descriptor area IOVA
+ * @driver_addr: driver area IOVA
+ * @device_addr: device area IOVA
+ * @num: queue size
+ * @idx: queue index
+ * @ready: the driver enabled the queue and its ring is set up
+ * @state_set: a vq state was set while not ready (applied at ready)
+ * @state: that state
+ * @priv: class data for this queue
+ */
+struct vdpasim_vq {
+	struct vdring ring;
+	struct vdring_iov iov;
+	struct mutex lock;
+	struct work_struct work;
+	struct vdpasim *vs;
+	struct vdpasim_as *as;
+	struct vdpa_callback cb;
+	u64 desc_addr;
+	u64 driver_addr;
+	u64 device_addr;
+	u32 num;
+	u16 idx;
+	bool ready;
+	bool state_set;
+	struct vdpa_vq_state state;
+	void *priv;
+};
+
+/**
+ * struct vdpasim_faults - debugfs fault knobs of one device
+ * @fail_set_status: refuse the next N status changes (FEATURES_OK is not
+ *                   accepted, DRIVER_OK sets NEEDS_RESET)
+ * @drop_completions: the class drops the next N buffers it would complete
+ *                    (net: frames are dropped and counted)
+ * @delay_us: delay every completion batch by this many microseconds
+ */
+struct vdpasim_faults {
+	atomic_t fail_set_status;
+	atomic_t drop_completions;
+	u32 delay_us;
+};
+
+/**
+ * struct vdpasim - a simulated device
+ * @vdpa: the vDPA device (first member: the class structure embeds this
+ *        structure first, see &vdpasim_dev_attr.alloc_size)
+ * @attr: how it was created (a copy)
+ * @lock: protects the device state (see "Simulator locking")
+ * @vqs: the virtqueues
+ * @as: the address spaces
+ * @group_asid: address space of each group
+ * @config: config space, in the driver's byte order (little endian)
+ * @device_features: features offered
+ * @features: features the driver accepted
+ * @status: device status
+ * @generation: config generation, bumped on config changes
+ * @running: DRIVER_OK set, not suspended, no NEEDS_RESET
+ * @suspended: suspended by the driver
+ * @config_cb: the driver's config-change callback
+ * @debugfs: the device's debugfs directory
+ * @faults: fault knobs
+ */
+struct vdpasim {
+	struct vdpa_device vdpa;
+	struct vdpasim_dev_attr attr;
+	struct mutex lock;
+	struct vdpasim_vq *vqs;
+	struct vdpasim_as *as;
+	u32 *group_asid;
+	void *config;
+	u64 device_features;
+	u64 features;
+	u8 status;
+	u32 generation;
+	bool running;
+	bool suspended;
+	struct vdpa_callback config_cb;
+	struct dentry *debugfs;
+	struct vdpasim_faults faults;
+};
+
+static inline struct vdpasim *vdpa_to_sim(struct vdpa_device *vdpa)
+{
+	return container_of(vdpa, struct vdpasim, vdpa);
+}
+
+struct vdpasim *vdpasim_create(const struct vdpasim_dev_attr *attr);
+int vdpasim_register(struct vdpasim *vs);
+u64 vdpasim_core_features(void);
+
+void vdpasim_schedule(struct vdpasim_vq *vq);
+bool vdpasim_vq_notify(struct vdpasim_vq *vq);
+bool vdpasim_vq_lock_peer(struct vdpasim_vq *peer);
+void vdpasim_vq_unlock_peer(struct vdpasim_vq *peer);
+void vdpasim_config_changed(struct vdpasim *vs);
+void vdpasim_set_needs_reset(struct vdpasim *vs, const char *why);
+bool vdpasim_fault_drop(struct vdpasim *vs);
+int vdpasim_put_stat(struct sk_buff *msg, const char *name, u64 value);
+
+/**
+ * struct vdpasim_mgmt - a class's management device
+ * @mdev: the management device; the class fills in ops, id_table,
+ *        config_attr_mask, supported_features and max_supported_vqs
+ *        before vdpasim_mgmt_register(), which sets @mdev.device
+ * @debugfs: its debugfs directory, ``vdpa_sim/<name>/``
+ * @fail_dev_add: debugfs knob: refuse the next N ``dev add`` requests
+ */
+struct vdpasim_mgmt {
+	struct vdpa_mgmt_dev mdev;
+	struct dentry *debugfs;
+	atomic_t fail_dev_add;
+};
+
+int vdpasim_mgmt_register(struct vdpasim_mgmt *m, const char *name);
+void vdpasim_mgmt_unregister(struct vdpasim_mgmt *m);
+bool vdpasim_mgmt_fail_dev_add(struct vdpasim_mgmt *m);
+
+#endif /* _VDPA_SIM_SIM_H */
