@@ -65,8 +65,11 @@
  * workers hold it for reading while they use guest memory, map operations
  * take it for writing.
  *
- * &vdpasim.running is written under &vdpasim.lock and every queue's lock;
- * workers read it under their queue's lock.
+ * &vdpasim.running is written under &vdpasim.lock; workers read it with
+ * READ_ONCE() under their queue's lock. Stopping clears it and then
+ * cancels every queue's work synchronously, so no worker runs afterwards
+ * (workers never take &vdpasim.lock). &vdpasim.needs_reset is set from
+ * any context without a lock and cleared by reset.
  */
 
 struct vdpasim;
@@ -76,8 +79,12 @@ struct vdpasim_vq;
  * struct vdpasim_class_ops - what a device class supplies
  * @process: the datapath of one queue: handle at most @budget buffers and
  *           return how many were handled (@budget or more means "maybe
- *           more": the core re-queues the work), or a negative errno if
- *           the ring is malformed (the core then sets NEEDS_RESET).
+ *           more": the core re-queues the work; less: the core re-enables
+ *           driver notifications and re-checks), -EAGAIN when blocked on
+ *           another queue (net: no receive buffers; the class arranges to
+ *           be scheduled again, e.g. by the peer's kick, and the core
+ *           leaves notifications as they are), or another negative errno
+ *           if the ring is malformed (the core then sets NEEDS_RESET).
  *           Called from the queue's work with &vdpasim_vq.lock held, the
  *           queue's address space read-locked, only while the device runs
  *           and the queue is ready. Publish and notify with
@@ -119,7 +126,8 @@ struct vdpasim_class_ops {
 
 /**
  * struct vdpasim_dev_attr - a device to create
- * @mgmt_dev: the management device creating it
+ * @mgmt_dev: the management device creating it (the @mdev of a
+ *            &struct vdpasim_mgmt)
  * @name: the device name
  * @id: virtio device id (%VIRTIO_ID_NET, ...)
  * @supported_features: what the class implements; the core adds its own
@@ -160,7 +168,7 @@ struct vdpasim_dev_attr {
  * @map: what the rings of this address space translate through
  */
 struct vdpasim_as {
-	struct rw_semaphore lock;
+	struct rw_semaphore lock;	/* protects iotlb, map */
 	struct vhost_iotlb iotlb;
 	struct vdring_map map;
 };
@@ -187,7 +195,7 @@ struct vdpasim_as {
 struct vdpasim_vq {
 	struct vdring ring;
 	struct vdring_iov iov;
-	struct mutex lock;
+	struct mutex lock;	/* protects this queue's fields */
 	struct work_struct work;
 	struct vdpasim *vs;
 	struct vdpasim_as *as;
@@ -233,14 +241,17 @@ struct vdpasim_faults {
  * @generation: config generation, bumped on config changes
  * @running: DRIVER_OK set, not suspended, no NEEDS_RESET
  * @suspended: suspended by the driver
+ * @cb_lock: protects @config_cb (taken in any context)
  * @config_cb: the driver's config-change callback
+ * @needs_reset: a queue broke or a knob forced it: get_status() reports
+ *               %VIRTIO_CONFIG_S_NEEDS_RESET until reset (READ_ONCE)
  * @debugfs: the device's debugfs directory
  * @faults: fault knobs
  */
 struct vdpasim {
 	struct vdpa_device vdpa;
 	struct vdpasim_dev_attr attr;
-	struct mutex lock;
+	struct mutex lock;	/* protects the device state */
 	struct vdpasim_vq *vqs;
 	struct vdpasim_as *as;
 	u32 *group_asid;
@@ -251,7 +262,9 @@ struct vdpasim {
 	u32 generation;
 	bool running;
 	bool suspended;
+	spinlock_t cb_lock;	/* protects config_cb */
 	struct vdpa_callback config_cb;
+	bool needs_reset;
 	struct dentry *debugfs;
 	struct vdpasim_faults faults;
 };
@@ -263,6 +276,7 @@ static inline struct vdpasim *vdpa_to_sim(struct vdpa_device *vdpa)
 
 struct vdpasim *vdpasim_create(const struct vdpasim_dev_attr *attr);
 int vdpasim_register(struct vdpasim *vs);
+void vdpasim_unregister(struct vdpasim *vs);
 u64 vdpasim_core_features(void);
 
 void vdpasim_schedule(struct vdpasim_vq *vq);

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-queue workers and the services the classes' datapaths use:
+ * notification, peer locking, config interrupts, NEEDS_RESET, faults,
+ * statistics.
+ */
+
+#include <linux/bottom_half.h>
+#include <linux/delay.h>
+#include <linux/virtio_config.h>
+#include <net/netlink.h>
+#include <uapi/linux/vdpa.h>
+
+#include <vdpa_sim/core_internal.h>
+
+/**
+ * vdpasim_schedule() - run a queue's worker soon
+ * @vq: the queue
+ *
+ * Any context. The worker does nothing unless the device runs and the
+ * queue is ready.
+ */
+void vdpasim_schedule(struct vdpasim_vq *vq)
+{
+	queue_work(vdpasim_wq, &vq->work);
+}
+EXPORT_SYMBOL_GPL(vdpasim_schedule);
+
+/* Called with vq->lock held. */
+static bool vdpasim_vq_runnable(struct vdpasim_vq *vq)
+{
+	struct vdpasim *vs = vq->vs;
+
+	return vq->ready && READ_ONCE(vs->running) &&
+	       !READ_ONCE(vs->needs_reset) && !vdring_is_broken(&vq->ring);
+}
+
+static void vdpasim_vq_broken(struct vdpasim_vq *vq, int err)
+{
+	dev_warn_ratelimited(&vq->vs->vdpa.dev,
+			     "queue %u: malformed ring (%s, %d)\n", vq->idx,
+			     vdring_broken_reason(&vq->ring) ?: "?", err);
+	vdpasim_set_needs_reset(vq->vs, "malformed ring");
+}
+
+/* One batch of a queue; returns true if the work should run again. */
+static bool vdpasim_vq_run(struct vdpasim_vq *vq)
+{
+	unsigned int budget = vq->vs->attr.batch;
+	int n;
+
+	down_read(&vq->as->lock);
+	n = vdring_notify_disable(&vq->ring);
+	if (!n)
+		n = vq->vs->attr.ops->process(vq, budget);
+	if (n >= 0 && n < budget) {
+		/* Drained: ask for kicks again, and catch a racing one. */
+		n = vdring_notify_enable(&vq->ring);
+		if (n > 0)
+			n = budget;
+	}
+	up_read(&vq->as->lock);
+	if (n == -EAGAIN)
+		return false;
+	if (n < 0)
+		vdpasim_vq_broken(vq, n);
+	return n >= (int)budget;
+}
+
+/**
+ * vdpasim_vq_work() - the work function of every queue
+ * @work: &vdpasim_vq.work
+ *
+ * Handles one batch and re-queues itself while buffers remain, so that
+ * other queues' work items get their turn on the same CPU in between.
+ */
+void vdpasim_vq_work(struct work_struct *work)
+{
+	struct vdpasim_vq *vq = container_of(work, struct vdpasim_vq, work);
+	bool again = false;
+
+	mutex_lock(&vq->lock);
+	if (vdpasim_vq_runnable(vq))
+		again = vdpasim_vq_run(vq);
+	mutex_unlock(&vq->lock);
+	if (again)
+		vdpasim_schedule(vq);
+}
+
+/**
+ * vdpasim_start() - let the workers run, and run every ready queue
+ * @vs: the device, with &vdpasim.lock held
+ */
+void vdpasim_start(struct vdpasim *vs)
+{
+	u32 i;
+
+	WRITE_ONCE(vs->running, true);
+	for (i = 0; i < vs->attr.nvqs; i++)
+		if (READ_ONCE(vs->vqs[i].ready))
+			vdpasim_schedule(&vs->vqs[i]);
+}
+
+/**
+ * vdpasim_stop() - stop the workers and wait until none runs
+ * @vs: the device, with &vdpasim.lock held
+ *
+ * Pending kicks are dropped; vdpasim_start() runs every ready queue.
+ */
+void vdpasim_stop(struct vdpasim *vs)
+{
+	u32 i;
+
+	WRITE_ONCE(vs->running, false);
+	for (i = 0; i < vs->attr.nvqs; i++)
+		cancel_work_sync(&vs->vqs[i].work);
+}
+
+/**
+ * vdpasim_vq_notify() - publish a queue's used buffers, interrupt if wanted
+ * @vq: the queue, with its lock held (a worker's own queue or a peer)
+ *
+ * Applies the completion-delay knob, publishes what was pushed since the
+ * last call and calls the driver's callback (with bottom halves disabled,
+ * as an interrupt handler would run) if the driver asked to be told.
+ *
+ * Return: true if the driver was notified.
+ */
+bool vdpasim_vq_notify(struct vdpasim_vq *vq)
+{
+	u32 delay = READ_ONCE(vq->vs->faults.delay_us);
+
+	if (delay)
+		fsleep(delay);
+	if (vdring_publish(&vq->ring) || !vdring_need_notify(&vq->ring))
+		return false;
+	if (vq->cb.trigger) {
+		eventfd_signal(vq->cb.trigger);
+		return true;
+	}
+	if (!vq->cb.callback)
+		return false;
+	local_bh_disable();
+	vq->cb.callback(vq->cb.private);
+	local_bh_enable();
+	return true;
+}
+EXPORT_SYMBOL_GPL(vdpasim_vq_notify);
+
+/**
+ * vdpasim_vq_lock_peer() - lock a second queue from a worker
+ * @peer: a queue of the same group as the worker's own queue
+ *
+ * Always takes @peer's lock; unlock with vdpasim_vq_unlock_peer().
+ *
+ * Return: true if @peer can be used (ready, ring intact).
+ */
+bool vdpasim_vq_lock_peer(struct vdpasim_vq *peer)
+{
+	mutex_lock_nested(&peer->lock, SINGLE_DEPTH_NESTING);
+	return peer->ready && !vdring_is_broken(&peer->ring);
+}
+EXPORT_SYMBOL_GPL(vdpasim_vq_lock_peer);
+
+/**
+ * vdpasim_vq_unlock_peer() - undo vdpasim_vq_lock_peer()
+ * @peer: the queue
+ */
+void vdpasim_vq_unlock_peer(struct vdpasim_vq *peer)
+{
+	mutex_unlock(&peer->lock);
+}
+EXPORT_SYMBOL_GPL(vdpasim_vq_unlock_peer);
+
+/**
+ * vdpasim_config_changed() - raise a config interrupt
+ * @vs: the device
+ *
+ * Any context. Bumps the config generation and calls the driver's config
+ * callback, if any.
+ */
+void vdpasim_config_changed(struct vdpasim *vs)
+{
+	unsigned long flags;
+
+	WRITE_ONCE(vs->generation, vs->generation + 1);
+	spin_lock_irqsave(&vs->cb_lock, flags);
+	if (vs->config_cb.callback)
+		vs->config_cb.callback(vs->config_cb.private);
+	spin_unlock_irqrestore(&vs->cb_lock, flags);
+}
+EXPORT_SYMBOL_GPL(vdpasim_config_changed);
+
+/**
+ * vdpasim_set_needs_reset() - the device cannot go on until reset
+ * @vs: the device
+ * @why: logged
+ *
+ * Any context; takes no device lock. Workers stop handling buffers,
+ * get_status() reports NEEDS_RESET and a config interrupt tells the
+ * driver.
+ */
+void vdpasim_set_needs_reset(struct vdpasim *vs, const char *why)
+{
+	if (xchg(&vs->needs_reset, true))
+		return;
+	dev_warn(&vs->vdpa.dev, "needs reset: %s\n", why);
+	vdpasim_config_changed(vs);
+}
+EXPORT_SYMBOL_GPL(vdpasim_set_needs_reset);
+
+/**
+ * vdpasim_fault_drop() - consume one injected completion drop
+ * @vs: the device
+ *
+ * Return: true if the class must drop the buffer it is about to complete
+ * (debugfs ``drop_completions``).
+ */
+bool vdpasim_fault_drop(struct vdpasim *vs)
+{
+	return atomic_add_unless(&vs->faults.drop_completions, -1, 0);
+}
+EXPORT_SYMBOL_GPL(vdpasim_fault_drop);
+
+/**
+ * vdpasim_put_stat() - append one vendor statistic to a vstats reply
+ * @msg: the reply
+ * @name: the statistic's name
+ * @value: its value
+ *
+ * Return: 0, or -EMSGSIZE.
+ */
+int vdpasim_put_stat(struct sk_buff *msg, const char *name, u64 value)
+{
+	if (nla_put_string(msg, VDPA_ATTR_DEV_VENDOR_ATTR_NAME, name) ||
+	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_VENDOR_ATTR_VALUE, value,
+			      VDPA_ATTR_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vdpasim_put_stat);
