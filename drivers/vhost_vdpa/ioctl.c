@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Device-level ioctls. vhost_vdpa_ioctl() only dispatches: a table maps
+ * each command to its handler and says whether it needs the owner; the
+ * per-virtqueue commands go to vring.c.
+ */
+
+#include <linux/fs.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/virtio_config.h>
+
+#include <vhost_vdpa/internal.h>
+
+/* The backend features this driver implements itself. */
+#define VHOST_VDPA_BACKEND_OWN	(BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) | \
+				 BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) | \
+				 BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID))
+
+/**
+ * vhost_vdpa_reset() - reset the device for a new opener or status 0
+ * @v: the device, with its lock held and its vDPA device present
+ *
+ * Mappings survive only when userspace accepted IOTLB_PERSIST.
+ *
+ * Return: 0 or the parent's -errno.
+ */
+int vhost_vdpa_reset(struct vhost_vdpa *v)
+{
+	u32 flags = 0;
+
+	if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST)))
+		flags |= VDPA_RESET_F_CLEAN_MAP;
+	v->in_batch = false;
+	v->suspended = false;
+	return vdpa_reset(v->vdpa, flags);
+}
+
+static u64 vhost_vdpa_backend_offered(struct vhost_vdpa *v)
+{
+	const struct vdpa_config_ops *ops = v->vdpa->config;
+	u64 f = VHOST_VDPA_BACKEND_OWN;
+
+	if (ops->suspend)
+		f |= BIT_ULL(VHOST_BACKEND_F_SUSPEND);
+	if (ops->resume)
+		f |= BIT_ULL(VHOST_BACKEND_F_RESUME);
+	if (ops->get_vq_desc_group)
+		f |= BIT_ULL(VHOST_BACKEND_F_DESC_ASID);
+	if ((!ops->set_map && !ops->dma_map) || ops->reset_map)
+		f |= BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST);
+	if (ops->get_backend_features)
+		f |= ops->get_backend_features(v->vdpa) &
+		     BIT_ULL(VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK);
+	return f;
+}
+
+static long vhost_vdpa_get_backend_features(struct vhost_vdpa *v,
+					    void __user *argp)
+{
+	u64 f = vhost_vdpa_backend_offered(v);
+
+	return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
+static long vhost_vdpa_set_backend_features(struct vhost_vdpa *v,
+					    void __user *argp)
+{
+	u64 f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f & ~vhost_vdpa_backend_offered(v))
+		return -EOPNOTSUPP;
+	if ((f & BIT_ULL(VHOST_BACKEND_F_DESC_ASID)) &&
+	    !(f & BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID)))
+		return -EINVAL;
+	v->backend_features = f;
+	return 0;
+}
+
+static long vhost_vdpa_set_owner(struct vhost_vdpa *v, void __user *argp)
+{
+	if (v->owner)
+		return -EBUSY;
+	mmgrab(current->mm);
+	v->owner = current->mm;
+	return 0;
+}
+
+static long vhost_vdpa_get_device_id(struct vhost_vdpa *v, void __user *argp)
+{
+	u32 id = v->vdpa->config->get_device_id(v->vdpa);
+
+	return copy_to_user(argp, &id, sizeof(id)) ? -EFAULT : 0;
+}
+
+static long vhost_vdpa_get_status(struct vhost_vdpa *v, void __user *argp)
+{
+	u8 status = vhost_vdpa_status(v);
+
+	return copy_to_user(argp, &status, sizeof(status)) ? -EFAULT : 0;
+}
+
+static long vhost_vdpa_set_status(struct vhost_vdpa *v, void __user *argp)
+{
+	u8 status, old;
+
+	if (copy_from_user(&status, argp, sizeof(status)))
+		return -EFAULT;
+	if (!status)
+		return vhost_vdpa_reset(v);
+	old = vhost_vdpa_status(v);
+	/* Bits are only ever cleared all at once, by a reset. */
+	if (old & ~status)
+		return -EINVAL;
+	vdpa_set_status(v->vdpa, status);
+	return 0;
+}
+
+/* Validate a config access header; returns the length or -errno. */
+static long vhost_vdpa_config_hdr(struct vhost_vdpa *v,
+				  struct vhost_vdpa_config __user *c,
+				  u32 *off)
+{
+	size_t size = v->vdpa->config->get_config_size(v->vdpa);
+	struct vhost_vdpa_config hdr;
+
+	if (copy_from_user(&hdr, c, sizeof(hdr)))
+		return -EFAULT;
+	if (!hdr.len || hdr.off > size)
+		return -EINVAL;
+	if (hdr.len > size - hdr.off)
+		return -E2BIG;
+	*off = hdr.off;
+	return hdr.len;
+}
+
+static long vhost_vdpa_get_config(struct vhost_vdpa *v, void __user *argp)
+{
+	struct vhost_vdpa_config __user *c = argp;
+	long len;
+	u32 off;
+	u8 *buf;
+
+	len = vhost_vdpa_config_hdr(v, c, &off);
+	if (len < 0)
+		return len;
+	buf = kvzalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	vdpa_get_config(v->vdpa, off, buf, len);
+	if (copy_to_user(c->buf, buf, len))
+		len = -EFAULT;
+	kvfree(buf);
+	return len < 0 ? len : 0;
+}
+
+static long vhost_vdpa_set_config(struct vhost_vdpa *v, void __user *argp)
+{
+	struct vhost_vdpa_config __user *c = argp;
+	long len;
+	u32 off;
+	u8 *buf;
+
+	len = vhost_vdpa_config_hdr(v, c, &off);
+	if (len < 0)
+		return len;
+	buf = vmemdup_user(c->buf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	vdpa_set_config(v->vdpa, off, buf, len);
+	kvfree(buf);
+	return 0;
+}
+
+static long vhost_vdpa_get_features(struct vhost_vdpa *v, void __user *argp)
+{
+	u64 f = v->vdpa->config->get_device_features(v->vdpa);
+
+	return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
+static long vhost_vdpa_set_features(struct vhost_vdpa *v, void __user *argp)
+{
+	struct vdpa_device *vdpa = v->vdpa;
+	u64 f;
+	int err;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (vhost_vdpa_status(v) & VIRTIO_CONFIG_S_FEATURES_OK)
+		return -EBUSY;
+	if (f & ~vdpa->config->get_device_features(vdpa))
+		return -EINVAL;
+	err = vdpa_set_features(vdpa, f);
+	if (err)
+		return err;
+	v->features = f;
+	return 0;
+}
+
+static long vhost_vdpa_put_u32(void __user *argp, u32 val)
+{
+	return copy_to_user(argp, &val, sizeof(val)) ? -EFAULT : 0;
+}
+
+static long vhost_vdpa_get_vring_num(struct vhost_vdpa *v, void __user *argp)
+{
+	u16 num = v->vq_num_max;
+
+	return copy_to_user(argp, &num, sizeof(num)) ? -EFAULT : 0;
+}
+
+static long vhost_vdpa_get_group_num(struct vhost_vdpa *v, void __user *argp)
+{
+	return vhost_vdpa_put_u32(argp, v->vdpa->ngroups);
+}
+
+static long vhost_vdpa_get_as_num(struct vhost_vdpa *v, void __user *argp)
+{
+	return vhost_vdpa_put_u32(argp, v->nas);
+}
+
+static long vhost_vdpa_get_config_size(struct vhost_vdpa *v, void __user *argp)
+{
+	return vhost_vdpa_put_u32(argp,
+				  v->vdpa->config->get_config_size(v->vdpa));
+}
+
+static long vhost_vdpa_get_vqs_count(struct vhost_vdpa *v, void __user *argp)
+{
+	return vhost_vdpa_put_u32(argp, v->nvqs);
+}
+
+static long vhost_vdpa_get_iova_range(struct vhost_vdpa *v, void __user *argp)
+{
+	struct vhost_vdpa_iova_range r = {
+		.first = v->range.first,
+		.last = v->range.last,
+	};
+
+	return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static irqreturn_t vhost_vdpa_config_cb(void *private)
+{
+	eventfd_signal(private);
+	return IRQ_HANDLED;
+}
+
+static long vhost_vdpa_set_config_call(struct vhost_vdpa *v, void __user *argp)
+{
+	struct vdpa_callback cb = { };
+	struct eventfd_ctx *ctx = NULL;
+	int fd;
+
+	if (copy_from_user(&fd, argp, sizeof(fd)))
+		return -EFAULT;
+	if (fd != VHOST_FILE_UNBIND) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+		cb.callback = vhost_vdpa_config_cb;
+		cb.private = ctx;
+		cb.trigger = ctx;
+	}
+	/* The parent stops using the old eventfd before we put it. */
+	v->vdpa->config->set_config_cb(v->vdpa, &cb);
+	if (v->config_call)
+		eventfd_ctx_put(v->config_call);
+	v->config_call = ctx;
+	return 0;
+}
+
+static long vhost_vdpa_suspend(struct vhost_vdpa *v, void __user *argp)
+{
+	const struct vdpa_config_ops *ops = v->vdpa->config;
+	int err;
+
+	if (!ops->suspend)
+		return -EOPNOTSUPP;
+	if (!(vhost_vdpa_status(v) & VIRTIO_CONFIG_S_DRIVER_OK))
+		return 0;
+	err = ops->suspend(v->vdpa);
+	if (!err)
+		v->suspended = true;
+	return err;
+}
+
+static long vhost_vdpa_resume(struct vhost_vdpa *v, void __user *argp)
+{
+	const struct vdpa_config_ops *ops = v->vdpa->config;
+	int err;
+
+	if (!ops->resume)
+		return -EOPNOTSUPP;
+	if (!(vhost_vdpa_status(v) & VIRTIO_CONFIG_S_DRIVER_OK))
+		return 0;
+	err = ops->resume(v->vdpa);
+	if (!err)
+		v->suspended = false;
+	return err;
+}
+
+static long vhost_vdpa_set_fork_owner(struct vhost_vdpa *v, void __user *argp)
+{
+	u8 mode;
+
+	if (copy_from_user(&mode, argp, sizeof(mode)))
+		return -EFAULT;
+	if (v->owner)
+		return -EBUSY;
+	if (mode != VHOST_FORK_OWNER_KTHREAD && mode != VHOST_FORK_OWNER_TASK)
+		return -EINVAL;
+	v->fork_owner = mode;
+	return 0;
+}
+
+static long vhost_vdpa_get_fork_owner(struct vhost_vdpa *v, void __user *argp)
+{
+	return copy_to_user(argp, &v->fork_owner, 1) ? -EFAULT : 0;
+}
+
+/* Device commands: anyone holding the fd may use them, as in-tree. */
+static const struct vhost_vdpa_ioctl {
+	unsigned int cmd;
+	long (*fn)(struct vhost_vdpa *v, void __user *argp);
+} vhost_vdpa_ioctls[] = {
+	{ VHOST_SET_OWNER, vhost_vdpa_set_owner },
+	{ VHOST_GET_BACKEND_FEATURES, vhost_vdpa_get_backend_features },
+	{ VHOST_SET_BACKEND_FEATURES, vhost_vdpa_set_backend_features },
+	{ VHOST_VDPA_GET_DEVICE_ID, vhost_vdpa_get_device_id },
+	{ VHOST_VDPA_GET_STATUS, vhost_vdpa_get_status },
+	{ VHOST_VDPA_SET_STATUS, vhost_vdpa_set_status },
+	{ VHOST_VDPA_GET_CONFIG, vhost_vdpa_get_config },
+	{ VHOST_VDPA_SET_CONFIG, vhost_vdpa_set_config },
+	{ VHOST_GET_FEATURES, vhost_vdpa_get_features },
+	{ VHOST_SET_FEATURES, vhost_vdpa_set_features },
+	{ VHOST_VDPA_GET_VRING_NUM, vhost_vdpa_get_vring_num },
+	{ VHOST_VDPA_GET_GROUP_NUM, vhost_vdpa_get_group_num },
+	{ VHOST_VDPA_GET_AS_NUM, vhost_vdpa_get_as_num },
+	{ VHOST_VDPA_GET_CONFIG_SIZE, vhost_vdpa_get_config_size },
+	{ VHOST_VDPA_GET_VQS_COUNT, vhost_vdpa_get_vqs_count },
+	{ VHOST_VDPA_GET_IOVA_RANGE, vhost_vdpa_get_iova_range },
+	{ VHOST_VDPA_SET_CONFIG_CALL, vhost_vdpa_set_config_call },
+	{ VHOST_VDPA_SUSPEND, vhost_vdpa_suspend },
+	{ VHOST_VDPA_RESUME, vhost_vdpa_resume },
+	{ VHOST_SET_FORK_FROM_OWNER, vhost_vdpa_set_fork_owner },
+	{ VHOST_GET_FORK_FROM_OWNER, vhost_vdpa_get_fork_owner },
+};
+
+static const struct vhost_vdpa_ioctl *vhost_vdpa_find_ioctl(unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vhost_vdpa_ioctls); i++)
+		if (vhost_vdpa_ioctls[i].cmd == cmd)
+			return &vhost_vdpa_ioctls[i];
+	return NULL;
+}
+
+/**
+ * vhost_vdpa_ioctl() - &file_operations.unlocked_ioctl
+ * @file: an open /dev/vhost-vdpa-N
+ * @cmd: the command
+ * @arg: its argument
+ *
+ * Return: 0 or -errno; -ENOTTY for commands this driver does not know.
+ */
+long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	const struct vhost_vdpa_ioctl *op = vhost_vdpa_find_ioctl(cmd);
+	struct vhost_vdpa *v = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	mutex_lock(&v->lock);
+	if (!v->vdpa)
+		r = -ENODEV;
+	else if (op)
+		r = op->fn(v, argp);
+	else
+		r = vhost_vdpa_vring_ioctl(v, cmd, argp);
+	mutex_unlock(&v->lock);
+	return r == -ENOIOCTLCMD ? -ENOTTY : r;
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOTLB messages written to /dev/vhost-vdpa-N: parsing (v1 and v2, with
+ * address spaces and batches), pinning user memory (charged to the
+ * owner's RLIMIT_MEMLOCK) or recording VA ranges for use_va parents, and
+ * the three routes to the parent: dma_map/dma_unmap per range, set_map
+ * with the whole table, or a platform IOMMU domain.
+ */
+
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include <vhost_vdpa/internal.h>
+
+static const struct vdpa_config_ops *vv_ops(struct vhost_vdpa *v)
+{
+	return v->vdpa->config;
+}
+
+/* --- routes to the parent --------------------------------------------- */
+
+static int vv_iommu_prot(u32 perm)
+{
+	return IOMMU_CACHE | (perm & VHOST_MAP_RO ? IOMMU_READ : 0) |
+	       (perm & VHOST_MAP_WO ? IOMMU_WRITE : 0);
+}
+
+static int vv_route_map(struct vhost_vdpa *v, u32 asid,
+			struct vhost_iotlb_map *map)
+{
+	const struct vdpa_config_ops *ops = vv_ops(v);
+	u64 size = map->last - map->start + 1;
+
+	if (ops->dma_map)
+		return ops->dma_map(v->vdpa, asid, map->start, size, map->addr,
+				    map->perm, map->opaque);
+	if (ops->set_map)
+		return 0;	/* the whole table goes at commit */
+	return iommu_map(v->domain, map->start, map->addr, size,
+			 vv_iommu_prot(map->perm), GFP_KERNEL);
+}
+
+static void vv_route_unmap(struct vhost_vdpa *v, u32 asid,
+			   struct vhost_iotlb_map *map)
+{
+	const struct vdpa_config_ops *ops;
+	u64 size = map->last - map->start + 1;
+
+	if (!v->vdpa)
+		return;
+	ops = vv_ops(v);
+	if (ops->dma_unmap)
+		ops->dma_unmap(v->vdpa, asid, map->start, size);
+	else if (!ops->set_map && v->domain)
+		iommu_unmap(v->domain, map->start, size);
+}
+
+/* set_map parents get the whole table after each change outside a batch. */
+static int vv_route_commit(struct vhost_vdpa *v, u32 asid)
+{
+	if (!v->vdpa || !vv_ops(v)->set_map || v->in_batch)
+		return 0;
+	return vv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
+}
+
+/* --- releasing ranges ------------------------------------------------- */
+
+static void vv_release_map(struct vhost_vdpa *v, struct vhost_iotlb_map *map)
+{
+	unsigned long first, npages;
+	struct vdpa_map_file *mf = map->opaque;
+
+	if (mf) {		/* use_va: a file reference, no pins */
+		fput(mf->file);
+		kfree(mf);
+		return;
+	}
+	first = PFN_DOWN(map->addr);
+	npages = PFN_DOWN(map->addr + (map->last - map->start)) - first + 1;
+	unpin_user_page_range_dirty_lock(pfn_to_page(first), npages,
+					 map->perm & VHOST_MAP_WO);
+	if (v->owner)
+		atomic64_sub(npages, &v->owner->pinned_vm);
+}
+
+static void vv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
+			   u64 last)
+{
+	struct vhost_iotlb *iotlb = &v->iotlb[asid];
+	struct vhost_iotlb_map *map;
+
+	while ((map = vhost_iotlb_itree_first(iotlb, start, last))) {
+		vv_route_unmap(v, asid, map);
+		vv_release_map(v, map);
+		vhost_iotlb_map_free(iotlb, map);
+	}
+}
+
+/**
+ * vhost_vdpa_unmap_all() - drop every mapping of every address space
+ * @v: the device, with its lock held
+ *
+ * Unpins every page and tells the parent (when still present).
+ */
+void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
+{
+	u32 asid;
+
+	for (asid = 0; asid < v->nas; asid++) {
+		vv_unmap_range(v, asid, 0, U64_MAX);
+		v->in_batch = false;
+		vv_route_commit(v, asid);
+	}
+}
+
+/* --- adding ranges ---------------------------------------------------- */
+
+static int vv_add(struct vhost_vdpa *v, u32 asid, u64 start, u64 last,
+		  u64 addr, u32 perm, struct vdpa_map_file *mf)
+{
+	struct vhost_iotlb *iotlb = &v->iotlb[asid];
+	struct vhost_iotlb_map *map;
+	int err;
+
+	err = vhost_iotlb_add_range_ctx(iotlb, start, last, addr, perm, mf);
+	if (err)
+		return err;
+	map = vhost_iotlb_itree_first(iotlb, start, last);
+	err = vv_route_map(v, asid, map);
+	if (err)
+		vhost_iotlb_map_free(iotlb, map);
+	return err;
+}
+
+/* A physically contiguous run of pinned pages, in user-page units. */
+struct vv_run {
+	u64 iova;		/* IOVA of the run's first page */
+	phys_addr_t pa;		/* its physical address */
+	u64 len;		/* bytes, whole pages */
+};
+
+/* Record @run clipped to the requested [@first, @last]; pins move to it. */
+static int vv_flush_run(struct vhost_vdpa *v, u32 asid, struct vv_run *run,
+			u64 first, u64 last, u32 perm)
+{
+	u64 start = max(run->iova, first);
+	u64 end = min(run->iova + run->len - 1, last);
+	int err;
+
+	if (!run->len)
+		return 0;
+	err = vv_add(v, asid, start, end, run->pa + (start - run->iova), perm,
+		     NULL);
+	if (!err)
+		atomic64_add(run->len >> PAGE_SHIFT, &v->owner->pinned_vm);
+	return err;
+}
+
+static void vv_unpin_run(struct vv_run *run)
+{
+	if (run->len)
+		unpin_user_page_range_dirty_lock(pfn_to_page(PFN_DOWN(run->pa)),
+						 run->len >> PAGE_SHIFT, false);
+	run->len = 0;
+}
+
+static int vv_charge_check(struct vhost_vdpa *v, unsigned long npages)
+{
+	unsigned long limit = PFN_DOWN(rlimit(RLIMIT_MEMLOCK));
+
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	if (npages + atomic64_read(&v->owner->pinned_vm) > limit)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Add pages[0..n) (pinned, at IOVA *@iova onwards) to @run, flushing it. */
+static int vv_take_pages(struct vhost_vdpa *v, u32 asid, struct vv_run *run,
+			 struct page **pages, long n, u64 *iova,
+			 const struct vhost_iotlb_msg *msg)
+{
+	u64 last = msg->iova + msg->size - 1;
+	long i;
+	int err;
+
+	for (i = 0; i < n; i++, *iova += PAGE_SIZE) {
+		phys_addr_t pa = page_to_phys(pages[i]);
+
+		if (run->len && run->pa + run->len == pa) {
+			run->len += PAGE_SIZE;
+			continue;
+		}
+		err = vv_flush_run(v, asid, run, msg->iova, last, msg->perm);
+		if (err) {
+			unpin_user_pages(pages + i, n - i);
+			return err;
+		}
+		*run = (struct vv_run){ .iova = *iova, .pa = pa,
+					.len = PAGE_SIZE };
+	}
+	return 0;
+}
+
+static int vv_pin_map(struct vhost_vdpa *v, u32 asid,
+		      const struct vhost_iotlb_msg *msg)
+{
+	unsigned int gup = FOLL_LONGTERM |
+			   (msg->perm & VHOST_MAP_WO ? FOLL_WRITE : 0);
+	unsigned long off = msg->uaddr & ~PAGE_MASK;
+	unsigned long npages = PFN_UP(off + msg->size), done = 0;
+	unsigned long batch = PAGE_SIZE / sizeof(struct page *);
+	u64 iova = msg->iova - off;
+	struct vv_run run = { };
+	struct page **pages;
+	long n;
+	int err;
+
+	if ((msg->iova & ~PAGE_MASK) != off)
+		return -EINVAL;
+	err = vv_charge_check(v, npages);
+	if (err)
+		return err;
+	pages = (struct page **)__get_free_page(GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	while (done < npages && !err) {
+		n = pin_user_pages_fast(msg->uaddr - off + done * PAGE_SIZE,
+					min(npages - done, batch), gup, pages);
+		if (n <= 0) {
+			err = n ? n : -EFAULT;
+			break;
+		}
+		done += n;
+		err = vv_take_pages(v, asid, &run, pages, n, &iova, msg);
+	}
+	if (!err)
+		err = vv_flush_run(v, asid, &run, msg->iova,
+				   msg->iova + msg->size - 1, msg->perm);
+	if (err) {
+		vv_unpin_run(&run);
+		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1);
+	}
+	free_page((unsigned long)pages);
+	return err;
+}
+
+/* use_va parents: record user addresses with the backing file of each VMA. */
+static int vv_va_map_vma(struct vhost_vdpa *v, u32 asid,
+			 const struct vhost_iotlb_msg *msg,
+			 struct vm_area_struct *vma, u64 uaddr, u64 end)
+{
+	u64 last = min_t(u64, end, vma->vm_end - 1);
+	u64 start_iova = msg->iova + (uaddr - msg->uaddr);
+	struct vdpa_map_file *mf;
+	int err;
+
+	if (!vma->vm_file || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mf->file = get_file(vma->vm_file);
+	mf->offset = (vma->vm_pgoff << PAGE_SHIFT) + uaddr - vma->vm_start;
+	err = vv_add(v, asid, start_iova, start_iova + (last - uaddr), uaddr,
+		     msg->perm, mf);
+	if (err) {
+		fput(mf->file);
+		kfree(mf);
+	}
+	return err;
+}
+
+static int vv_va_map(struct vhost_vdpa *v, u32 asid,
+		     const struct vhost_iotlb_msg *msg)
+{
+	u64 uaddr = msg->uaddr, end = msg->uaddr + msg->size - 1;
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	mmap_read_lock(current->mm);
+	while (uaddr <= end && !err) {
+		vma = find_vma(current->mm, uaddr);
+		if (!vma || vma->vm_start > uaddr)
+			err = -EFAULT;
+		else
+			err = vv_va_map_vma(v, asid, msg, vma, uaddr, end);
+		if (!err && vma->vm_end - 1 >= end)
+			break;
+		if (!err)
+			uaddr = vma->vm_end;
+	}
+	mmap_read_unlock(current->mm);
+	if (err)
+		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1);
+	return err;
+}
+
+/* --- messages --------------------------------------------------------- */
+
+static int vv_check_update(struct vhost_vdpa *v, u32 asid,
+			   const struct vhost_iotlb_msg *m)
+{
+	u64 last = m->iova + m->size - 1;
+
+	if (!m->size || last < m->iova || m->uaddr + m->size - 1 < m->uaddr)
+		return -EINVAL;
+	if (m->iova < v->range.first || last > v->range.last)
+		return -EINVAL;
+	if (!m->perm || (m->perm & ~VHOST_MAP_RW))
+		return -EINVAL;
+	if (vhost_iotlb_itree_first(&v->iotlb[asid], m->iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+static int vv_update(struct vhost_vdpa *v, u32 asid,
+		     const struct vhost_iotlb_msg *msg)
+{
+	int err = vv_check_update(v, asid, msg);
+
+	if (err)
+		return err;
+	if (v->vdpa->use_va)
+		err = vv_va_map(v, asid, msg);
+	else
+		err = vv_pin_map(v, asid, msg);
+	if (!err)
+		err = vv_route_commit(v, asid);
+	return err;
+}
+
+static int vv_invalidate(struct vhost_vdpa *v, u32 asid,
+			 const struct vhost_iotlb_msg *msg)
+{
+	u64 last = msg->iova + msg->size - 1;
+
+	if (!msg->size || last < msg->iova)
+		return -EINVAL;
+	vv_unmap_range(v, asid, msg->iova, last);
+	return vv_route_commit(v, asid);
+}
+
+static int vv_batch(struct vhost_vdpa *v, u32 asid, bool begin)
+{
+	if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
+		return -EINVAL;
+	if (begin) {
+		v->in_batch = true;
+		v->batch_asid = asid;
+		return 0;
+	}
+	if (!v->in_batch)
+		return 0;
+	v->in_batch = false;
+	return vv_route_commit(v, asid);
+}
+
+static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
+			 const struct vhost_iotlb_msg *msg)
+{
+	if (!v->vdpa)
+		return -ENODEV;
+	if (!vhost_vdpa_is_owner(v))
+		return -EPERM;
+	if (asid >= v->nas || (v->in_batch && asid != v->batch_asid))
+		return -EINVAL;
+	switch (msg->type) {
+	case VHOST_IOTLB_UPDATE:
+		return vv_update(v, asid, msg);
+	case VHOST_IOTLB_INVALIDATE:
+		return vv_invalidate(v, asid, msg);
+	case VHOST_IOTLB_BATCH_BEGIN:
+		return vv_batch(v, asid, true);
+	case VHOST_IOTLB_BATCH_END:
+		return vv_batch(v, asid, false);
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Both message layouts are a 32-bit type, 32 bits (v1: padding; v2: the
+ * address space when IOTLB_ASID was accepted, else reserved) and the
+ * &struct vhost_iotlb_msg.
+ */
+static ssize_t vv_read_msg(struct vhost_vdpa *v, struct iov_iter *from,
+			   u32 *asid, struct vhost_iotlb_msg *msg)
+{
+	u32 hdr[2];
+
+	BUILD_BUG_ON(offsetof(struct vhost_msg, iotlb) != sizeof(hdr));
+	BUILD_BUG_ON(offsetof(struct vhost_msg_v2, iotlb) != sizeof(hdr));
+	if (copy_from_iter(hdr, sizeof(hdr), from) != sizeof(hdr) ||
+	    copy_from_iter(msg, sizeof(*msg), from) != sizeof(*msg))
+		return -EINVAL;
+	*asid = 0;
+	if (hdr[0] == VHOST_IOTLB_MSG_V2) {
+		if (v->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID))
+			*asid = hdr[1];
+		return sizeof(struct vhost_msg_v2);
+	}
+	if (hdr[0] == VHOST_IOTLB_MSG)
+		return sizeof(struct vhost_msg);
+	return -EINVAL;
+}
+
+/**
+ * vhost_vdpa_write_iter() - &file_operations.write_iter: one IOTLB message
+ * @iocb: the write
+ * @from: the message
+ *
+ * Only the owner may write. Unlike the in-tree driver, a refused message
+ * returns its real errno (-EINVAL, -EEXIST, -ENOMEM, -EPERM...) instead
+ * of -EFAULT.
+ *
+ * Return: the message size, or -errno.
+ */
+ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct vhost_vdpa *v = iocb->ki_filp->private_data;
+	struct vhost_iotlb_msg msg;
+	ssize_t len;
+	u32 asid;
+	int err;
+
+	mutex_lock(&v->lock);
+	len = vv_read_msg(v, from, &asid, &msg);
+	if (len > 0) {
+		err = vv_handle_msg(v, asid, &msg);
+		if (err)
+			len = err;
+	}
+	mutex_unlock(&v->lock);
+	return len;
+}
+
+/**
+ * vhost_vdpa_domain_alloc() - a platform IOMMU domain when the parent
+ *                             has neither dma_map nor set_map
+ * @v: the device, with its lock held
+ *
+ * Return: 0 or -errno.
+ */
+int vhost_vdpa_domain_alloc(struct vhost_vdpa *v)
+{
+	struct device *dma_dev = vdpa_get_dma_dev(v->vdpa);
+	struct iommu_domain *domain;
+	int err;
+
+	if (vv_ops(v)->set_map || vv_ops(v)->dma_map)
+		return 0;
+	if (!device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY)) {
+		dev_warn_once(&v->dev, "no cache-coherent IOMMU for %s\n",
+			      dev_name(dma_dev));
+		return -EOPNOTSUPP;
+	}
+	domain = iommu_paging_domain_alloc(dma_dev);
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	err = iommu_attach_device(domain, dma_dev);
+	if (err) {
+		iommu_domain_free(domain);
+		return err;
+	}
+	v->domain = domain;
+	return 0;
+}
+
+/**
+ * vhost_vdpa_domain_free() - undo vhost_vdpa_domain_alloc()
+ * @v: the device, with its lock held and no mappings left
+ */
+void vhost_vdpa_domain_free(struct vhost_vdpa *v)
+{
+	if (!v->domain)
+		return;
+	if (v->vdpa)
+		iommu_detach_device(v->domain, vdpa_get_dma_dev(v->vdpa));
+	iommu_domain_free(v->domain);
+	v->domain = NULL;
+}

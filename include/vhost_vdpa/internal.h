@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Private to drivers/vhost_vdpa/: the vhost_vdpa character device.
+ */
+#ifndef _VHOST_VDPA_INTERNAL_H
+#define _VHOST_VDPA_INTERNAL_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/eventfd.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/vdpa.h>
+#include <linux/vhost_iotlb.h>
+#include <uapi/linux/vhost.h>
+
+/**
+ * DOC: vhost_vdpa
+ *
+ * Each vDPA device bound to this driver gets a character device,
+ * ``/dev/vhost-vdpa-N``, through which one process at a time drives it
+ * with the vhost ioctls and IOTLB messages (written to the fd). The driver
+ * is self-contained: it does not use the vhost core's private API, only
+ * the public &struct vhost_iotlb.
+ *
+ * Lifetime: &struct vhost_vdpa lives in its &vhost_vdpa.dev, released
+ * with the last reference (an open file holds one). Removing the vDPA
+ * device revokes the character device: the device is reset, every mapping
+ * is dropped (pages unpinned), eventfds are released, doorbell mappings are
+ * zapped, and later ioctls and writes fail with -ENODEV. Removal never
+ * waits for userspace to close the file.
+ *
+ * Locking: &vhost_vdpa.lock (mutex) protects everything that changes after
+ * probe, including &vhost_vdpa.vdpa becoming NULL on removal; every ioctl,
+ * write, open, release and remove takes it. It is taken outside the mm's
+ * mmap_lock (pinning takes that), so the mmap and page-fault paths, which
+ * run under mmap_lock, use &vhost_vdpa.doorbell_lock instead: removal sets
+ * &vhost_vdpa.gone under it before anything else. Kick eventfd wakeups
+ * run in atomic context under the eventfd's own lock and only call the
+ * parent's kick_vq, which may be called in any context.
+ */
+
+#define VHOST_VDPA_DEV_MAX	BIT(MINORBITS)
+
+struct vhost_vdpa;
+
+/**
+ * struct vhost_vdpa_vq - one virtqueue as userspace set it up
+ * @v: the device
+ * @idx: queue index
+ * @kick_file: the kick eventfd's file, polled
+ * @kick_wait: our entry in its wait queue
+ * @kick_wqh: that wait queue
+ * @kick_pt: poll table used to find @kick_wqh
+ * @call: the call eventfd, signalled by the parent
+ * @busyloop_timeout: stored for VHOST_GET_VRING_BUSYLOOP_TIMEOUT
+ */
+struct vhost_vdpa_vq {
+	struct vhost_vdpa *v;
+	u16 idx;
+	struct file *kick_file;
+	wait_queue_entry_t kick_wait;
+	wait_queue_head_t *kick_wqh;
+	poll_table kick_pt;
+	struct eventfd_ctx *call;
+	u32 busyloop_timeout;
+};
+
+/**
+ * struct vhost_vdpa - the character device of one vDPA device
+ * @dev: the device behind /dev/vhost-vdpa-N (holds the lifetime)
+ * @cdev: the character device
+ * @lock: protects every member below that changes after probe
+ * @vdpa: the vDPA device; NULL once it was removed
+ * @minor: minor number (the N)
+ * @nvqs: number of virtqueues
+ * @vqs: the virtqueues
+ * @nas: number of address spaces
+ * @iotlb: one IOTLB per address space: what userspace mapped (entries
+ *         map IOVA to physical addresses of pinned pages, or to user
+ *         virtual addresses for use_va parents)
+ * @opened: one opener at a time
+ * @owner: mm of the process that did VHOST_SET_OWNER (mmgrab()ed); pins
+ *         are charged to it
+ * @backend_features: accepted VHOST_BACKEND_F_* bits
+ * @features: accepted device features
+ * @vq_num_max: largest ring size the parent takes
+ * @in_batch: between IOTLB BATCH_BEGIN and BATCH_END
+ * @batch_asid: address space of the current batch
+ * @config_call: the config interrupt eventfd
+ * @domain: platform IOMMU domain, for parents without dma_map/set_map
+ * @range: usable IOVAs
+ * @mapping: address space of the opened file, for zapping doorbells
+ * @suspended: VHOST_VDPA_SUSPEND succeeded, not resumed yet
+ * @fork_owner: stored for VHOST_GET_FORK_FROM_OWNER
+ * @doorbell_lock: protects @gone, for the mmap and fault paths
+ * @gone: the vDPA device was removed (read under @doorbell_lock)
+ */
+struct vhost_vdpa {
+	struct device dev;
+	struct cdev cdev;
+	struct mutex lock;	/* protects the members below */
+	struct vdpa_device *vdpa;
+	int minor;
+	u32 nvqs;
+	struct vhost_vdpa_vq *vqs;
+	u32 nas;
+	struct vhost_iotlb *iotlb;
+	atomic_t opened;
+	struct mm_struct *owner;
+	u64 backend_features;
+	u64 features;
+	u16 vq_num_max;
+	bool in_batch;
+	u32 batch_asid;
+	struct eventfd_ctx *config_call;
+	struct iommu_domain *domain;
+	struct vdpa_iova_range range;
+	struct address_space *mapping;
+	bool suspended;
+	u8 fork_owner;
+	struct mutex doorbell_lock;	/* protects gone */
+	bool gone;
+};
+
+/* The device status; v->lock held, v->vdpa present. */
+static inline u8 vhost_vdpa_status(struct vhost_vdpa *v)
+{
+	return v->vdpa->config->get_status(v->vdpa);
+}
+
+/* Whether the caller is the owner; v->lock held. */
+static inline bool vhost_vdpa_is_owner(struct vhost_vdpa *v)
+{
+	return v->owner && v->owner == current->mm;
+}
+
+/* ioctl.c */
+long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int vhost_vdpa_reset(struct vhost_vdpa *v);
+
+/* vring.c */
+long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
+			    void __user *argp);
+void vhost_vdpa_vq_init(struct vhost_vdpa *v, u16 idx);
+void vhost_vdpa_vqs_clean(struct vhost_vdpa *v);
+
+/* iotlb.c */
+ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from);
+void vhost_vdpa_unmap_all(struct vhost_vdpa *v);
+int vhost_vdpa_domain_alloc(struct vhost_vdpa *v);
+void vhost_vdpa_domain_free(struct vhost_vdpa *v);
+
+/* mmap.c */
+int vhost_vdpa_mmap(struct file *file, struct vm_area_struct *vma);
+
+#endif /* _VHOST_VDPA_INTERNAL_H */
