@@ -222,8 +222,7 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_NAME))
 		return -EINVAL;
-	if (!nla_len(name_attr) || !*(char *)nla_data(name_attr) ||
-	    strchr(nla_data(name_attr), '/')) {
+	if (!vdpa_name_valid(nla_data(name_attr))) {
 		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
 				    "vdpa: device name must not be empty or contain '/'");
 		return -EINVAL;

@@ -17,6 +17,9 @@
 
 extern const struct bus_type vdpa_bus;
 
+/* bus.c: the device name rule, shared with netlink.c */
+bool vdpa_name_valid(const char *name);
+
 /*
  * vdpa_devices - the published devices, indexed by &vdpa_device.index, so
  * that netlink dumps walk them in a stable order. Written under
