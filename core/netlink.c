@@ -39,6 +39,29 @@ static const struct nla_policy vdpa_nl_policy[VDPA_ATTR_MAX] = {
 	[VDPA_ATTR_DEV_FEATURES] = { .type = NLA_U64 },
 };
 
+/* How the refusal of a request lacking a required attribute names it. */
+static const char * const vdpa_nl_required_names[VDPA_ATTR_MAX] = {
+	[VDPA_ATTR_MGMTDEV_DEV_NAME] = "management device name",
+	[VDPA_ATTR_DEV_NAME] = "device name",
+	[VDPA_ATTR_DEV_QUEUE_INDEX] = "queue index",
+};
+
+/*
+ * Refuses a request lacking attribute @type with -EINVAL: the extack
+ * reports @type as missing and says which attribute it is.
+ */
+static int vdpa_nl_require(struct genl_info *info, int type)
+{
+	const char *what = vdpa_nl_required_names[type];
+
+	if (info->attrs[type])
+		return 0;
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, type);
+	NL_SET_ERR_MSG_FMT(info->extack, "vdpa: missing %s",
+			   what ?: "a required attribute");
+	return -EINVAL;
+}
+
 static bool vdpa_mgmtdev_matches(const struct vdpa_mgmt_dev *mdev,
 				 const char *bus, const char *name)
 {
@@ -58,9 +81,11 @@ static struct vdpa_mgmt_dev *vdpa_nl_find_mgmtdev(struct genl_info *info)
 	const char *bus = bus_attr ? nla_data(bus_attr) : NULL;
 	struct vdpa_mgmt_dev *mdev;
 	const char *name;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_MGMTDEV_DEV_NAME))
-		return ERR_PTR(-EINVAL);
+	err = vdpa_nl_require(info, VDPA_ATTR_MGMTDEV_DEV_NAME);
+	if (err)
+		return ERR_PTR(err);
 	name = nla_data(info->attrs[VDPA_ATTR_MGMTDEV_DEV_NAME]);
 
 	list_for_each_entry(mdev, &vdpa_mgmt_list, list)
@@ -77,9 +102,11 @@ static struct vdpa_device *vdpa_nl_find_dev(struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[VDPA_ATTR_DEV_NAME];
 	struct device *dev;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_NAME))
-		return ERR_PTR(-EINVAL);
+	err = vdpa_nl_require(info, VDPA_ATTR_DEV_NAME);
+	if (err)
+		return ERR_PTR(err);
 	dev = bus_find_device_by_name(&vdpa_bus, NULL, nla_data(attr));
 	if (!dev) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "vdpa: no such device");
@@ -175,9 +202,11 @@ static int vdpa_nl_vstats_reply(struct sk_buff *msg, struct genl_info *info)
 	struct vdpa_device *vdev = info->user_ptr[0];
 	struct nlattr *attr = info->attrs[VDPA_ATTR_DEV_QUEUE_INDEX];
 	u32 index;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_QUEUE_INDEX))
-		return -EINVAL;
+	err = vdpa_nl_require(info, VDPA_ATTR_DEV_QUEUE_INDEX);
+	if (err)
+		return err;
 	index = nla_get_u32(attr);
 	if (index >= vdev->nvqs) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
@@ -220,8 +249,9 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct device *dup;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_NAME))
-		return -EINVAL;
+	err = vdpa_nl_require(info, VDPA_ATTR_DEV_NAME);
+	if (err)
+		return err;
 	if (!vdpa_name_valid(nla_data(name_attr))) {
 		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
 				    "vdpa: device name must not be empty or contain '/'");
