@@ -2,11 +2,12 @@
 /*
  * The "vdpa" generic netlink family: what iproute2's vdpa tool talks to.
  *
- * Handlers only dispatch. The common prologue (take vdpa_mgmt_lock, find
- * the management device or device the request names) lives once, in
- * vdpa_nl_pre_doit(), selected per operation by its internal flags;
- * vdpa_nl_post_doit() undoes it. Message building is in nl_msg.c and
- * attribute validation in nl_parse.c.
+ * Handlers only dispatch. The common prologue (refuse attributes the
+ * command does not take, take vdpa_mgmt_lock, find the management device
+ * or device the request names) lives once, in vdpa_nl_pre_doit(), selected
+ * per operation by its internal flags; vdpa_nl_post_doit() undoes it.
+ * Dumps take no attributes, which vdpa_nl_dump_start() checks. Message
+ * building is in nl_msg.c and attribute validation in nl_parse.c.
  */
 
 #include <linux/capability.h>
@@ -25,6 +26,18 @@
 #define VDPA_NL_NEED_DEV	BIT(1)	/* user_ptr[0]: the named device */
 #define VDPA_NL_WRITE		BIT(2)	/* vdpa_mgmt_lock taken for writing */
 
+/*
+ * One policy for the whole family, and which attributes each command takes
+ * as a mask per command (vdpa_nl_check_attrs(), checked in pre_doit and at
+ * the start of dumps) rather than a policy per operation: each attribute's
+ * type and limits are then written once, not copied into the policy of
+ * every command taking it; the refusal says what is wrong in the family's
+ * own words ("vdpa: attribute not valid for this command") where the core
+ * would report "Unsupported attribute" as for an attribute the family
+ * does not know at all; and a doit and the dump of the same command can
+ * differ, as a genl_ops policy cannot. The price: policy introspection
+ * (CTRL_CMD_GETPOLICY) shows the family-wide policy for every command.
+ */
 static const struct nla_policy vdpa_nl_policy[VDPA_ATTR_MAX] = {
 	[VDPA_ATTR_MGMTDEV_BUS_NAME] = { .type = NLA_NUL_STRING,
 					 .len = VDPA_NL_BUS_NAME_MAX },
@@ -133,6 +146,11 @@ static int vdpa_nl_pre_doit(const struct genl_split_ops *ops,
 			    struct sk_buff *skb, struct genl_info *info)
 {
 	void *obj = NULL;
+	int err;
+
+	err = vdpa_nl_check_attrs(ops->cmd, false, info->attrs, info->extack);
+	if (err)
+		return err;
 
 	if (ops->internal_flags & VDPA_NL_WRITE)
 		down_write(&vdpa_mgmt_lock);
@@ -310,6 +328,15 @@ static int vdpa_nl_attr_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* Dumps take no attributes: refuse any before the first reply. */
+static int vdpa_nl_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *dump = genl_dumpit_info(cb);
+
+	return vdpa_nl_check_attrs(dump->op.cmd, true, dump->info.attrs,
+				   dump->info.extack);
+}
+
 static int vdpa_nl_mgmtdev_get_dumpit(struct sk_buff *msg,
 				      struct netlink_callback *cb)
 {
@@ -395,6 +422,7 @@ static const struct genl_ops vdpa_nl_ops[] = {
 	{
 		.cmd = VDPA_CMD_MGMTDEV_GET,
 		.doit = vdpa_nl_mgmtdev_get_doit,
+		.start = vdpa_nl_dump_start,
 		.dumpit = vdpa_nl_mgmtdev_get_dumpit,
 		.internal_flags = VDPA_NL_NEED_MGMTDEV,
 	},
@@ -413,12 +441,14 @@ static const struct genl_ops vdpa_nl_ops[] = {
 	{
 		.cmd = VDPA_CMD_DEV_GET,
 		.doit = vdpa_nl_dev_get_doit,
+		.start = vdpa_nl_dump_start,
 		.dumpit = vdpa_nl_dev_get_dumpit,
 		.internal_flags = VDPA_NL_NEED_DEV,
 	},
 	{
 		.cmd = VDPA_CMD_DEV_CONFIG_GET,
 		.doit = vdpa_nl_config_get_doit,
+		.start = vdpa_nl_dump_start,
 		.dumpit = vdpa_nl_config_get_dumpit,
 		.internal_flags = VDPA_NL_NEED_DEV,
 	},
