@@ -169,7 +169,17 @@ VISIBLE_IF_KUNIT const char *vdpa_check_ops(const struct vdpa_config_ops *ops,
 }
 EXPORT_SYMBOL_IF_KUNIT(vdpa_check_ops);
 
-static bool vdpa_name_valid(const char *name)
+/**
+ * vdpa_name_valid() - whether a name is acceptable for a vDPA device
+ * @name: the proposed name, or NULL for the default "vdpa<index>"
+ *
+ * The one rule for device names, applied both to parents allocating a
+ * device and to VDPA_CMD_DEV_NEW: the name is the device's entry under
+ * /sys/bus/vdpa/devices, so it must not be empty or contain '/'.
+ *
+ * Return: true when @name is NULL or a non-empty string without '/'.
+ */
+bool vdpa_name_valid(const char *name)
 {
 	return !name || (*name && !strchr(name, '/'));
 }

@@ -2,11 +2,12 @@
 /*
  * The "vdpa" generic netlink family: what iproute2's vdpa tool talks to.
  *
- * Handlers only dispatch. The common prologue (take vdpa_mgmt_lock, find
- * the management device or device the request names) lives once, in
- * vdpa_nl_pre_doit(), selected per operation by its internal flags;
- * vdpa_nl_post_doit() undoes it. Message building is in nl_msg.c and
- * attribute validation in nl_parse.c.
+ * Handlers only dispatch. The common prologue (refuse attributes the
+ * command does not take, take vdpa_mgmt_lock, find the management device
+ * or device the request names) lives once, in vdpa_nl_pre_doit(), selected
+ * per operation by its internal flags; vdpa_nl_post_doit() undoes it.
+ * Dumps take no attributes, which vdpa_nl_dump_start() checks. Message
+ * building is in nl_msg.c and attribute validation in nl_parse.c.
  */
 
 #include <linux/capability.h>
@@ -25,6 +26,18 @@
 #define VDPA_NL_NEED_DEV	BIT(1)	/* user_ptr[0]: the named device */
 #define VDPA_NL_WRITE		BIT(2)	/* vdpa_mgmt_lock taken for writing */
 
+/*
+ * One policy for the whole family, and which attributes each command takes
+ * as a mask per command (vdpa_nl_check_attrs(), checked in pre_doit and at
+ * the start of dumps) rather than a policy per operation: each attribute's
+ * type and limits are then written once, not copied into the policy of
+ * every command taking it; the refusal says what is wrong in the family's
+ * own words ("vdpa: attribute not valid for this command") where the core
+ * would report "Unsupported attribute" as for an attribute the family
+ * does not know at all; and a doit and the dump of the same command can
+ * differ, as a genl_ops policy cannot. The price: policy introspection
+ * (CTRL_CMD_GETPOLICY) shows the family-wide policy for every command.
+ */
 static const struct nla_policy vdpa_nl_policy[VDPA_ATTR_MAX] = {
 	[VDPA_ATTR_MGMTDEV_BUS_NAME] = { .type = NLA_NUL_STRING,
 					 .len = VDPA_NL_BUS_NAME_MAX },
@@ -38,6 +51,29 @@ static const struct nla_policy vdpa_nl_policy[VDPA_ATTR_MAX] = {
 	[VDPA_ATTR_DEV_QUEUE_INDEX] = { .type = NLA_U32 },
 	[VDPA_ATTR_DEV_FEATURES] = { .type = NLA_U64 },
 };
+
+/* How the refusal of a request lacking a required attribute names it. */
+static const char * const vdpa_nl_required_names[VDPA_ATTR_MAX] = {
+	[VDPA_ATTR_MGMTDEV_DEV_NAME] = "management device name",
+	[VDPA_ATTR_DEV_NAME] = "device name",
+	[VDPA_ATTR_DEV_QUEUE_INDEX] = "queue index",
+};
+
+/*
+ * Refuses a request lacking attribute @type with -EINVAL: the extack
+ * reports @type as missing and says which attribute it is.
+ */
+static int vdpa_nl_require(struct genl_info *info, int type)
+{
+	const char *what = vdpa_nl_required_names[type];
+
+	if (info->attrs[type])
+		return 0;
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, type);
+	NL_SET_ERR_MSG_FMT(info->extack, "vdpa: missing %s",
+			   what ?: "a required attribute");
+	return -EINVAL;
+}
 
 static bool vdpa_mgmtdev_matches(const struct vdpa_mgmt_dev *mdev,
 				 const char *bus, const char *name)
@@ -58,9 +94,11 @@ static struct vdpa_mgmt_dev *vdpa_nl_find_mgmtdev(struct genl_info *info)
 	const char *bus = bus_attr ? nla_data(bus_attr) : NULL;
 	struct vdpa_mgmt_dev *mdev;
 	const char *name;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_MGMTDEV_DEV_NAME))
-		return ERR_PTR(-EINVAL);
+	err = vdpa_nl_require(info, VDPA_ATTR_MGMTDEV_DEV_NAME);
+	if (err)
+		return ERR_PTR(err);
 	name = nla_data(info->attrs[VDPA_ATTR_MGMTDEV_DEV_NAME]);
 
 	list_for_each_entry(mdev, &vdpa_mgmt_list, list)
@@ -77,9 +115,11 @@ static struct vdpa_device *vdpa_nl_find_dev(struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[VDPA_ATTR_DEV_NAME];
 	struct device *dev;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_NAME))
-		return ERR_PTR(-EINVAL);
+	err = vdpa_nl_require(info, VDPA_ATTR_DEV_NAME);
+	if (err)
+		return ERR_PTR(err);
 	dev = bus_find_device_by_name(&vdpa_bus, NULL, nla_data(attr));
 	if (!dev) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "vdpa: no such device");
@@ -106,6 +146,11 @@ static int vdpa_nl_pre_doit(const struct genl_split_ops *ops,
 			    struct sk_buff *skb, struct genl_info *info)
 {
 	void *obj = NULL;
+	int err;
+
+	err = vdpa_nl_check_attrs(ops->cmd, false, info->attrs, info->extack);
+	if (err)
+		return err;
 
 	if (ops->internal_flags & VDPA_NL_WRITE)
 		down_write(&vdpa_mgmt_lock);
@@ -175,9 +220,11 @@ static int vdpa_nl_vstats_reply(struct sk_buff *msg, struct genl_info *info)
 	struct vdpa_device *vdev = info->user_ptr[0];
 	struct nlattr *attr = info->attrs[VDPA_ATTR_DEV_QUEUE_INDEX];
 	u32 index;
+	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_QUEUE_INDEX))
-		return -EINVAL;
+	err = vdpa_nl_require(info, VDPA_ATTR_DEV_QUEUE_INDEX);
+	if (err)
+		return err;
 	index = nla_get_u32(attr);
 	if (index >= vdev->nvqs) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
@@ -220,10 +267,10 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct device *dup;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VDPA_ATTR_DEV_NAME))
-		return -EINVAL;
-	if (!nla_len(name_attr) || !*(char *)nla_data(name_attr) ||
-	    strchr(nla_data(name_attr), '/')) {
+	err = vdpa_nl_require(info, VDPA_ATTR_DEV_NAME);
+	if (err)
+		return err;
+	if (!vdpa_name_valid(nla_data(name_attr))) {
 		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
 				    "vdpa: device name must not be empty or contain '/'");
 		return -EINVAL;
@@ -279,6 +326,15 @@ static int vdpa_nl_attr_set_doit(struct sk_buff *skb, struct genl_info *info)
 				   "vdpa: the management device refused the change (%d)",
 				   err);
 	return err;
+}
+
+/* Dumps take no attributes: refuse any before the first reply. */
+static int vdpa_nl_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *dump = genl_dumpit_info(cb);
+
+	return vdpa_nl_check_attrs(dump->op.cmd, true, dump->info.attrs,
+				   dump->info.extack);
 }
 
 static int vdpa_nl_mgmtdev_get_dumpit(struct sk_buff *msg,
@@ -366,6 +422,7 @@ static const struct genl_ops vdpa_nl_ops[] = {
 	{
 		.cmd = VDPA_CMD_MGMTDEV_GET,
 		.doit = vdpa_nl_mgmtdev_get_doit,
+		.start = vdpa_nl_dump_start,
 		.dumpit = vdpa_nl_mgmtdev_get_dumpit,
 		.internal_flags = VDPA_NL_NEED_MGMTDEV,
 	},
@@ -384,12 +441,14 @@ static const struct genl_ops vdpa_nl_ops[] = {
 	{
 		.cmd = VDPA_CMD_DEV_GET,
 		.doit = vdpa_nl_dev_get_doit,
+		.start = vdpa_nl_dump_start,
 		.dumpit = vdpa_nl_dev_get_dumpit,
 		.internal_flags = VDPA_NL_NEED_DEV,
 	},
 	{
 		.cmd = VDPA_CMD_DEV_CONFIG_GET,
 		.doit = vdpa_nl_config_get_doit,
+		.start = vdpa_nl_dump_start,
 		.dumpit = vdpa_nl_config_get_dumpit,
 		.internal_flags = VDPA_NL_NEED_DEV,
 	},

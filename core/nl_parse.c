@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Validation of the attributes of VDPA_CMD_DEV_NEW and VDPA_CMD_DEV_ATTR_SET
- * against what a management device supports. Pure functions of their
- * inputs, so the KUnit suites can drive them with tables.
+ * Request validation beyond the family's policy: which attributes each
+ * command takes, and the attributes of VDPA_CMD_DEV_NEW and
+ * VDPA_CMD_DEV_ATTR_SET against what a management device supports. Pure
+ * functions of their inputs, so the KUnit suites can drive them with
+ * tables.
  */
 
 #include <linux/etherdevice.h>
@@ -13,6 +15,70 @@
 #include <uapi/linux/virtio_net.h>
 
 #include "vdpa_core.h"
+
+#define VDPA_NL_ATTR(a)		BIT_ULL(VDPA_ATTR_##a)
+#define VDPA_NL_MGMTDEV_HANDLE	(VDPA_NL_ATTR(MGMTDEV_BUS_NAME) | \
+				 VDPA_NL_ATTR(MGMTDEV_DEV_NAME))
+/* What vdpa_nl_parse_dev_config() reads. */
+#define VDPA_NL_DEV_CONFIG	(VDPA_NL_ATTR(DEV_NET_CFG_MACADDR) | \
+				 VDPA_NL_ATTR(DEV_NET_CFG_MTU) | \
+				 VDPA_NL_ATTR(DEV_NET_CFG_MAX_VQP) | \
+				 VDPA_NL_ATTR(DEV_FEATURES))
+
+static_assert(VDPA_ATTR_MAX <= 64, "attribute masks are u64");
+
+/*
+ * The attributes the doit of each command takes, required or optional;
+ * dumps take none. Commands without an entry take nothing.
+ */
+static const u64 vdpa_nl_cmd_attrs[] = {
+	[VDPA_CMD_MGMTDEV_GET] = VDPA_NL_MGMTDEV_HANDLE,
+	[VDPA_CMD_DEV_NEW] = VDPA_NL_ATTR(DEV_NAME) | VDPA_NL_MGMTDEV_HANDLE |
+			     VDPA_NL_DEV_CONFIG,
+	[VDPA_CMD_DEV_DEL] = VDPA_NL_ATTR(DEV_NAME),
+	[VDPA_CMD_DEV_GET] = VDPA_NL_ATTR(DEV_NAME),
+	[VDPA_CMD_DEV_CONFIG_GET] = VDPA_NL_ATTR(DEV_NAME),
+	[VDPA_CMD_DEV_VSTATS_GET] = VDPA_NL_ATTR(DEV_NAME) |
+				    VDPA_NL_ATTR(DEV_QUEUE_INDEX),
+	[VDPA_CMD_DEV_ATTR_SET] = VDPA_NL_ATTR(DEV_NAME) | VDPA_NL_DEV_CONFIG,
+};
+
+/**
+ * vdpa_nl_check_attrs() - refuse attributes a command does not take
+ * @cmd: the request's command
+ * @dump: whether the request is a dump
+ * @attrs: the request's attributes, VDPA_ATTR_MAX entries indexed by type,
+ *         already checked against the family's policy
+ * @extack: where to report the attribute refused
+ *
+ * The family has one policy for all its commands, which only says what
+ * each attribute looks like; this says which of them a command takes.
+ *
+ * Return: 0, or -EINVAL with @extack pointing at the lowest-numbered
+ * attribute present that @cmd (or, for a dump, any dump) does not take.
+ */
+int vdpa_nl_check_attrs(u8 cmd, bool dump, struct nlattr **attrs,
+			struct netlink_ext_ack *extack)
+{
+	u64 allowed = 0;
+	int type;
+
+	if (!dump && cmd < ARRAY_SIZE(vdpa_nl_cmd_attrs))
+		allowed = vdpa_nl_cmd_attrs[cmd];
+	for (type = 0; type < VDPA_ATTR_MAX; type++) {
+		if (!attrs[type] || (allowed & BIT_ULL(type)))
+			continue;
+		if (dump)
+			NL_SET_ERR_MSG_ATTR(extack, attrs[type],
+					    "vdpa: dumps take no attributes");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attrs[type],
+					    "vdpa: attribute not valid for this command");
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vdpa_nl_check_attrs);
 
 /* Net attributes, and the feature bit each needs when features are given. */
 static const struct {

@@ -17,6 +17,9 @@
 
 extern const struct bus_type vdpa_bus;
 
+/* bus.c: the device name rule, shared with netlink.c */
+bool vdpa_name_valid(const char *name);
+
 /*
  * vdpa_devices - the published devices, indexed by &vdpa_device.index, so
  * that netlink dumps walk them in a stable order. Written under
@@ -85,6 +88,8 @@ const char *vdpa_check_ops(const struct vdpa_config_ops *ops,
 #endif
 
 /* nl_parse.c: request validation */
+int vdpa_nl_check_attrs(u8 cmd, bool dump, struct nlattr **attrs,
+			struct netlink_ext_ack *extack);
 int vdpa_nl_parse_dev_config(struct nlattr **attrs,
 			     const struct vdpa_mgmt_dev *mdev,
 			     struct vdpa_dev_set_config *cfg,

@@ -3,6 +3,11 @@
  * KUnit suites for the "vdpa" netlink family's validation and message
  * building (core/nl_parse.c, core/nl_msg.c).
  *
+ * vdpa_nl_attrs:  vdpa_nl_check_attrs(): every request iproute2's vdpa
+ *                 tool sends is accepted, and an attribute a command does
+ *                 not take (any attribute in a dump) is refused with
+ *                 -EINVAL, a "vdpa: ..." message and the extack pointing
+ *                 at it.
  * vdpa_nl_parse:  vdpa_nl_parse_dev_config() on attributes built in an
  *                 skb and parsed back: every invalid combination with its
  *                 errno, its extack message ("vdpa: ...") and the
@@ -55,6 +60,167 @@ static void vnt_parse(struct kunit *test, struct sk_buff *skb,
 						   (struct nlattr *)skb->data,
 						   skb->len, NULL, NULL), 0);
 }
+
+/* ---- vdpa_nl_attrs ---- */
+
+#define VNT_A(a)		BIT_ULL(VDPA_ATTR_##a)
+#define VNT_HANDLE		(VNT_A(MGMTDEV_BUS_NAME) | VNT_A(MGMTDEV_DEV_NAME))
+#define VNT_DEV_CFG		(VNT_A(DEV_NET_CFG_MACADDR) | \
+				 VNT_A(DEV_NET_CFG_MTU) | \
+				 VNT_A(DEV_NET_CFG_MAX_VQP) | VNT_A(DEV_FEATURES))
+#define VNT_CMD(c)		.cmd = VDPA_CMD_##c
+
+/**
+ * struct vnt_attrs_case - a request checked by vdpa_nl_check_attrs()
+ * @desc: the request; the vdpa tool command line for those it sends
+ *        (iproute2 6.1 unless marked newer)
+ * @cmd: its command
+ * @dump: whether it is a dump
+ * @present: the attributes it carries, as BIT_ULL(VDPA_ATTR_*)
+ * @bad_attr: for a refused request, the attribute extack must point at
+ */
+struct vnt_attrs_case {
+	const char *desc;
+	u8 cmd;
+	bool dump;
+	u64 present;
+	int bad_attr;
+};
+
+static const struct vnt_attrs_case vnt_attrs_valid[] = {
+	{ "vdpa mgmtdev show", VNT_CMD(MGMTDEV_GET), .dump = true },
+	{ "vdpa mgmtdev show pci/0000:03:00.0", VNT_CMD(MGMTDEV_GET),
+	  .present = VNT_HANDLE },
+	{ "vdpa mgmtdev show vdpasim_net", VNT_CMD(MGMTDEV_GET),
+	  .present = VNT_A(MGMTDEV_DEV_NAME) },
+	{ "vdpa dev add name d0 mgmtdev vdpasim_net", VNT_CMD(DEV_NEW),
+	  .present = VNT_A(DEV_NAME) | VNT_A(MGMTDEV_DEV_NAME) },
+	{ "vdpa dev add name d0 mgmtdev pci/0000:03:00.0 mac M mtu N max_vqp N",
+	  VNT_CMD(DEV_NEW), .present = VNT_A(DEV_NAME) | VNT_HANDLE |
+	  VNT_A(DEV_NET_CFG_MACADDR) | VNT_A(DEV_NET_CFG_MTU) |
+	  VNT_A(DEV_NET_CFG_MAX_VQP) },
+	{ "vdpa dev add name d0 mgmtdev vdpasim_net device_features F (newer)",
+	  VNT_CMD(DEV_NEW), .present = VNT_A(DEV_NAME) |
+	  VNT_A(MGMTDEV_DEV_NAME) | VNT_A(DEV_FEATURES) },
+	{ "vdpa dev del d0", VNT_CMD(DEV_DEL), .present = VNT_A(DEV_NAME) },
+	{ "vdpa dev show", VNT_CMD(DEV_GET), .dump = true },
+	{ "vdpa dev show d0", VNT_CMD(DEV_GET), .present = VNT_A(DEV_NAME) },
+	{ "vdpa dev config show", VNT_CMD(DEV_CONFIG_GET), .dump = true },
+	{ "vdpa dev config show d0", VNT_CMD(DEV_CONFIG_GET),
+	  .present = VNT_A(DEV_NAME) },
+	{ "vdpa dev vstats show d0 qidx 0", VNT_CMD(DEV_VSTATS_GET),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_QUEUE_INDEX) },
+	{ "vdpa dev set name d0 mac M (newer)", VNT_CMD(DEV_ATTR_SET),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_NET_CFG_MACADDR) },
+	{ "DEV_ATTR_SET of every config attribute", VNT_CMD(DEV_ATTR_SET),
+	  .present = VNT_A(DEV_NAME) | VNT_DEV_CFG },
+	{ "DEV_GET without DEV_NAME: a missing attribute is not refused here",
+	  VNT_CMD(DEV_GET) },
+};
+
+static const struct vnt_attrs_case vnt_attrs_invalid[] = {
+	{ "DEV_QUEUE_INDEX in DEV_NEW", VNT_CMD(DEV_NEW),
+	  .present = VNT_A(DEV_NAME) | VNT_A(MGMTDEV_DEV_NAME) |
+	  VNT_A(DEV_QUEUE_INDEX), .bad_attr = VDPA_ATTR_DEV_QUEUE_INDEX },
+	{ "mtu in DEV_DEL", VNT_CMD(DEV_DEL),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_NET_CFG_MTU),
+	  .bad_attr = VDPA_ATTR_DEV_NET_CFG_MTU },
+	{ "the lowest-numbered of two is blamed", VNT_CMD(DEV_DEL),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_QUEUE_INDEX) |
+	  VNT_A(DEV_NET_CFG_MTU), .bad_attr = VDPA_ATTR_DEV_NET_CFG_MTU },
+	{ "the management device handle in DEV_GET", VNT_CMD(DEV_GET),
+	  .present = VNT_A(DEV_NAME) | VNT_HANDLE,
+	  .bad_attr = VDPA_ATTR_MGMTDEV_BUS_NAME },
+	{ "DEV_NAME in MGMTDEV_GET", VNT_CMD(MGMTDEV_GET),
+	  .present = VNT_A(DEV_NAME), .bad_attr = VDPA_ATTR_DEV_NAME },
+	{ "mac in DEV_CONFIG_GET", VNT_CMD(DEV_CONFIG_GET),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_NET_CFG_MACADDR),
+	  .bad_attr = VDPA_ATTR_DEV_NET_CFG_MACADDR },
+	{ "device_features in DEV_VSTATS_GET", VNT_CMD(DEV_VSTATS_GET),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_QUEUE_INDEX) |
+	  VNT_A(DEV_FEATURES), .bad_attr = VDPA_ATTR_DEV_FEATURES },
+	{ "the management device name in DEV_ATTR_SET", VNT_CMD(DEV_ATTR_SET),
+	  .present = VNT_A(DEV_NAME) | VNT_A(MGMTDEV_DEV_NAME) |
+	  VNT_A(DEV_NET_CFG_MACADDR), .bad_attr = VDPA_ATTR_MGMTDEV_DEV_NAME },
+	{ "DEV_QUEUE_INDEX in DEV_ATTR_SET", VNT_CMD(DEV_ATTR_SET),
+	  .present = VNT_A(DEV_NAME) | VNT_A(DEV_QUEUE_INDEX),
+	  .bad_attr = VDPA_ATTR_DEV_QUEUE_INDEX },
+	{ "a reply attribute, DEV_ID, in DEV_NEW", VNT_CMD(DEV_NEW),
+	  .present = VNT_A(DEV_NAME) | VNT_A(MGMTDEV_DEV_NAME) | VNT_A(DEV_ID),
+	  .bad_attr = VDPA_ATTR_DEV_ID },
+	{ "DEV_NAME in a DEV_GET dump", VNT_CMD(DEV_GET), .dump = true,
+	  .present = VNT_A(DEV_NAME), .bad_attr = VDPA_ATTR_DEV_NAME },
+	{ "DEV_NAME in a DEV_CONFIG_GET dump", VNT_CMD(DEV_CONFIG_GET),
+	  .dump = true, .present = VNT_A(DEV_NAME),
+	  .bad_attr = VDPA_ATTR_DEV_NAME },
+	{ "the handle in a MGMTDEV_GET dump", VNT_CMD(MGMTDEV_GET),
+	  .dump = true, .present = VNT_A(MGMTDEV_DEV_NAME),
+	  .bad_attr = VDPA_ATTR_MGMTDEV_DEV_NAME },
+	{ "MGMTDEV_NEW, a reply command, takes nothing", VNT_CMD(MGMTDEV_NEW),
+	  .present = VNT_A(MGMTDEV_DEV_NAME),
+	  .bad_attr = VDPA_ATTR_MGMTDEV_DEV_NAME },
+	{ "a command past the last one takes nothing", .cmd = 200,
+	  .present = VNT_A(DEV_NAME), .bad_attr = VDPA_ATTR_DEV_NAME },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vnt_attrs_valid, vnt_attrs_valid, desc);
+KUNIT_ARRAY_PARAM_DESC(vnt_attrs_invalid, vnt_attrs_invalid, desc);
+
+/*
+ * The parsed attributes of a request carrying @present: only whether an
+ * entry is set matters to vdpa_nl_check_attrs(), and which one extack
+ * points at.
+ */
+static struct nlattr **vnt_attrs(struct kunit *test, u64 present)
+{
+	struct nlattr **tb, *attrs;
+	int type;
+
+	tb = kunit_kcalloc(test, VDPA_ATTR_MAX, sizeof(*tb), GFP_KERNEL);
+	attrs = kunit_kcalloc(test, VDPA_ATTR_MAX, sizeof(*attrs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tb);
+	KUNIT_ASSERT_NOT_NULL(test, attrs);
+	for (type = 0; type < VDPA_ATTR_MAX; type++)
+		if (present & BIT_ULL(type))
+			tb[type] = &attrs[type];
+	return tb;
+}
+
+static void vdpa_nl_attrs_accepted(struct kunit *test)
+{
+	const struct vnt_attrs_case *c = test->param_value;
+	struct nlattr **tb = vnt_attrs(test, c->present);
+	struct netlink_ext_ack extack = {};
+
+	KUNIT_EXPECT_EQ(test, vdpa_nl_check_attrs(c->cmd, c->dump, tb, &extack), 0);
+	KUNIT_EXPECT_NULL(test, extack._msg);
+	KUNIT_EXPECT_NULL(test, extack.bad_attr);
+}
+
+static void vdpa_nl_attrs_refused(struct kunit *test)
+{
+	const struct vnt_attrs_case *c = test->param_value;
+	struct nlattr **tb = vnt_attrs(test, c->present);
+	struct netlink_ext_ack extack = {};
+
+	KUNIT_EXPECT_EQ(test, vdpa_nl_check_attrs(c->cmd, c->dump, tb, &extack),
+			-EINVAL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, extack._msg, "no extack message");
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(extack._msg, "vdpa: "),
+			      "extack message \"%s\"", extack._msg);
+	KUNIT_EXPECT_PTR_EQ(test, extack.bad_attr, tb[c->bad_attr]);
+}
+
+static struct kunit_case vdpa_nl_attrs_cases[] = {
+	KUNIT_CASE_PARAM(vdpa_nl_attrs_accepted, vnt_attrs_valid_gen_params),
+	KUNIT_CASE_PARAM(vdpa_nl_attrs_refused, vnt_attrs_invalid_gen_params),
+	{}
+};
+
+static struct kunit_suite vdpa_nl_attrs_suite = {
+	.name = "vdpa_nl_attrs",
+	.test_cases = vdpa_nl_attrs_cases,
+};
 
 /* ---- vdpa_nl_parse ---- */
 
@@ -572,7 +738,8 @@ static struct kunit_suite vdpa_nl_config_suite = {
 	.test_cases = vdpa_nl_config_cases,
 };
 
-kunit_test_suites(&vdpa_nl_parse_suite, &vdpa_nl_config_suite);
+kunit_test_suites(&vdpa_nl_attrs_suite, &vdpa_nl_parse_suite,
+		  &vdpa_nl_config_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the vdpa netlink family");
 MODULE_LICENSE("GPL");

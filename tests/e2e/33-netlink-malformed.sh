@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Malformed requests through vdpanl.py: missing attributes, wrong types
 # and sizes, overlong, unterminated, empty and '/'-names, unknown
-# attributes and attributes the command does not take, huge counts and
-# indices, a dump flag where there is no dump, truncated attributes.
+# attributes and attributes the command does not take (any in a dump),
+# huge counts and indices, a dump flag where there is no dump, truncated
+# attributes.
 # Each must be refused with the right errno and a non-empty extack
 # message (pointing at the culprit where there is one), change nothing,
-# and leave no kernel report.
+# and leave no kernel report; the exception are requests the generic
+# netlink core refuses before the family sees them, which carry no
+# message.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
@@ -33,6 +36,23 @@ descs=() errs=() res=() wheres=() reqs=()
 # WHERE is the attribute the extack points at, "missing:ATTR" for the
 # missing attribute it reports, or "-"; nothing may change.
 malformed() {
+	[ -n "$3" ] || { echo "malformed: MSG_RE must not be empty" >&2; exit 2; }
+	request "$@"
+}
+
+# core_refused DESC ERRNO ARGS...: vdpanl.py send ARGS must fail with
+# ERRNO, which the generic netlink core answers itself (e.g. EOPNOTSUPP
+# for a dump flag on a command without a dump), with or without a
+# message; nothing may change.
+core_refused() {
+	local desc=$1 err=$2
+	shift 2
+	request "$desc" "$err" '' - "$@"
+}
+
+# request DESC ERRNO MSG_RE WHERE ARGS...: queues a request for the batch;
+# an empty MSG_RE means no message is required.
+request() {
 	descs+=("$1") errs+=("$2") res+=("$3") wheres+=("$4")
 	shift 4
 	reqs+=("$(printf '%q ' "$@")")
@@ -45,8 +65,10 @@ check() {
 	line=${out%%$'\n'*}
 	msg=${line#"error $err: "}
 	[ "$msg" != "$line" ] || diag+="want errno $err"$'\n'
-	[ -n "$msg" ] || diag+="empty extack message"$'\n'
-	[[ $msg =~ $re ]] || diag+="message does not match /$re/"$'\n'
+	if [ -n "$re" ]; then
+		[ -n "$msg" ] || diag+="empty extack message"$'\n'
+		[[ $msg =~ $re ]] || diag+="message does not match /$re/"$'\n'
+	fi
 	case $where in
 	-) ;;
 	missing:*) [[ $out$'\n' == *$'\n'"extack_missing=${where#missing:}"$'\n'* ]] ||
@@ -91,10 +113,13 @@ NEW=(DEV_NEW MGMTDEV_DEV_NAME=str:vdpa_test)
 LEN='^invalid attribute length$'
 POL='^Attribute failed policy validation$'
 SLASH="^vdpa: .*empty.*'/'"
+MISS='^vdpa: missing '
+NOTFOR='^vdpa: attribute not valid for this command$'
+
 LEFT='^bytes leftover after parsing attributes$'
 long() { printf "${2:-n}%.0s" $(seq "$1"); }
 
-tap_plan 48
+tap_plan 51
 
 tap_run "load vdpa_test_parent" modprobe vdpa_test_parent
 tap_run "dev add m0" mk_m0
@@ -103,17 +128,22 @@ marker="33-netlink-malformed: $$ $(date +%s%N)"
 echo "$marker" >/dev/kmsg
 
 # --- missing attributes ---
-malformed "DEV_NEW without DEV_NAME" EINVAL . missing:DEV_NAME \
-	"${NEW[@]}"
-malformed "DEV_NEW without the management device" EINVAL . \
+malformed "DEV_NEW without DEV_NAME" EINVAL "${MISS}device name$" \
+	missing:DEV_NAME "${NEW[@]}"
+malformed "DEV_NEW without the management device" EINVAL \
+	"${MISS}management device name$" \
 	missing:MGMTDEV_DEV_NAME DEV_NEW DEV_NAME=str:x
-malformed "DEV_NEW with a bus name but no device name" EINVAL . \
+malformed "DEV_NEW with a bus name but no device name" EINVAL \
+	"${MISS}management device name$" \
 	missing:MGMTDEV_DEV_NAME DEV_NEW DEV_NAME=str:x MGMTDEV_BUS_NAME=str:pci
-malformed "DEV_DEL without DEV_NAME" EINVAL . missing:DEV_NAME DEV_DEL
-malformed "DEV_GET (doit) without DEV_NAME" EINVAL . missing:DEV_NAME DEV_GET
-malformed "MGMTDEV_GET (doit) without a handle" EINVAL . \
-	missing:MGMTDEV_DEV_NAME MGMTDEV_GET
-malformed "DEV_VSTATS_GET without DEV_QUEUE_INDEX" EINVAL . \
+malformed "DEV_DEL without DEV_NAME" EINVAL "${MISS}device name$" \
+	missing:DEV_NAME DEV_DEL
+malformed "DEV_GET (doit) without DEV_NAME" EINVAL "${MISS}device name$" \
+	missing:DEV_NAME DEV_GET
+malformed "MGMTDEV_GET (doit) without a handle" EINVAL \
+	"${MISS}management device name$" missing:MGMTDEV_DEV_NAME MGMTDEV_GET
+malformed "DEV_VSTATS_GET without DEV_QUEUE_INDEX" EINVAL \
+	"${MISS}queue index$" \
 	missing:DEV_QUEUE_INDEX DEV_VSTATS_GET DEV_NAME=str:m0
 
 # --- wrong types and sizes ---
@@ -170,6 +200,13 @@ malformed "DEV_ID in DEV_NEW" EINVAL '^Unsupported attribute$' DEV_ID \
 malformed "DEV_VENDOR_ATTR_VALUE in DEV_DEL of m0" EINVAL \
 	'^Unsupported attribute$' DEV_VENDOR_ATTR_VALUE \
 	DEV_DEL DEV_NAME=str:m0 DEV_VENDOR_ATTR_VALUE=u64:0
+malformed "DEV_QUEUE_INDEX in DEV_CONFIG_GET of m0" EINVAL "$NOTFOR" \
+	DEV_QUEUE_INDEX DEV_CONFIG_GET DEV_NAME=str:m0 DEV_QUEUE_INDEX=u32:0
+malformed "DEV_NAME in a DEV_GET dump" EINVAL '^vdpa: dumps take no attributes$' \
+	DEV_NAME --dump DEV_GET DEV_NAME=str:m0
+malformed "MGMTDEV_DEV_NAME in a MGMTDEV_GET dump" EINVAL \
+	'^vdpa: dumps take no attributes$' MGMTDEV_DEV_NAME \
+	--dump MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpa_test
 
 # --- huge counts and indices ---
 malformed "max_vqp 65535" ERANGE \
@@ -180,9 +217,9 @@ malformed "queue index 0xffffffff" ERANGE \
 	DEV_QUEUE_INDEX DEV_VSTATS_GET DEV_NAME=str:m0 DEV_QUEUE_INDEX=u32:0xffffffff
 
 # --- message structure ---
-malformed "dump flag on DEV_NEW" EOPNOTSUPP . - \
+core_refused "dump flag on DEV_NEW" EOPNOTSUPP \
 	--dump "${NEW[@]}" DEV_NAME=str:x
-malformed "dump flag on DEV_DEL of m0" EOPNOTSUPP . - \
+core_refused "dump flag on DEV_DEL of m0" EOPNOTSUPP \
 	--dump DEV_DEL DEV_NAME=str:m0
 malformed "truncated last attribute" EINVAL "$LEFT" - \
 	--tail 0c000400616263 "${NEW[@]}" DEV_NAME=str:x
@@ -193,9 +230,9 @@ malformed "attribute length below its header" EINVAL "$LEFT" - \
 
 # Last: requests the implementation might take (and then change
 # something), so that they cannot disturb the others.
-malformed "DEV_QUEUE_INDEX in DEV_NEW" EINVAL . DEV_QUEUE_INDEX \
+malformed "DEV_QUEUE_INDEX in DEV_NEW" EINVAL "$NOTFOR" DEV_QUEUE_INDEX \
 	"${NEW[@]}" DEV_NAME=str:x DEV_QUEUE_INDEX=u32:0
-malformed "DEV_NET_CFG_MTU in DEV_DEL of m0" EINVAL . DEV_NET_CFG_MTU \
+malformed "DEV_NET_CFG_MTU in DEV_DEL of m0" EINVAL "$NOTFOR" DEV_NET_CFG_MTU \
 	DEV_DEL DEV_NAME=str:m0 DEV_NET_CFG_MTU=u16:1500
 
 run_batch
