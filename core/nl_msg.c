@@ -271,23 +271,29 @@ EXPORT_SYMBOL_IF_KUNIT(vdpa_nl_put_config_fields);
 /*
  * Snapshot the config space without side effects: vdpa_get_config() would
  * set features on a device whose driver has not (the legacy rule), so the
- * parent is read directly. Before FEATURES_OK the device's own features
- * decide the layout. Returns whether negotiation has completed.
+ * parent is read directly. The byte order follows the negotiated features
+ * (the device's own before FEATURES_OK). Which fields exist follows the
+ * device's features when @offered (config show: a driver that did not take
+ * VIRTIO_NET_F_MAC still has a MAC address to show), else the negotiated
+ * ones (vstats: queue numbering depends on what the driver took). Returns
+ * whether negotiation has completed.
  */
 static bool vdpa_cfg_snapshot(struct vdpa_device *vdev,
-			      struct vdpa_cfg_view *view)
+			      struct vdpa_cfg_view *view, bool offered)
 {
 	const struct vdpa_config_ops *ops = vdev->config;
 	size_t len = min(ops->get_config_size(vdev), sizeof(view->buf));
+	u64 device = ops->get_device_features(vdev);
 	bool negotiated;
+	u64 driver;
 
 	lockdep_assert_held(&vdev->cf_lock);
 	memset(view, 0, sizeof(*view));
 	negotiated = ops->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK;
-	view->features = negotiated ? ops->get_driver_features(vdev) :
-				      ops->get_device_features(vdev);
+	driver = negotiated ? ops->get_driver_features(vdev) : device;
+	view->features = offered ? device : driver;
 	view->little_endian = IS_ENABLED(CONFIG_CPU_LITTLE_ENDIAN) ||
-			      (view->features & BIT_ULL(VIRTIO_F_VERSION_1));
+			      (driver & BIT_ULL(VIRTIO_F_VERSION_1));
 	ops->get_config(vdev, 0, &view->buf, len);
 	return negotiated;
 }
@@ -305,12 +311,13 @@ static int vdpa_nl_put_config(struct sk_buff *msg, struct vdpa_device *vdev)
 		return -ENOMEM;
 
 	down_read(&vdev->cf_lock);
-	negotiated = vdpa_cfg_snapshot(vdev, view);
+	negotiated = vdpa_cfg_snapshot(vdev, view, true);
 	if (nla_put_u32(msg, VDPA_ATTR_DEV_ID, device_id) ||
 	    vdpa_nl_put_config_fields(msg, device_id, view) ||
 	    (negotiated &&
 	     nla_put_u64_64bit(msg, VDPA_ATTR_DEV_NEGOTIATED_FEATURES,
-			       view->features, VDPA_ATTR_PAD)) ||
+			       ops->get_driver_features(vdev),
+			       VDPA_ATTR_PAD)) ||
 	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_FEATURES,
 			      ops->get_device_features(vdev), VDPA_ATTR_PAD))
 		goto out;
@@ -329,9 +336,10 @@ out:
  * @seq: sequence number of the request
  * @flags: netlink flags (NLM_F_MULTI in dumps)
  *
- * Net and block config spaces are decoded field by field. Before feature
- * negotiation completes the fields the device offers are shown and the
- * negotiated features are left out; the device is never changed.
+ * Net and block config spaces are decoded field by field: the fields the
+ * device's features define, in the byte order the negotiated features
+ * imply. Before feature negotiation completes the negotiated features are
+ * left out; the device is never changed.
  *
  * Context: vdpa_mgmt_lock held; takes &vdpa_device.cf_lock.
  * Return: 0, -EMSGSIZE or -ENOMEM (with nothing added to @msg).
@@ -382,7 +390,7 @@ static int vdpa_nl_put_vstats(struct sk_buff *msg, struct vdpa_device *vdev,
 		return -ENOMEM;
 
 	down_read(&vdev->cf_lock);
-	if (!vdpa_cfg_snapshot(vdev, view)) {
+	if (!vdpa_cfg_snapshot(vdev, view, false)) {
 		NL_SET_ERR_MSG(extack,
 			       "vdpa: feature negotiation has not completed");
 		err = -EAGAIN;

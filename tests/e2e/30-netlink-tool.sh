@@ -21,7 +21,7 @@ FEATURES=$(( (1 << 3) | (1 << 5) | (1 << 16) | (1 << 17) | (1 << 22) | \
 	     (1 << 32) | (1 << 33) ))
 FEATURE_NAMES="MTU MAC STATUS CTRL_VQ MQ VERSION_1 ACCESS_PLATFORM"
 
-tap_plan 48
+tap_plan 49
 
 tap_run "load vdpa_test_parent" modprobe vdpa_test_parent
 
@@ -121,6 +121,8 @@ tap_is "$(nl send DEV_VSTATS_GET DEV_NAME=str:d0 DEV_QUEUE_INDEX=u32:2 | grep '^
 	"DEV_NET_CFG_MAX_VQP=1" "VSTATS_GET d0: max_vqp 1 when MQ was not negotiated"
 tap_jq "config show after negotiation: negotiated_features VERSION_1" \
 	"$(vdpa -j dev config show d1)" '.config.d1.negotiated_features' '["VERSION_1"]'
+tap_jq "config show after negotiation of VERSION_1 only: the device's MAC still shown" \
+	"$(vdpa -j dev config show d1)" '.config.d1 | has("mac")' 'true'
 tap_is "$(nl send DEV_CONFIG_GET DEV_NAME=str:d1 | grep -E '^DEV_(NEGOTIATED_)?FEATURES=' | tr '\n' ' ')" \
 	"DEV_NEGOTIATED_FEATURES=$V1 DEV_FEATURES=$FEATURES " \
 	"DEV_CONFIG_GET d1 (raw): negotiated and device features"
