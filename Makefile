@@ -28,7 +28,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT)
 
 SOURCES = $(shell cd $(ROOT) && git ls-files -co --exclude-standard \
 		'*.c' '*.h' 2>/dev/null | grep -v '^tests/userspace/')
-DOC_SOURCES = $(filter include/% core/%, $(SOURCES))
+DOC_SOURCES = $(filter include/% core/% sim/% drivers/%, $(SOURCES))
 
 .PHONY: all modules install clean lint checkpatch kernel-doc sparse check \
 	demo kernel
