@@ -82,8 +82,17 @@ static long vhost_vdpa_set_backend_features(struct vhost_vdpa *v,
 
 static long vhost_vdpa_set_owner(struct vhost_vdpa *v, void __user *argp)
 {
+	const struct vdpa_config_ops *ops = v->vdpa->config;
+	int err;
+
 	if (v->owner)
 		return -EBUSY;
+	/* use_va parents that translate in the owner's mm need to know it */
+	if (v->vdpa->use_va && ops->bind_mm) {
+		err = ops->bind_mm(v->vdpa, current->mm);
+		if (err)
+			return err;
+	}
 	mmgrab(current->mm);
 	v->owner = current->mm;
 	return 0;

@@ -59,6 +59,8 @@ static void vhost_vdpa_close_locked(struct vhost_vdpa *v)
 	vhost_vdpa_unmap_all(v);
 	vhost_vdpa_domain_free(v);
 	if (v->owner) {
+		if (v->vdpa && v->vdpa->use_va && v->vdpa->config->unbind_mm)
+			v->vdpa->config->unbind_mm(v->vdpa);
 		mmdrop(v->owner);
 		v->owner = NULL;
 	}
