@@ -1,0 +1,256 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# virtio_vdpa under the kernel's virtio_net, on vdpasim_net (a loopback:
+# every frame sent comes back). Once with the packed ring (negotiated by
+# default: the simulator offers it) and once with the split ring
+# (provisioned without VIRTIO_F_RING_PACKED): an interface appears with the
+# provisioned MTU; raw frames of 64 and 9000 bytes to its own MAC all come
+# back intact and the device's queue statistics count them; 4 queue pairs;
+# promiscuous mode decides whether frames to another MAC come back; a new
+# MAC reaches the device's config space; switching the device to
+# vdpa_test_driver and back through driver_override; "vdpa dev del" during
+# traffic completes and the interface disappears; a device that refuses
+# FEATURES_OK leaves virtio_vdpa bound without an interface and works after
+# a rebind; nothing is reported by the kernel.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+bus=/sys/bus/vdpa
+MAC=02:00:00:00:00:01
+NEWMAC=02:00:00:00:00:09
+OTHERMAC=02:00:00:00:00:77
+PKTLOOP=/tmp/pktloop.$$
+
+if [ ! -f "$repo/vdpa_sim_net.ko" ]; then
+	echo "1..0 # SKIP vdpa_sim_net.ko is not built (simulator not landed)"
+	exit 0
+fi
+
+nl() { python3 -S "$repo/tests/lib/vdpanl.py" "$@"; }
+# The interface of vDPA device $1 (empty if none).
+netif() { ls "$bus/devices/$1"/virtio*/net 2>/dev/null; }
+bound_to() { basename "$(readlink "$bus/devices/$1/driver" 2>/dev/null)"; }
+# Negotiated feature bit $2 of device $1 (virtio's features file: one
+# character per bit, bit 0 first).
+feature() { cut -c"$(($2 + 1))" "$bus/devices/$1"/virtio*/features; }
+# Vendor statistic $3 of queue $2 of device $1.
+vstat() { vdpa -j dev vstats show "$1" qidx "$2" | jq -r ".vstats.\"$1\".$3"; }
+# Sum of statistic $2 over the first $3 pairs' rx (even) or tx (odd) queue.
+vsum() {
+	local dev=$1 name=$2 pairs=$3 first=$4 q sum=0
+	for ((q = first; q < 2 * pairs; q += 2)); do
+		sum=$((sum + $(vstat "$dev" "$q" "$name")))
+	done
+	echo "$sum"
+}
+# pktloop IFNAME DST COUNT SIZE [TIMEOUT_MS]: the helper's summary line.
+loop() { "$PKTLOOP" "$1" "$2" "$3" "$4" 0x88b5 "${5:-5000}" 2>&1; }
+all_back() { echo "sent $1 received $1 corrupt 0 duplicate 0"; }
+none_back() { echo "sent $1 received 0 corrupt 0 duplicate 0"; }
+# Retries "loop ..." until it prints $1 (rx mode changes are applied by a
+# work item of virtio_net, asynchronously), then checks it.
+loop_until() {
+	local want=$1 desc=$2 got i
+	shift 2
+	for i in 1 2 3 4 5; do
+		got=$(loop "$@")
+		[ "$got" = "$want" ] && break
+		sleep 1
+	done
+	tap_is "$got" "$want" "$desc"
+}
+
+# Waits up to $2 seconds for command $1 to succeed.
+wait_for() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Brings interface $1 up without IPv6, so that only test frames flow.
+if_up() {
+	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" &&
+		ip link set "$1" up
+}
+
+dmesg_lines=$(dmesg | wc -l)
+modules_before=$(cut -d' ' -f1 /proc/modules)
+
+tap_run "build the pktloop helper" \
+	gcc -O2 -Wall -o "$PKTLOOP" "$repo/tests/userspace/pktloop.c"
+tap_run "load vdpa_sim_net and virtio_vdpa" modprobe -a vdpa_sim_net virtio_vdpa
+
+supported=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_net |
+	    sed -n 's/^DEV_SUPPORTED_FEATURES=//p')
+tap_run "vdpasim_net offers VIRTIO_F_RING_PACKED" \
+	test $(((${supported:-0} >> 34) & 1)) = 1
+
+# add_dev NAME LAYOUT: packed through the vdpa tool (the default
+# features), split through a raw DEV_NEW without RING_PACKED.
+add_dev() {
+	if [ "$2" = packed ]; then
+		vdpa dev add name "$1" mgmtdev vdpasim_net mac $MAC mtu 9000 max_vqp 4
+	else
+		nl send DEV_NEW DEV_NAME=str:"$1" MGMTDEV_DEV_NAME=str:vdpasim_net \
+			DEV_FEATURES=u64:$((supported & ~(1 << 34))) \
+			DEV_NET_CFG_MACADDR=hex:$MAC DEV_NET_CFG_MTU=u16:9000 \
+			DEV_NET_CFG_MAX_VQP=u16:4 >/dev/null
+	fi
+}
+
+# Frames to the own MAC, 64 and 9000 bytes, on pair 0 only; the device's
+# pair-0 counters move by exactly as much.
+traffic_pair0() {
+	local dev=$1 ifc=$2 tx0 rx0
+	tap_run "$dev: ethtool -L combined 1" ethtool -L "$ifc" combined 1
+	tx0=$(vstat "$dev" 1 tx_packets)
+	rx0=$(vstat "$dev" 0 rx_packets)
+	tap_is "$(loop "$ifc" $MAC 200 64)" "$(all_back 200)" \
+		"$dev: 200 frames of 64 bytes come back intact"
+	tap_is "$(loop "$ifc" $MAC 50 9000)" "$(all_back 50)" \
+		"$dev: 50 frames of 9000 bytes come back intact"
+	tap_is "$(($(vstat "$dev" 1 tx_packets) - tx0))" 250 \
+		"$dev: vstats qidx 1 (tx0) counted the 250 frames sent"
+	tap_is "$(($(vstat "$dev" 0 rx_packets) - rx0))" 250 \
+		"$dev: vstats qidx 0 (rx0) counted the 250 frames received"
+}
+
+# Four queue pairs: ethtool, traffic, counters summed over the pairs.
+traffic_mq() {
+	local dev=$1 ifc=$2 tx rx
+	tap_run "$dev: ethtool -L combined 4" ethtool -L "$ifc" combined 4
+	tap_is "$(ethtool -l "$ifc" | awk '/^Combined:/ { v = $2 } END { print v }')" 4 \
+		"$dev: ethtool -l reports 4 combined channels in use"
+	tx=$(vsum "$dev" tx_packets 4 1)
+	rx=$(vsum "$dev" rx_packets 4 0)
+	tap_is "$(loop "$ifc" $MAC 300 1514)" "$(all_back 300)" \
+		"$dev: 300 frames of 1514 bytes come back with 4 pairs"
+	tap_is "$(($(vsum "$dev" tx_packets 4 1) - tx)):$(($(vsum "$dev" rx_packets 4 0) - rx))" \
+		300:300 "$dev: tx and rx counters of the 4 pairs add up to 300 each"
+}
+
+# The receive filter: promiscuous mode lets frames to another MAC in.
+promisc() {
+	local dev=$1 ifc=$2
+	tap_is "$(loop "$ifc" $OTHERMAC 20 64 1500)" "$(none_back 20)" \
+		"$dev: frames to another MAC are filtered without promisc"
+	ip link set "$ifc" promisc on
+	loop_until "$(all_back 20)" "$dev: with promisc on they come back" \
+		"$ifc" $OTHERMAC 20 64 1500
+	ip link set "$ifc" promisc off
+	loop_until "$(none_back 20)" "$dev: with promisc off again they are filtered" \
+		"$ifc" $OTHERMAC 20 64 1500
+}
+
+# A MAC change goes through the control queue to the config space.
+mac_change() {
+	local dev=$1 ifc=$2
+	tap_run "$dev: ip link set address $NEWMAC" \
+		ip link set "$ifc" address $NEWMAC
+	tap_is "$(vdpa -j dev config show "$dev" | jq -r ".config.\"$dev\".mac")" \
+		$NEWMAC "$dev: vdpa dev config show reports the new MAC"
+	loop_until "$(all_back 20)" "$dev: frames to the new MAC come back" \
+		"$ifc" $NEWMAC 20 64
+	tap_is "$(loop "$ifc" $MAC 20 64 1500)" "$(none_back 20)" \
+		"$dev: frames to the old MAC are filtered"
+}
+
+# driver_override: to vdpa_test_driver (the interface goes) and back.
+switch_drivers() {
+	local dev=$1 ifc mac
+	tap_run "load vdpa_test_driver" modprobe vdpa_test_driver
+	echo vdpa_test_driver >"$bus/devices/$dev/driver_override"
+	echo "$dev" >"$bus/devices/$dev/driver/unbind"
+	echo "$dev" >"$bus/drivers_probe"
+	tap_is "$(bound_to "$dev"):$(netif "$dev")" vdpa_test_driver: \
+		"$dev: switched to vdpa_test_driver, no interface left"
+	echo virtio_vdpa >"$bus/devices/$dev/driver_override"
+	echo "$dev" >"$bus/devices/$dev/driver/unbind"
+	echo "$dev" >"$bus/drivers_probe"
+	ifc=$(netif "$dev")
+	tap_is "$(bound_to "$dev"):${ifc:+interface}" virtio_vdpa:interface \
+		"$dev: switched back to virtio_vdpa, an interface again"
+	echo >"$bus/devices/$dev/driver_override"
+	if_up "$ifc"
+	mac=$(cat "/sys/class/net/$ifc/address")
+	tap_is "$(loop "$ifc" "$mac" 100 1514)" "$(all_back 100)" \
+		"$dev: traffic works after switching back"
+	tap_run "unload vdpa_test_driver" rmmod vdpa_test_driver
+}
+
+# "vdpa dev del" while frames flow.
+del_under_traffic() {
+	local dev=$1 ifc=$2 pid
+	"$PKTLOOP" "$ifc" "$(cat "/sys/class/net/$ifc/address")" 100000000 \
+		1514 0x88b5 2000 >/dev/null 2>&1 &
+	pid=$!
+	sleep 2
+	tap_run "$dev: vdpa dev del during traffic completes" \
+		timeout 120 vdpa dev del "$dev"
+	tap_is "$(ls -d "/sys/class/net/$ifc" "$bus/devices/$dev" 2>/dev/null)" "" \
+		"$dev: the interface and the vDPA device are gone"
+	wait_for "! kill -0 $pid 2>/dev/null" 30
+	tap_run "$dev: the traffic generator ended" sh -c "! kill -0 $pid 2>/dev/null"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# cycle NAME LAYOUT: everything above on one device.
+cycle() {
+	local dev=$1 layout=$2 ifc want
+	tap_run "$dev ($layout): dev add" add_dev "$dev" "$layout"
+	ifc=$(netif "$dev")
+	tap_is "$(bound_to "$dev"):${ifc:+interface}" virtio_vdpa:interface \
+		"$dev: bound to virtio_vdpa, virtio_net made an interface"
+	want=0
+	[ "$layout" = packed ] && want=1
+	tap_is "$(feature "$dev" 34)$(feature "$dev" 38)$(feature "$dev" 40)" \
+		"${want}10" "$dev: RING_PACKED $want, NOTIFICATION_DATA 1, RING_RESET 0 negotiated"
+	tap_is "$(cat "/sys/class/net/$ifc/mtu")" 9000 "$dev: MTU 9000 from the config space"
+	tap_run "$dev: interface up" if_up "$ifc"
+	traffic_pair0 "$dev" "$ifc"
+	traffic_mq "$dev" "$ifc"
+	promisc "$dev" "$ifc"
+	mac_change "$dev" "$ifc"
+	[ "$layout" = packed ] && switch_drivers "$dev"
+	del_under_traffic "$dev" "$(netif "$dev")"
+}
+
+cycle n0 packed
+cycle n1 split
+
+# A device that refuses FEATURES_OK: virtio_vdpa binds, virtio_net's probe
+# fails and unwinds; after an unbind and a bind the device works again.
+faults=/sys/kernel/debug/vdpa_sim/vdpasim_net/n2
+tap_run "n2: dev add" vdpa dev add name n2 mgmtdev vdpasim_net mac $MAC
+echo n2 >$bus/drivers/virtio_vdpa/unbind
+echo 1 >$faults/fail_set_status
+echo n2 >$bus/drivers/virtio_vdpa/bind
+tap_is "$(bound_to n2):$(netif n2)" virtio_vdpa: \
+	"n2: FEATURES_OK refused: bound to virtio_vdpa, virtio_net gave up"
+echo n2 >$bus/drivers/virtio_vdpa/unbind
+echo n2 >$bus/drivers/virtio_vdpa/bind
+ifc=$(netif n2)
+tap_is "$(bound_to n2):${ifc:+interface}" virtio_vdpa:interface \
+	"n2: the next bind negotiates and makes an interface"
+if_up "$ifc"
+tap_is "$(loop "$ifc" $MAC 50 64)" "$(all_back 50)" "n2: and traffic works"
+tap_run "n2: dev del" vdpa dev del n2
+
+unload_new() {
+	local m now
+	now=$(cut -d' ' -f1 /proc/modules)	# newest first: users first
+	for m in $now; do
+		grep -qx "$m" <<<"$modules_before" || rmmod "$m" || return 1
+	done
+}
+tap_run "unload the modules the test loaded" unload_new
+splats=$(dmesg | tail -n +"$((dmesg_lines + 1))" |
+	 grep -E -f <(grep -v -E '^[[:space:]]*(#|$)' "$repo/tests/lib/splat-patterns"))
+tap_is "$splats" "" "no kernel report while the test ran"
+rm -f "$PKTLOOP"
+tap_done

@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# virtio_vdpa under the kernel's virtio_blk, on vdpasim_blk (RAM-backed).
+# With the packed ring (the default: the simulator offers it): a disk
+# appears; ext4 on it keeps a tree of files intact across unmount, fsck
+# and remount; fio random writes verify (crc32c); blkdiscard and
+# blkdiscard -z leave zeros and reach the device; switching to
+# vdpa_test_driver and back through driver_override keeps the data; "vdpa
+# dev del" during fio completes and the disk disappears. With the split
+# ring and two request queues: fio verifies. A device added with the
+# module's read_only=1 refuses writes. Nothing is reported by the kernel.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+bus=/sys/bus/vdpa
+params=/sys/module/vdpa_sim_blk/parameters
+work=/tmp/vv-blk.$$
+mnt=$work/mnt
+
+if [ ! -f "$repo/vdpa_sim_blk.ko" ]; then
+	echo "1..0 # SKIP vdpa_sim_blk.ko is not built (simulator not landed)"
+	exit 0
+fi
+
+nl() { python3 -S "$repo/tests/lib/vdpanl.py" "$@"; }
+# The disk of vDPA device $1 (empty if none).
+disk() { ls "$bus/devices/$1"/virtio*/block 2>/dev/null; }
+bound_to() { basename "$(readlink "$bus/devices/$1/driver" 2>/dev/null)"; }
+feature() { cut -c"$(($2 + 1))" "$bus/devices/$1"/virtio*/features; }
+# Vendor statistic $3 of queue $2 of device $1 (the vdpa tool of Debian 12
+# prints vstats of network devices only: ask the family directly).
+vstat() {
+	nl send DEV_VSTATS_GET DEV_NAME=str:"$1" DEV_QUEUE_INDEX=u32:"$2" |
+		awk -F= -v want="$3" '$1 == "DEV_VENDOR_ATTR_NAME" { name = $2 }
+			$1 == "DEV_VENDOR_ATTR_VALUE" && name == want { print $2; exit }'
+}
+# sha256 of $3 MiB at MiB offset $2 of block device $1, read around the
+# page cache.
+sum_range() {
+	dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none |
+		sha256sum | cut -d' ' -f1
+}
+zero_sum() { head -c "$(($1 << 20))" /dev/zero | sha256sum | cut -d' ' -f1; }
+
+have_fio=0
+command -v fio >/dev/null && have_fio=1
+# fio_verify DEV SIZE [ARGS...]: random writes, verified by crc32c.
+fio_verify() {
+	local dev=$1 size=$2
+	shift 2
+	fio --name=verify --filename="$dev" --rw=randwrite --bs=4k \
+		--size="$size" --direct=1 --ioengine=psync --numjobs=1 \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 "$@" \
+		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
+}
+
+dmesg_lines=$(dmesg | wc -l)
+modules_before=$(cut -d' ' -f1 /proc/modules)
+mkdir -p "$mnt"
+
+tap_run "load vdpa_sim_blk and virtio_vdpa" modprobe -a vdpa_sim_blk virtio_vdpa
+
+# --- packed ring: files, fio, discard, switching, delete under I/O ---
+tap_run "b0: dev add" vdpa dev add name b0 mgmtdev vdpasim_blk
+d=$(disk b0)
+tap_is "$(bound_to b0):${d:+disk}" virtio_vdpa:disk \
+	"b0: bound to virtio_vdpa, virtio_blk made a disk"
+tap_run "b0: /dev/$d is a block device of 128 MiB" \
+	test -b "/dev/$d" -a "$(blockdev --getsize64 "/dev/$d" 2>/dev/null)" = $((128 << 20))
+tap_is "$(feature b0 34)$(feature b0 40)" 10 "b0: RING_PACKED negotiated, RING_RESET not"
+
+tap_run "b0: mkfs.ext4" mkfs.ext4 -q -F "/dev/$d"
+tap_run "b0: mount" mount "/dev/$d" "$mnt"
+make_tree() {
+	local i j
+	for i in 0 1 2 3; do
+		mkdir -p "$mnt/dir$i/sub" || return 1
+		for j in 0 1 2 3 4 5; do
+			head -c $(((i * 6 + j) * 37119 + 1)) /dev/urandom \
+				>"$mnt/dir$i/file$j" || return 1
+			head -c 4096 /dev/urandom >"$mnt/dir$i/sub/small$j" || return 1
+		done
+	done
+	(cd "$mnt" && find . -type f -print0 | sort -z |
+		xargs -0 sha256sum) >"$work/sums"
+}
+tap_run "b0: write a tree of 48 files (up to 850 KiB)" make_tree
+tap_is "$(wc -l <"$work/sums")" 48 "b0: 48 checksums recorded"
+tap_run "b0: unmount" umount "$mnt"
+tap_run "b0: fsck -n finds the file system clean" fsck.ext4 -n -f "/dev/$d"
+tap_run "b0: remount" mount "/dev/$d" "$mnt"
+tap_run "b0: every file reads back with its checksum" \
+	sh -c "cd '$mnt' && sha256sum --quiet -c '$work/sums'"
+tap_run "b0: unmount again" umount "$mnt"
+
+if [ $have_fio = 1 ]; then
+	tap_run "b0: fio random writes of 64 MiB verify (crc32c)" \
+		fio_verify "/dev/$d" 64M
+else
+	tap_skip "b0: fio random writes verify" "fio is not installed"
+fi
+
+# Discard and write zeroes: random data first, so zeros mean something.
+discards=$(vstat b0 0 discards)
+zeroes=$(vstat b0 0 write_zeroes)
+dd if=/dev/urandom of="/dev/$d" bs=1M count=8 oflag=direct status=none
+tap_run "b0: blkdiscard of the first 8 MiB" blkdiscard -o 0 -l $((8 << 20)) "/dev/$d"
+tap_is "$(sum_range "/dev/$d" 0 8)" "$(zero_sum 8)" "b0: discarded range reads zeros"
+dd if=/dev/urandom of="/dev/$d" bs=1M count=8 oflag=direct status=none
+tap_run "b0: blkdiscard -z of the first 8 MiB" blkdiscard -z -o 0 -l $((8 << 20)) "/dev/$d"
+tap_is "$(sum_range "/dev/$d" 0 8)" "$(zero_sum 8)" "b0: zeroed range reads zeros"
+tap_is "$(($(vstat b0 0 discards) > ${discards:--1})):$(($(vstat b0 0 write_zeroes) > ${zeroes:--1}))" \
+	1:1 "b0: the device counted DISCARD and WRITE_ZEROES requests"
+
+# driver_override: to vdpa_test_driver and back; the data stays.
+dd if=/dev/urandom of="/dev/$d" bs=1M count=4 oflag=direct status=none
+before=$(sum_range "/dev/$d" 0 4)
+tap_run "load vdpa_test_driver" modprobe vdpa_test_driver
+echo vdpa_test_driver >$bus/devices/b0/driver_override
+echo b0 >$bus/devices/b0/driver/unbind
+echo b0 >$bus/drivers_probe
+tap_is "$(bound_to b0):$(disk b0)" vdpa_test_driver: \
+	"b0: switched to vdpa_test_driver, no disk left"
+echo virtio_vdpa >$bus/devices/b0/driver_override
+echo b0 >$bus/devices/b0/driver/unbind
+echo b0 >$bus/drivers_probe
+echo >$bus/devices/b0/driver_override
+d=$(disk b0)
+tap_is "$(bound_to b0):${d:+disk}" virtio_vdpa:disk \
+	"b0: switched back to virtio_vdpa, a disk again"
+tap_is "$(sum_range "/dev/$d" 0 4)" "$before" "b0: the data written before the switch reads back"
+tap_run "b0: writes work after the switch" \
+	dd if=/dev/urandom of="/dev/$d" bs=1M count=4 seek=8 oflag=direct status=none
+tap_run "unload vdpa_test_driver" rmmod vdpa_test_driver
+
+# vdpa dev del while fio writes.
+if [ $have_fio = 1 ]; then
+	fio --name=busy --filename="/dev/$d" --rw=randwrite --bs=4k --direct=1 \
+		--ioengine=psync --numjobs=2 --time_based --runtime=300 \
+		--output=/dev/null >/dev/null 2>&1 &
+	pid=$!
+	sleep 3
+	tap_run "b0: vdpa dev del during fio completes" timeout 120 vdpa dev del b0
+	tap_is "$(ls -d "/sys/block/$d" "$bus/devices/b0" 2>/dev/null)" "" \
+		"b0: the disk and the vDPA device are gone"
+	for _ in $(seq 60); do kill -0 $pid 2>/dev/null || break; sleep 0.5; done
+	tap_run "b0: fio ended (with I/O errors)" sh -c "! kill -0 $pid 2>/dev/null"
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+else
+	tap_run "b0: vdpa dev del" vdpa dev del b0
+	tap_skip "b0: vdpa dev del during fio" "fio is not installed"
+	tap_skip "b0: fio ended" "fio is not installed"
+fi
+
+# --- split ring, two request queues ---
+supported=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_blk |
+	    sed -n 's/^DEV_SUPPORTED_FEATURES=//p')
+echo 2 >$params/num_queues
+tap_run "b1 (split, 2 queues): dev add without RING_PACKED" \
+	nl send DEV_NEW DEV_NAME=str:b1 MGMTDEV_DEV_NAME=str:vdpasim_blk \
+	DEV_FEATURES=u64:$((supported & ~(1 << 34)))
+echo 1 >$params/num_queues
+d=$(disk b1)
+tap_is "$(feature b1 34):$(find "/sys/block/$d/mq" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" 0:2 \
+	"b1: split ring, two hardware queues"
+if [ $have_fio = 1 ]; then
+	tap_run "b1: fio random writes of 32 MiB verify (crc32c), 2 jobs" \
+		fio_verify "/dev/$d" 32M --numjobs=2 --offset_increment=32M
+else
+	tap_skip "b1: fio random writes verify" "fio is not installed"
+fi
+tap_run "b1: dev del" vdpa dev del b1
+
+# --- read-only ---
+echo 1 >$params/read_only
+tap_run "b2 (read_only=1): dev add" vdpa dev add name b2 mgmtdev vdpasim_blk
+echo 0 >$params/read_only
+d=$(disk b2)
+tap_is "$(blockdev --getro "/dev/$d" 2>&1)" 1 "b2: the disk is read-only"
+tap_fails_with "b2: a write is refused" 'Operation not permitted|Read-only' \
+	dd if=/dev/zero of="/dev/$d" bs=4k count=1 oflag=direct status=none
+tap_run "b2: reads work" dd if="/dev/$d" of=/dev/null bs=1M count=4 iflag=direct status=none
+tap_run "b2: dev del" vdpa dev del b2
+
+tap_is "$(ls $bus/devices)" "" "no vDPA device left"
+unload_new() {
+	local m now
+	now=$(cut -d' ' -f1 /proc/modules)	# newest first: users first
+	for m in $now; do
+		grep -qx "$m" <<<"$modules_before" || rmmod "$m" || return 1
+	done
+}
+tap_run "unload the modules the test loaded" unload_new
+splats=$(dmesg | tail -n +"$((dmesg_lines + 1))" |
+	 grep -E -f <(grep -v -E '^[[:space:]]*(#|$)' "$repo/tests/lib/splat-patterns"))
+tap_is "$splats" "" "no kernel report while the test ran"
+rm -rf "$work"
+tap_done

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * inner_init: PID 1 of the nested guest of tests/e2e/75-vhost-vdpa-qemu.sh.
+ *
+ * The outer test VM runs QEMU with a virtio-net-pci device backed by a
+ * vhost-vdpa device of the simulator, which loops every TX frame back to
+ * RX.  This program, built static and packed as the inner guest's
+ * initramfs, checks the data path from inside: it finds the virtio-net
+ * interface, brings it up, sends frames of a private ethertype to its own
+ * MAC address through an AF_PACKET socket and counts the ones that come
+ * back.  Everything goes to the console as lines starting with "INNER-":
+ *
+ *   INNER-IF name=eth0 mac=02:00:00:00:75:01 mtu=1500 ifindex=2
+ *   INNER-LINK up
+ *   INNER-RESULT sent=32 received=32 dup=0 bad=0
+ *   INNER-STATS rx_packets=32 tx_packets=32
+ *   INNER-ERROR <what failed>
+ *   INNER-DONE
+ *
+ * After the result it waits (inner.hold seconds at most) for a line on the
+ * second serial port, so that the host can read the device's statistics
+ * while the device is still live, then powers the guest off.
+ *
+ * Modules in /modules (for a distribution kernel whose virtio_net is one)
+ * are loaded first, in name order: "INNER-MODULE name ok" or an error.
+ *
+ * Kernel command line parameters (read from /proc/cmdline):
+ *   inner.frames=N   frames to send (default 32, at most 4096)
+ *   inner.timeout=S  seconds to wait for the link and the frames (default 60)
+ *   inner.hold=S     seconds to wait for the host's go-ahead (default 0)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ETH_TYPE_TEST	0x88b5		/* IEEE 802 local experimental */
+#define FRAME_LEN	128
+#define MAX_FRAMES	4096
+#define MAGIC		"VDPA-E2E"
+
+struct params {
+	unsigned int frames;
+	unsigned int timeout_s;
+	unsigned int hold_s;
+};
+
+struct iface {
+	char name[IF_NAMESIZE];
+	unsigned char mac[6];
+	int ifindex;
+};
+
+static int con_fd = 2;
+
+static void out(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(con_fd, buf, n) < 0)
+		return;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void setup_fs(void)
+{
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	con_fd = open("/dev/console", O_WRONLY | O_NOCTTY);
+	if (con_fd < 0)
+		con_fd = open("/dev/ttyS0", O_WRONLY | O_NOCTTY);
+	if (con_fd < 0)
+		con_fd = 2;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Load every /modules/<name>.ko, in name order. */
+static void load_modules(void)
+{
+	struct dirent **list;
+	char path[PATH_MAX];
+	int i, n, fd;
+
+	n = scandir("/modules", &list, NULL, by_name);
+	for (i = 0; i < n; i++) {
+		if (list[i]->d_name[0] == '.')
+			goto next;
+		snprintf(path, sizeof(path), "/modules/%s", list[i]->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) &&
+			       errno != EEXIST))
+			out("INNER-ERROR module %s: %s", list[i]->d_name,
+			    strerror(errno));
+		else
+			out("INNER-MODULE %s ok", list[i]->d_name);
+		if (fd >= 0)
+			close(fd);
+next:
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+}
+
+/* The value of "key=" on the kernel command line, or @def. */
+static unsigned int cmdline_uint(const char *key, unsigned int def,
+				 unsigned int max)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd < 0)
+		return def;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return def;
+	buf[n] = '\0';
+	for (p = strtok(buf, "\n "); p; p = strtok(NULL, "\n ")) {
+		if (strncmp(p, key, klen) || p[klen] != '=')
+			continue;
+		v = strtoul(p + klen + 1, NULL, 10);
+		return v > max ? max : v;
+	}
+	return def;
+}
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Is /sys/class/net/@name a device bound to the virtio_net driver? */
+static int is_virtio_net(const char *name)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, "virtio_net");
+}
+
+static int parse_mac(const char *s, unsigned char *mac)
+{
+	unsigned int b[6];
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5]) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+/* The first virtio-net interface, waiting up to @timeout_s for it. */
+static int find_iface(struct iface *ifc, unsigned int timeout_s)
+{
+	double end = now_s() + timeout_s;
+	char path[PATH_MAX], buf[64];
+	struct dirent *de;
+	DIR *d;
+
+	do {
+		d = opendir("/sys/class/net");
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.' ||
+			    strlen(de->d_name) >= sizeof(ifc->name) ||
+			    !is_virtio_net(de->d_name))
+				continue;
+			memcpy(ifc->name, de->d_name, strlen(de->d_name) + 1);
+			closedir(d);
+			snprintf(path, sizeof(path), "/sys/class/net/%s/address",
+				 ifc->name);
+			if (read_line(path, buf, sizeof(buf)) ||
+			    parse_mac(buf, ifc->mac))
+				return -EIO;
+			ifc->ifindex = if_nametoindex(ifc->name);
+			return ifc->ifindex > 0 ? 0 : -ENODEV;
+		}
+		if (d)
+			closedir(d);
+		usleep(100000);
+	} while (now_s() < end);
+	return -ENODEV;
+}
+
+static int set_up(const struct iface *ifc)
+{
+	struct ifreq ifr = { 0 };
+	int s, ret = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifc->name);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		ret = -errno;
+out:
+	close(s);
+	return ret;
+}
+
+static int iface_mtu(const struct iface *ifc)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifc->name);
+	return read_line(path, buf, sizeof(buf)) ? -1 : atoi(buf);
+}
+
+static int wait_carrier(const struct iface *ifc, unsigned int timeout_s)
+{
+	double end = now_s() + timeout_s;
+	char path[PATH_MAX], buf[16];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifc->name);
+	do {
+		if (!read_line(path, buf, sizeof(buf)) && !strcmp(buf, "1"))
+			return 0;
+		usleep(100000);
+	} while (now_s() < end);
+	return -ETIMEDOUT;
+}
+
+static int open_packet_socket(const struct iface *ifc)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_TYPE_TEST),
+		.sll_ifindex = ifc->ifindex,
+	};
+	int s;
+
+	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_TYPE_TEST));
+	if (s < 0)
+		return -errno;
+	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int err = -errno;
+
+		close(s);
+		return err;
+	}
+	return s;
+}
+
+/* Frame @seq: to and from our own MAC, magic, sequence number, pattern. */
+static void build_frame(unsigned char *f, const struct iface *ifc,
+			unsigned int seq)
+{
+	unsigned int be = htonl(seq);
+	unsigned int i;
+
+	memcpy(f, ifc->mac, 6);
+	memcpy(f + 6, ifc->mac, 6);
+	f[12] = ETH_TYPE_TEST >> 8;
+	f[13] = ETH_TYPE_TEST & 0xff;
+	memcpy(f + 14, MAGIC, 8);
+	memcpy(f + 22, &be, 4);
+	for (i = 26; i < FRAME_LEN; i++)
+		f[i] = (unsigned char)(seq + i);
+}
+
+/* The sequence number of a valid received frame, or -1. */
+static long check_frame(const unsigned char *f, ssize_t len,
+			const struct iface *ifc, unsigned int frames)
+{
+	unsigned char want[FRAME_LEN];
+	unsigned int be;
+
+	if (len != FRAME_LEN || memcmp(f + 14, MAGIC, 8))
+		return -1;
+	memcpy(&be, f + 22, 4);
+	if (ntohl(be) >= frames)
+		return -1;
+	build_frame(want, ifc, ntohl(be));
+	return memcmp(f, want, FRAME_LEN) ? -1 : (long)ntohl(be);
+}
+
+struct counts {
+	unsigned int sent, received, dup, bad;
+	unsigned char seen[MAX_FRAMES];
+};
+
+static void receive_one(int s, const struct iface *ifc, unsigned int frames,
+			struct counts *c)
+{
+	unsigned char f[2048];
+	struct sockaddr_ll from;
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+	long seq;
+
+	n = recvfrom(s, f, sizeof(f), MSG_DONTWAIT, (struct sockaddr *)&from,
+		     &flen);
+	if (n < 0 || from.sll_pkttype == PACKET_OUTGOING)
+		return;
+	seq = check_frame(f, n, ifc, frames);
+	if (seq < 0) {
+		c->bad++;
+	} else if (c->seen[seq]) {
+		c->dup++;
+	} else {
+		c->seen[seq] = 1;
+		c->received++;
+	}
+}
+
+/* Send @frames frames, then collect until all are back or time is up. */
+static int exchange(const struct iface *ifc, const struct params *p,
+		    struct counts *c)
+{
+	unsigned char f[FRAME_LEN];
+	struct pollfd pfd;
+	double end;
+	unsigned int i;
+	int s;
+
+	s = open_packet_socket(ifc);
+	if (s < 0)
+		return s;
+	for (i = 0; i < p->frames; i++) {
+		build_frame(f, ifc, i);
+		if (send(s, f, sizeof(f), 0) != sizeof(f)) {
+			out("INNER-ERROR send of frame %u failed: %s", i,
+			    strerror(errno));
+			break;
+		}
+		c->sent++;
+		receive_one(s, ifc, p->frames, c);
+	}
+	end = now_s() + p->timeout_s;
+	pfd.fd = s;
+	pfd.events = POLLIN;
+	while (c->received < c->sent && now_s() < end) {
+		if (poll(&pfd, 1, 200) > 0)
+			receive_one(s, ifc, p->frames, c);
+	}
+	/* A short grace period catches duplicates arriving late. */
+	end = now_s() + 0.5;
+	while (now_s() < end) {
+		if (poll(&pfd, 1, 100) > 0)
+			receive_one(s, ifc, p->frames, c);
+	}
+	close(s);
+	return 0;
+}
+
+static unsigned long long stat_of(const struct iface *ifc, const char *name)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s",
+		 ifc->name, name);
+	return read_line(path, buf, sizeof(buf)) ? 0 : strtoull(buf, NULL, 10);
+}
+
+/* Wait up to @hold_s seconds for any input on the host's control port. */
+static void wait_for_host(unsigned int hold_s)
+{
+	struct termios t;
+	struct pollfd pfd;
+	char buf[64];
+	int fd;
+
+	if (!hold_s)
+		return;
+	fd = open("/dev/ttyS1", O_RDWR | O_NOCTTY);
+	if (fd < 0) {
+		out("INNER-ERROR cannot open /dev/ttyS1: %s", strerror(errno));
+		sleep(hold_s);
+		return;
+	}
+	if (!tcgetattr(fd, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	out("INNER-HOLD waiting up to %u s for the host", hold_s);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, hold_s * 1000) > 0 && read(fd, buf, sizeof(buf)) > 0)
+		out("INNER-HOLD released by the host");
+	else
+		out("INNER-HOLD timed out");
+	close(fd);
+}
+
+static void run(const struct params *p)
+{
+	static struct counts c;
+	struct iface ifc;
+	char path[PATH_MAX];
+	int err;
+
+	err = find_iface(&ifc, p->timeout_s);
+	if (err) {
+		out("INNER-ERROR no virtio_net interface: %s", strerror(-err));
+		return;
+	}
+	out("INNER-IF name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%d ifindex=%d",
+	    ifc.name, ifc.mac[0], ifc.mac[1], ifc.mac[2], ifc.mac[3],
+	    ifc.mac[4], ifc.mac[5], iface_mtu(&ifc), ifc.ifindex);
+	/* No IPv6 autoconfiguration traffic mixed into the counters. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifc.name);
+	write_str(path, "1");
+	err = set_up(&ifc);
+	if (err) {
+		out("INNER-ERROR cannot bring %s up: %s", ifc.name,
+		    strerror(-err));
+		return;
+	}
+	err = wait_carrier(&ifc, p->timeout_s);
+	if (err) {
+		out("INNER-ERROR %s has no carrier after %u s", ifc.name,
+		    p->timeout_s);
+		return;
+	}
+	out("INNER-LINK up");
+	err = exchange(&ifc, p, &c);
+	if (err) {
+		out("INNER-ERROR AF_PACKET socket: %s", strerror(-err));
+		return;
+	}
+	out("INNER-RESULT sent=%u received=%u dup=%u bad=%u", c.sent,
+	    c.received, c.dup, c.bad);
+	out("INNER-STATS rx_packets=%llu tx_packets=%llu rx_dropped=%llu tx_dropped=%llu",
+	    stat_of(&ifc, "rx_packets"), stat_of(&ifc, "tx_packets"),
+	    stat_of(&ifc, "rx_dropped"), stat_of(&ifc, "tx_dropped"));
+}
+
+int main(void)
+{
+	struct params p;
+
+	setup_fs();
+	p.frames = cmdline_uint("inner.frames", 32, MAX_FRAMES);
+	p.timeout_s = cmdline_uint("inner.timeout", 60, 3600);
+	p.hold_s = cmdline_uint("inner.hold", 0, 3600);
+	out("INNER-START frames=%u timeout=%u hold=%u", p.frames, p.timeout_s,
+	    p.hold_s);
+	load_modules();
+	run(&p);
+	wait_for_host(p.hold_s);
+	out("INNER-DONE");
+	sync();
+	reboot(RB_POWER_OFF);
+	out("INNER-ERROR power off failed: %s", strerror(errno));
+	for (;;)
+		pause();
+}
