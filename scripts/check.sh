@@ -14,14 +14,14 @@
 # "N passed, N failed, N skipped"; the exit status is 0 iff nothing failed.
 #
 # Extra arguments are passed to tests/run-in-vm.sh as filters.
-# VDPA_CHECK_VM_TIMEOUT (seconds, default 2700) bounds the test VM run.
+# VDPA_CHECK_VM_TIMEOUT (seconds, default 4500) bounds the test VM run.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 logs=$root/.check
 # The whole test VM run: boot, every suite and script, the kmemleak scans.
 # Under TCG on 2 cores that is ~15 minutes; CI allows 90 in all.
-vm_timeout=${VDPA_CHECK_VM_TIMEOUT:-2700}
+vm_timeout=${VDPA_CHECK_VM_TIMEOUT:-4500}
 passed=0 failed=0 skipped=0
 
 rm -rf "$logs" && mkdir -p "$logs"

@@ -155,7 +155,9 @@ struct vdring {
 	u16 last_avail_idx;		/* split: free-running; packed: slot */
 	u16 last_used_idx;		/* split: free-running; packed: slot */
 	u16 shadow_used_idx;		/* split: used idx not yet published */
-	u16 signalled_used;		/* used idx at the last notification */
+	u16 signalled_used;		/* split: used idx at the last need_notify
+					 * check; packed: slots written since
+					 */
 	bool signalled_used_valid;
 	bool avail_wrap;		/* packed: driver ring wrap counter */
 	bool used_wrap;			/* packed: device ring wrap counter */
