@@ -283,34 +283,32 @@ static long vhost_vdpa_set_config_call(struct vhost_vdpa *v, void __user *argp)
 	return 0;
 }
 
-static long vhost_vdpa_suspend(struct vhost_vdpa *v, void __user *argp)
+/* Suspend (@suspend) or resume a running device. */
+static long vhost_vdpa_set_suspended(struct vhost_vdpa *v, bool suspend)
 {
 	const struct vdpa_config_ops *ops = v->vdpa->config;
+	int (*op)(struct vdpa_device *vdev) = suspend ? ops->suspend :
+							ops->resume;
 	int err;
 
-	if (!ops->suspend)
+	if (!op)
 		return -EOPNOTSUPP;
 	if (!(vhost_vdpa_status(v) & VIRTIO_CONFIG_S_DRIVER_OK))
 		return 0;
-	err = ops->suspend(v->vdpa);
+	err = op(v->vdpa);
 	if (!err)
-		v->suspended = true;
+		v->suspended = suspend;
 	return err;
+}
+
+static long vhost_vdpa_suspend(struct vhost_vdpa *v, void __user *argp)
+{
+	return vhost_vdpa_set_suspended(v, true);
 }
 
 static long vhost_vdpa_resume(struct vhost_vdpa *v, void __user *argp)
 {
-	const struct vdpa_config_ops *ops = v->vdpa->config;
-	int err;
-
-	if (!ops->resume)
-		return -EOPNOTSUPP;
-	if (!(vhost_vdpa_status(v) & VIRTIO_CONFIG_S_DRIVER_OK))
-		return 0;
-	err = ops->resume(v->vdpa);
-	if (!err)
-		v->suspended = false;
-	return err;
+	return vhost_vdpa_set_suspended(v, false);
 }
 
 static long vhost_vdpa_set_fork_owner(struct vhost_vdpa *v, void __user *argp)
