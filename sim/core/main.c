@@ -61,10 +61,11 @@ void vdpasim_free(struct vdpa_device *vdpa)
 	struct vdpasim *vs = vdpa_to_sim(vdpa);
 	u32 i;
 
+	for (i = 0; vs->vqs && i < vs->attr.nvqs; i++)
+		cancel_work_sync(&vs->vqs[i].work);
 	if (vs->attr.ops && vs->attr.ops->free)
 		vs->attr.ops->free(vs);
 	for (i = 0; vs->vqs && i < vs->attr.nvqs; i++) {
-		cancel_work_sync(&vs->vqs[i].work);
 		vdring_release(&vs->vqs[i].ring);
 		vdring_iov_free(&vs->vqs[i].iov);
 		mutex_destroy(&vs->vqs[i].lock);
