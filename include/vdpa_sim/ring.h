@@ -161,6 +161,9 @@ struct vdring {
 	bool signalled_used_valid;
 	bool avail_wrap;		/* packed: driver ring wrap counter */
 	bool used_wrap;			/* packed: device ring wrap counter */
+	bool held;			/* packed: a used descriptor awaits */
+	u16 held_slot;			/* ... its flags, written at publish */
+	__le16 held_flags;
 	bool broken;
 	const char *why;		/* what broke it, for the log */
 };

@@ -86,6 +86,7 @@ int vdring_packed_pop(struct vdring *r, struct vdring_iov *iov,
 void vdring_packed_unpop(struct vdring *r, const struct vdring_elem *elem);
 int vdring_packed_push(struct vdring *r, const struct vdring_elem *elem,
 		       u32 len);
+void vdring_packed_publish(struct vdring *r);
 bool vdring_packed_need_notify(struct vdring *r);
 void vdring_packed_notify_disable(struct vdring *r);
 int vdring_packed_notify_enable(struct vdring *r);

@@ -63,7 +63,8 @@
  *
  * &vdpasim_as.lock (rw_semaphore) protects one address space's mappings:
  * workers hold it for reading while they use guest memory, map operations
- * take it for writing.
+ * take it for writing, never while holding a queue lock (a worker holding
+ * it for reading takes its peer queue's lock).
  *
  * &vdpasim.running is written under &vdpasim.lock; workers read it with
  * READ_ONCE() under their queue's lock. Stopping clears it and then
@@ -103,7 +104,6 @@ struct vdpasim_vq;
  *         sees); called with &vdpasim.lock held and every worker stopped
  * @get_stats: optional; append the vendor statistics of queue @idx to
  *             @msg with vdpasim_put_stat(); called with &vdpasim.lock held
- * @set_attr: optional; apply ``vdpa dev set`` attributes (net: MAC)
  * @debugfs_init: optional; add class knobs to the device's debugfs dir
  * @free: optional; free class resources when the device is released
  */
@@ -118,8 +118,6 @@ struct vdpasim_class_ops {
 	void (*reset)(struct vdpasim *vs);
 	int (*get_stats)(struct vdpasim *vs, u16 idx, struct sk_buff *msg,
 			 struct netlink_ext_ack *extack);
-	int (*set_attr)(struct vdpasim *vs,
-			const struct vdpa_dev_set_config *config);
 	void (*debugfs_init)(struct vdpasim *vs, struct dentry *dir);
 	void (*free)(struct vdpasim *vs);
 };

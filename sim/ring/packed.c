@@ -185,13 +185,20 @@ int vdring_packed_push(struct vdring *r, const struct vdring_elem *elem,
 		return -EINVAL;
 	WRITE_ONCE(d->id, cpu_to_le16(elem->id));
 	WRITE_ONCE(d->len, cpu_to_le32(len));
-	/*
-	 * The id and length must be visible before the flags that hand the
-	 * descriptor back: pairs with the driver's read barrier after it
-	 * sees the used flags.
-	 */
-	smp_wmb();
-	WRITE_ONCE(d->flags, cpu_to_le16(flags));
+	if (!r->held) {
+		/* The batch's first: its flags wait for vdring_publish(). */
+		r->held = true;
+		r->held_slot = r->last_used_idx;
+		r->held_flags = cpu_to_le16(flags);
+	} else {
+		/*
+		 * The id and length must be visible before the flags that
+		 * hand the descriptor back: pairs with the driver's read
+		 * barrier after it sees the used flags.
+		 */
+		smp_wmb();
+		WRITE_ONCE(d->flags, cpu_to_le16(flags));
+	}
 
 	next = r->last_used_idx + elem->ndesc;
 	if (next >= r->cfg.num) {
@@ -202,6 +209,26 @@ int vdring_packed_push(struct vdring *r, const struct vdring_elem *elem,
 	r->signalled_used = min_t(u32, r->signalled_used + elem->ndesc,
 				  U16_MAX);
 	return 0;
+}
+
+/**
+ * vdring_packed_publish() - vdring_publish() for a packed ring
+ * @r: the ring
+ *
+ * Writes the flags held back by the batch's first vdring_packed_push().
+ */
+void vdring_packed_publish(struct vdring *r)
+{
+	if (!r->held)
+		return;
+	/*
+	 * Every id, length and later flags of the batch before the first
+	 * descriptor's flags: the driver reads in ring order, so it sees the
+	 * batch whole once it sees its first descriptor used.
+	 */
+	smp_wmb();
+	WRITE_ONCE(packed_ring(r)[r->held_slot].flags, r->held_flags);
+	r->held = false;
 }
 
 /* Position in the 2 * num cycle of (slot, wrap counter) pairs. */

@@ -563,6 +563,7 @@ static void vdring_init_state(struct vdring *r)
 	r->signalled_used_valid = false;
 	r->avail_wrap = true;
 	r->used_wrap = true;
+	r->held = false;
 	r->broken = false;
 	r->why = NULL;
 }
@@ -711,6 +712,7 @@ int vdring_set_state(struct vdring *r, bool packed,
 		r->last_used_idx = p->last_used_idx;
 		r->used_wrap = p->last_used_counter;
 		r->signalled_used = 0;
+		r->held = false;
 	}
 	r->signalled_used_valid = false;
 	return 0;
@@ -789,7 +791,9 @@ EXPORT_SYMBOL_GPL(vdring_unpop);
  * @len: bytes the device wrote into it
  *
  * Split rings: the used entry becomes visible to the driver at
- * vdring_publish(). Packed rings: it is visible at once. With
+ * vdring_publish(). Packed rings: the first buffer pushed since the last
+ * publish (and so, as the driver reads in order, every later one) becomes
+ * visible at vdring_publish(). With
  * %VIRTIO_F_IN_ORDER, buffers are pushed in the order they were popped.
  *
  * Context: process context, may sleep (on the first call after a map
@@ -814,7 +818,9 @@ EXPORT_SYMBOL_GPL(vdring_push);
  * @r: the ring
  *
  * Split rings: writes the used index after the used entries. Packed
- * rings: nothing left to do.
+ * rings: hands back the first descriptor pushed since the last publish,
+ * whose flags were held back so that the driver sees the whole batch at
+ * once (a mergeable frame over several buffers is never seen in part).
  *
  * Return: 0, or -EIO if the ring is broken.
  */
@@ -824,7 +830,9 @@ int vdring_publish(struct vdring *r)
 
 	if (err)
 		return err;
-	if (!r->cfg.packed)
+	if (r->cfg.packed)
+		vdring_packed_publish(r);
+	else
 		vdring_split_publish(r);
 	return 0;
 }
