@@ -16,6 +16,12 @@
 static DEFINE_IDA(vhost_vdpa_ida);
 static dev_t vhost_vdpa_devt;
 
+/* Pinned pages are rarely contiguous: one entry per run of them. */
+static unsigned int max_iotlb_entries = 65536;
+module_param(max_iotlb_entries, uint, 0444);
+MODULE_PARM_DESC(max_iotlb_entries,
+		 "Most mappings per address space (default 65536)");
+
 static int vhost_vdpa_open(struct inode *inode, struct file *file)
 {
 	struct vhost_vdpa *v = container_of(inode->i_cdev, struct vhost_vdpa,
@@ -128,7 +134,7 @@ static int vhost_vdpa_alloc_parts(struct vhost_vdpa *v)
 	for (i = 0; i < v->nvqs; i++)
 		vhost_vdpa_vq_init(v, i);
 	for (i = 0; i < v->nas; i++)
-		vhost_iotlb_init(&v->iotlb[i], 0, 0);
+		vhost_iotlb_init(&v->iotlb[i], max_iotlb_entries, 0);
 	if (vdpa->config->get_iova_range)
 		v->range = vdpa->config->get_iova_range(vdpa);
 	else

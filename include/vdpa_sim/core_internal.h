@@ -12,6 +12,7 @@
 
 extern struct workqueue_struct *vdpasim_wq;
 extern bool vdpasim_batch_mapping;
+extern unsigned int vdpasim_max_iotlb_entries;
 
 /* main.c */
 void vdpasim_free(struct vdpa_device *vdpa);

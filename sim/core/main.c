@@ -14,6 +14,11 @@
 
 struct workqueue_struct *vdpasim_wq;
 
+unsigned int vdpasim_max_iotlb_entries = 65536;
+module_param_named(max_iotlb_entries, vdpasim_max_iotlb_entries, uint, 0444);
+MODULE_PARM_DESC(max_iotlb_entries,
+		 "Most mappings per address space (default 65536)");
+
 bool vdpasim_batch_mapping = true;
 module_param_named(batch_mapping, vdpasim_batch_mapping, bool, 0644);
 MODULE_PARM_DESC(batch_mapping,

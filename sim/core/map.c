@@ -15,7 +15,7 @@
 void vdpasim_as_init(struct vdpasim_as *as)
 {
 	init_rwsem(&as->lock);
-	vhost_iotlb_init(&as->iotlb, 0, 0);
+	vhost_iotlb_init(&as->iotlb, vdpasim_max_iotlb_entries, 0);
 	as->map.iotlb = &as->iotlb;
 	as->map.passthrough = true;
 }
