@@ -114,6 +114,8 @@ main() {
 	step "checkpatch --strict" checkpatch.log make checkpatch
 	step "kernel-doc -Wall" kernel-doc.log make kernel-doc
 	step "sparse" sparse.log make KDIR="$kdir" sparse
+	step "userspace test tools (tests/userspace)" userspace.log \
+		make -C tests/userspace
 	run_vm "$@"
 	summary
 }
