@@ -82,8 +82,9 @@
 
 /**
  * struct vdpa_callback - a callback for a virtqueue or config interrupt
- * @callback: function called when the interrupt fires; may be NULL to
- *            disable the interrupt
+ * @callback: function called when the interrupt fires, in any context
+ *            (hard interrupt, a worker with bottom halves disabled); may
+ *            be NULL to disable the interrupt
  * @private: opaque argument passed to @callback
  * @trigger: an eventfd the parent may signal directly instead of calling
  *           @callback (vhost_vdpa's fast path); NULL when unused
@@ -224,10 +225,13 @@ struct vdpa_map_file {
  * @set_vq_address: set the guest addresses of a virtqueue's descriptor
  *                  area, driver area and device area; returns 0 or -errno
  * @set_vq_num: set the size of a virtqueue
- * @kick_vq: notify the device that a virtqueue has new buffers
+ * @kick_vq: notify the device that a virtqueue has new buffers; called in
+ *           any context (a driver's transmit path, an eventfd wakeup), so
+ *           it must not sleep
  * @kick_vq_with_data: optional; notify with the notification data of
  *                     %VIRTIO_F_NOTIFICATION_DATA (@data carries the queue
- *                     index and the next available position)
+ *                     index and the next available position); must not
+ *                     sleep either
  * @set_vq_cb: set the interrupt callback of a virtqueue
  * @set_vq_ready: enable (@ready true) or disable a virtqueue
  * @get_vq_ready: whether a virtqueue is enabled

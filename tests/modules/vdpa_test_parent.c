@@ -44,7 +44,7 @@ struct vtp_vq {
 	u64 desc, driver, device;
 	u32 num;
 	bool ready;
-	u64 kicks;
+	atomic64_t kicks;	/* kick_vq may run in atomic context */
 	struct vdpa_vq_state state;
 };
 
@@ -106,10 +106,7 @@ static void vtp_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
 
 static void vtp_kick_vq(struct vdpa_device *vdpa, u16 idx)
 {
-	struct vtp_dev *vtp = to_vtp(vdpa);
-
-	guard(mutex)(&vtp->lock);
-	vtp->vqs[idx].kicks++;
+	atomic64_inc(&to_vtp(vdpa)->vqs[idx].kicks);
 }
 
 static void vtp_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
@@ -269,7 +266,8 @@ static int vtp_get_vendor_vq_stats(struct vdpa_device *vdpa, u16 idx,
 	guard(mutex)(&vtp->lock);
 	if (nla_put_string(msg, VDPA_ATTR_DEV_VENDOR_ATTR_NAME, "kicks") ||
 	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_VENDOR_ATTR_VALUE,
-			      vtp->vqs[idx].kicks, VDPA_ATTR_PAD) ||
+			      atomic64_read(&vtp->vqs[idx].kicks),
+			      VDPA_ATTR_PAD) ||
 	    nla_put_string(msg, VDPA_ATTR_DEV_VENDOR_ATTR_NAME, "ready") ||
 	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_VENDOR_ATTR_VALUE,
 			      vtp->vqs[idx].ready, VDPA_ATTR_PAD))
