@@ -99,10 +99,6 @@ main() {
 	local kdir
 	kdir=$(scripts/build-kernel.sh --print-dir --quiet)/build
 
-	step "inner guest kernel for the nested QEMU test (built once)" \
-		inner-kernel.log \
-		bash -c '. tests/lib/inner-guest.sh && inner_build_kernel'
-
 	step "build: W=1 -Werror against the test kernel" build.log \
 		make KDIR="$kdir" modules || { summary; return; }
 
