@@ -11,6 +11,7 @@
 #   scripts/vm-run.sh -- tests/e2e-reference/vhost-vdpa-intree.sh
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 tool=${VDPA_USER:-$repo/tests/userspace/vdpa_user}
@@ -45,21 +46,6 @@ is_intree() {
 	[ "$(cat "/sys/module/$1/srcversion")" = "$(modinfo -F srcversion "$f")" ]
 }
 
-# devnode NAME: /dev/vhost-vdpa-N of vdpa device NAME.
-devnode() {
-	local node
-	node=$(ls -d "/sys/bus/vdpa/devices/$1"/vhost-vdpa-* 2>/dev/null | head -1)
-	echo "/dev/${node##*/}"
-}
-
-# dev_add NAME MGMTDEV: the device, bound to vhost_vdpa, with its node.
-dev_add() {
-	vdpa dev add name "$1" mgmtdev "$2" || return 1
-	[ "$(basename "$(readlink "/sys/bus/vdpa/devices/$1/driver")")" = vhost_vdpa ] ||
-		{ echo "$1 not bound to vhost_vdpa"; return 1; }
-	[ -c "$(devnode "$1")" ] || { echo "no device node for $1"; return 1; }
-}
-
 # tool_is DESC WANT_STATUS ARGS...: vdpa_user ARGS exits WANT_STATUS; its
 # output is shown as diagnostics either way (the reference values).
 tool_is() {
@@ -84,8 +70,8 @@ tap_run "vdpa, vdpa_sim, vhost_vdpa are the in-tree modules" \
 	eval 'is_intree vdpa && is_intree vdpa_sim && is_intree vhost_vdpa'
 
 # --- net, the simulator mapping by VA (default) ---
-tap_run "vdpa dev add n0 (vdpasim_net), bound to vhost_vdpa" dev_add n0 vdpasim_net
-n0=$(devnode n0)
+tap_run "vdpa dev add n0 (vdpasim_net), bound to vhost_vdpa" e2e_vhost_dev_add n0 vdpasim_net
+n0=$(e2e_vhost_node n0)
 tool_is "net-loop split, 1000 x 1514 bytes" 0 net-loop --dev "$n0" --frames 1000 --size 1514
 tool_is "net-loop split, 3000 x 60 bytes, ring 64" 0 net-loop --dev "$n0" --frames 3000 --size 60 --ring 64
 tool_is "net-loop --batch" 0 net-loop --dev "$n0" --frames 500 --size 1000 --batch
@@ -100,8 +86,8 @@ tool_is "net-loop after pin-check (device reusable)" 0 net-loop --dev "$n0" --fr
 tap_run "vdpa dev del n0" vdpa dev del n0
 
 # --- blk ---
-tap_run "vdpa dev add b0 (vdpasim_blk), bound to vhost_vdpa" dev_add b0 vdpasim_blk
-b0=$(devnode b0)
+tap_run "vdpa dev add b0 (vdpasim_blk), bound to vhost_vdpa" e2e_vhost_dev_add b0 vdpasim_blk
+b0=$(e2e_vhost_node b0)
 tool_is "blk-rw 2048 sectors" 0 blk-rw --dev "$b0" --sectors 2048
 tool_is "blk-rw --batch 300 sectors" 0 blk-rw --dev "$b0" --sectors 300 --batch
 tool_is "blk-rw --packed: no RING_PACKED (77)" 77 blk-rw --dev "$b0" --sectors 8 --packed
@@ -110,8 +96,8 @@ tap_run "vdpa dev del b0" vdpa dev del b0
 
 # --- net, the simulator mapping by PA (pins pages) ---
 tap_run "reload vdpa_sim with use_va=0" eval 'unload_sims && load_intree use_va=0'
-tap_run "vdpa dev add p0 (vdpasim_net, use_va=0)" dev_add p0 vdpasim_net
-p0=$(devnode p0)
+tap_run "vdpa dev add p0 (vdpasim_net, use_va=0)" e2e_vhost_dev_add p0 vdpasim_net
+p0=$(e2e_vhost_node p0)
 tool_is "net-loop by PA" 0 net-loop --dev "$p0" --frames 500 --size 1514 --batch --asid --suspend-resume
 # 4 MiB: vdpa_sim keeps at most 2048 IOTLB entries (max_iotlb_entries),
 # and pinned pages are not physically contiguous.

@@ -8,12 +8,14 @@
 # back intact and the device's queue statistics count them; 4 queue pairs;
 # promiscuous mode decides whether frames to another MAC come back; a new
 # MAC reaches the device's config space; switching the device to
-# vdpa_test_driver and back through driver_override; "vdpa dev del" during
-# traffic completes and the interface disappears; a device that refuses
+# vhost_vdpa (a userspace driver loops frames through it) and back through
+# driver_override; "vdpa dev del" during traffic completes and the
+# interface disappears; a device that refuses
 # FEATURES_OK leaves virtio_vdpa bound without an interface and works after
 # a rebind; nothing is reported by the kernel.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 bus=/sys/bus/vdpa
@@ -30,7 +32,7 @@ fi
 nl() { python3 -S "$repo/tests/lib/vdpanl.py" "$@"; }
 # The interface of vDPA device $1 (empty if none).
 netif() { ls "$bus/devices/$1"/virtio*/net 2>/dev/null; }
-bound_to() { basename "$(readlink "$bus/devices/$1/driver" 2>/dev/null)"; }
+bound_to() { e2e_bound_to "$1"; }
 # Negotiated feature bit $2 of device $1 (virtio's features file: one
 # character per bit, bit 0 first).
 feature() { cut -c"$(($2 + 1))" "$bus/devices/$1"/virtio*/features; }
@@ -77,9 +79,10 @@ if_up() {
 		ip link set "$1" up
 }
 
-dmesg_lines=$(dmesg | wc -l)
-modules_before=$(cut -d' ' -f1 /proc/modules)
+e2e_begin
 
+VDPA_USER_OK=
+e2e_find_vdpa_user && VDPA_USER_OK=1
 tap_run "build the pktloop helper" \
 	gcc -O2 -Wall -o "$PKTLOOP" "$repo/tests/userspace/pktloop.c"
 tap_run "load vdpa_sim_net and virtio_vdpa" modprobe -a vdpa_sim_net virtio_vdpa
@@ -159,27 +162,33 @@ mac_change() {
 		"$dev: frames to the old MAC are filtered"
 }
 
-# driver_override: to vdpa_test_driver (the interface goes) and back.
+
+# driver_override: to vhost_vdpa (the interface goes, a userspace driver
+# loops frames through /dev/vhost-vdpa-N) and back to virtio_vdpa.
 switch_drivers() {
-	local dev=$1 ifc mac
-	tap_run "load vdpa_test_driver" modprobe vdpa_test_driver
-	echo vdpa_test_driver >"$bus/devices/$dev/driver_override"
-	echo "$dev" >"$bus/devices/$dev/driver/unbind"
-	echo "$dev" >"$bus/drivers_probe"
-	tap_is "$(bound_to "$dev"):$(netif "$dev")" vdpa_test_driver: \
-		"$dev: switched to vdpa_test_driver, no interface left"
-	echo virtio_vdpa >"$bus/devices/$dev/driver_override"
-	echo "$dev" >"$bus/devices/$dev/driver/unbind"
-	echo "$dev" >"$bus/drivers_probe"
+	local dev=$1 ifc mac node
+	tap_run "load vhost_vdpa" modprobe vhost_vdpa
+	e2e_override "$dev" vhost_vdpa
+	node=$(e2e_vhost_node "$dev")
+	tap_is "$(bound_to "$dev"):$(netif "$dev"):${node:+node}" vhost_vdpa::node \
+		"$dev: switched to vhost_vdpa, no interface, a vhost-vdpa node"
+	if [ -z "$VDPA_USER_OK" ]; then
+		tap_skip "$dev: vdpa_user loops frames through vhost_vdpa" "no vdpa_user"
+	else
+		tap_run "$dev: vdpa_user loops 300 frames through $node" \
+			"$E2E_VDPA_USER" net-loop --dev "$node" --frames 300 --size 1514
+	fi
+	e2e_override "$dev" virtio_vdpa
 	ifc=$(netif "$dev")
-	tap_is "$(bound_to "$dev"):${ifc:+interface}" virtio_vdpa:interface \
-		"$dev: switched back to virtio_vdpa, an interface again"
-	echo >"$bus/devices/$dev/driver_override"
+	node=$(e2e_vhost_node "$dev")
+	tap_is "$(bound_to "$dev"):${ifc:+interface}:${node:-no node}" \
+		"virtio_vdpa:interface:no node" \
+		"$dev: switched back to virtio_vdpa, an interface again, the node gone"
 	if_up "$ifc"
 	mac=$(cat "/sys/class/net/$ifc/address")
 	tap_is "$(loop "$ifc" "$mac" 100 1514)" "$(all_back 100)" \
 		"$dev: traffic works after switching back"
-	tap_run "unload vdpa_test_driver" rmmod vdpa_test_driver
+	tap_run "unload vhost_vdpa" rmmod vhost_vdpa
 }
 
 # "vdpa dev del" while frames flow.
@@ -241,16 +250,6 @@ if_up "$ifc"
 tap_is "$(loop "$ifc" $MAC 50 64)" "$(all_back 50)" "n2: and traffic works"
 tap_run "n2: dev del" vdpa dev del n2
 
-unload_new() {
-	local m now
-	now=$(cut -d' ' -f1 /proc/modules)	# newest first: users first
-	for m in $now; do
-		grep -qx "$m" <<<"$modules_before" || rmmod "$m" || return 1
-	done
-}
-tap_run "unload the modules the test loaded" unload_new
-splats=$(dmesg | tail -n +"$((dmesg_lines + 1))" |
-	 grep -E -f <(grep -v -E '^[[:space:]]*(#|$)' "$repo/tests/lib/splat-patterns"))
-tap_is "$splats" "" "no kernel report while the test ran"
+e2e_end
 rm -f "$PKTLOOP"
 tap_done

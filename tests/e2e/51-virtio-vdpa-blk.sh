@@ -5,12 +5,14 @@
 # appears; ext4 on it keeps a tree of files intact across unmount, fsck
 # and remount; fio random writes verify (crc32c); blkdiscard and
 # blkdiscard -z leave zeros and reach the device; switching to
-# vdpa_test_driver and back through driver_override keeps the data; "vdpa
-# dev del" during fio completes and the disk disappears. With the split
-# ring and two request queues: fio verifies. A device added with the
-# module's read_only=1 refuses writes. Nothing is reported by the kernel.
+# vhost_vdpa (a userspace driver writes and reads through it) and back
+# through driver_override keeps the data; "vdpa dev del" during fio
+# completes and the disk disappears. With the split ring and two request
+# queues: fio verifies. A device added with the module's read_only=1
+# refuses writes. Nothing is reported by the kernel.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 bus=/sys/bus/vdpa
@@ -26,7 +28,7 @@ fi
 nl() { python3 -S "$repo/tests/lib/vdpanl.py" "$@"; }
 # The disk of vDPA device $1 (empty if none).
 disk() { ls "$bus/devices/$1"/virtio*/block 2>/dev/null; }
-bound_to() { basename "$(readlink "$bus/devices/$1/driver" 2>/dev/null)"; }
+bound_to() { e2e_bound_to "$1"; }
 feature() { cut -c"$(($2 + 1))" "$bus/devices/$1"/virtio*/features; }
 # Vendor statistic $3 of queue $2 of device $1 (the vdpa tool of Debian 12
 # prints vstats of network devices only: ask the family directly).
@@ -56,8 +58,7 @@ fio_verify() {
 		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
 }
 
-dmesg_lines=$(dmesg | wc -l)
-modules_before=$(cut -d' ' -f1 /proc/modules)
+e2e_begin
 mkdir -p "$mnt"
 
 tap_run "load vdpa_sim_blk and virtio_vdpa" modprobe -a vdpa_sim_blk virtio_vdpa
@@ -114,26 +115,30 @@ tap_is "$(sum_range "/dev/$d" 0 8)" "$(zero_sum 8)" "b0: zeroed range reads zero
 tap_is "$(($(vstat b0 0 discards) > ${discards:--1})):$(($(vstat b0 0 write_zeroes) > ${zeroes:--1}))" \
 	1:1 "b0: the device counted DISCARD and WRITE_ZEROES requests"
 
-# driver_override: to vdpa_test_driver and back; the data stays.
-dd if=/dev/urandom of="/dev/$d" bs=1M count=4 oflag=direct status=none
-before=$(sum_range "/dev/$d" 0 4)
-tap_run "load vdpa_test_driver" modprobe vdpa_test_driver
-echo vdpa_test_driver >$bus/devices/b0/driver_override
-echo b0 >$bus/devices/b0/driver/unbind
-echo b0 >$bus/drivers_probe
-tap_is "$(bound_to b0):$(disk b0)" vdpa_test_driver: \
-	"b0: switched to vdpa_test_driver, no disk left"
-echo virtio_vdpa >$bus/devices/b0/driver_override
-echo b0 >$bus/devices/b0/driver/unbind
-echo b0 >$bus/drivers_probe
-echo >$bus/devices/b0/driver_override
+# driver_override: to vhost_vdpa (a userspace driver writes and reads back
+# the first MiB through /dev/vhost-vdpa-N) and back to virtio_vdpa; the
+# data written before, beyond that MiB, stays.
+dd if=/dev/urandom of="/dev/$d" bs=1M count=4 seek=4 oflag=direct status=none
+before=$(sum_range "/dev/$d" 4 4)
+tap_run "load vhost_vdpa" modprobe vhost_vdpa
+e2e_override b0 vhost_vdpa
+node=$(e2e_vhost_node b0)
+tap_is "$(bound_to b0):$(disk b0):${node:+node}" vhost_vdpa::node \
+	"b0: switched to vhost_vdpa, no disk, a vhost-vdpa node"
+if e2e_find_vdpa_user; then
+	tap_run "b0: vdpa_user writes and reads back 2048 sectors through $node" \
+		"$E2E_VDPA_USER" blk-rw --dev "$node" --sectors 2048
+else
+	tap_skip "b0: vdpa_user writes and reads back through vhost_vdpa" "no vdpa_user"
+fi
+e2e_override b0 virtio_vdpa
 d=$(disk b0)
 tap_is "$(bound_to b0):${d:+disk}" virtio_vdpa:disk \
 	"b0: switched back to virtio_vdpa, a disk again"
-tap_is "$(sum_range "/dev/$d" 0 4)" "$before" "b0: the data written before the switch reads back"
+tap_is "$(sum_range "/dev/$d" 4 4)" "$before" "b0: the data written before the switch reads back"
 tap_run "b0: writes work after the switch" \
 	dd if=/dev/urandom of="/dev/$d" bs=1M count=4 seek=8 oflag=direct status=none
-tap_run "unload vdpa_test_driver" rmmod vdpa_test_driver
+tap_run "unload vhost_vdpa" rmmod vhost_vdpa
 
 # vdpa dev del while fio writes.
 if [ $have_fio = 1 ]; then
@@ -187,16 +192,6 @@ tap_run "b2: reads work" dd if="/dev/$d" of=/dev/null bs=1M count=4 iflag=direct
 tap_run "b2: dev del" vdpa dev del b2
 
 tap_is "$(ls $bus/devices)" "" "no vDPA device left"
-unload_new() {
-	local m now
-	now=$(cut -d' ' -f1 /proc/modules)	# newest first: users first
-	for m in $now; do
-		grep -qx "$m" <<<"$modules_before" || rmmod "$m" || return 1
-	done
-}
-tap_run "unload the modules the test loaded" unload_new
-splats=$(dmesg | tail -n +"$((dmesg_lines + 1))" |
-	 grep -E -f <(grep -v -E '^[[:space:]]*(#|$)' "$repo/tests/lib/splat-patterns"))
-tap_is "$splats" "" "no kernel report while the test ran"
+e2e_end
 rm -rf "$work"
 tap_done

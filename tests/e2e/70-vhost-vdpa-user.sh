@@ -11,48 +11,21 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-tool=${VDPA_USER:-$repo/tests/userspace/vdpa_user}
+. "$(dirname "$0")/../lib/e2e.sh"
+
+repo=$E2E_REPO
 
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0
 }
 
-# The tool, built on the host; else built here if UAPI headers exist.
-find_tool() {
-	local uapi
-	[ -x "$tool" ] && return 0
-	for uapi in "$repo/tests/userspace/.uapi/usr/include" \
-		"$("$repo/scripts/build-kernel.sh" --print-dir --quiet 2>/dev/null)/build/usr/include"; do
-		[ -e "$uapi/linux/vhost.h" ] || continue
-		tool=/tmp/vdpa_user.build/vdpa_user
-		make -s -C "$repo/tests/userspace" OUT=/tmp/vdpa_user.build \
-			UAPI="$uapi" >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
-
 [ -e "$repo/vhost_vdpa.ko" ] || skip_all "our vhost_vdpa.ko is not built (drivers/vhost_vdpa)"
 modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
 	skip_all "modprobe would not load our vhost_vdpa (not in updates/)"
-find_tool || skip_all "no vdpa_user: run make -C tests/userspace on the host"
+e2e_find_vdpa_user || skip_all "no vdpa_user: run make -C tests/userspace on the host"
+tool=$E2E_VDPA_USER
 [ ! -e /sys/module/virtio_vdpa ] || tap_bail "virtio_vdpa is loaded: it could take the devices"
-
-# devnode NAME: /dev/vhost-vdpa-N of vdpa device NAME.
-devnode() {
-	local node
-	node=$(ls -d "/sys/bus/vdpa/devices/$1"/vhost-vdpa-* 2>/dev/null | head -1)
-	echo "/dev/${node##*/}"
-}
-
-# dev_add NAME MGMTDEV: the device, bound to vhost_vdpa, with its node.
-dev_add() {
-	vdpa dev add name "$1" mgmtdev "$2" || return 1
-	[ "$(basename "$(readlink "/sys/bus/vdpa/devices/$1/driver")")" = vhost_vdpa ] ||
-		{ echo "$1 not bound to vhost_vdpa"; return 1; }
-	[ -c "$(devnode "$1")" ] || { echo "no device node for $1"; return 1; }
-}
 
 # tool_ok DESC ARGS...: vdpa_user ARGS passes; its report as diagnostics.
 tool_ok() {
@@ -71,8 +44,8 @@ tap_plan 22
 tap_run "modprobe vhost_vdpa (ours) before the simulators" modprobe vhost_vdpa
 tap_run "modprobe vdpa_sim_net vdpa_sim_blk" modprobe -a vdpa_sim_net vdpa_sim_blk
 
-tap_run "vdpa dev add n0 (vdpasim_net), bound to vhost_vdpa" dev_add n0 vdpasim_net
-n0=$(devnode n0)
+tap_run "vdpa dev add n0 (vdpasim_net), bound to vhost_vdpa" e2e_vhost_dev_add n0 vdpasim_net
+n0=$(e2e_vhost_node n0)
 tool_ok "net-loop split, 1000 x 1514 bytes" net-loop --dev "$n0" --frames 1000 --size 1514
 tool_ok "net-loop packed, 1000 x 1514 bytes" net-loop --dev "$n0" --frames 1000 --size 1514 --packed
 tool_ok "net-loop split, 3000 x 60 bytes, ring 64" net-loop --dev "$n0" --frames 3000 --size 60 --ring 64
@@ -87,8 +60,8 @@ tool_ok "pin-check on vdpasim_net" pin-check --dev "$n0" --mbytes 16 --frames 20
 tool_ok "net-loop after pin-check (device reusable)" net-loop --dev "$n0" --frames 100 --size 100
 tap_run "vdpa dev del n0" vdpa dev del n0
 
-tap_run "vdpa dev add b0 (vdpasim_blk), bound to vhost_vdpa" dev_add b0 vdpasim_blk
-b0=$(devnode b0)
+tap_run "vdpa dev add b0 (vdpasim_blk), bound to vhost_vdpa" e2e_vhost_dev_add b0 vdpasim_blk
+b0=$(e2e_vhost_node b0)
 tool_ok "blk-rw split, 2048 sectors" blk-rw --dev "$b0" --sectors 2048
 tool_ok "blk-rw packed, 2048 sectors" blk-rw --dev "$b0" --sectors 2048 --packed
 tool_ok "misuse on vdpasim_blk: our errnos (misuse.c table)" misuse --dev "$b0" --expect ours

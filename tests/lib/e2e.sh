@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Helpers shared by the end-to-end scripts that drive vDPA devices.
+# Source tests/lib/tap.sh first, then this file, then:
+#
+#   e2e_begin                 remember the loaded modules and the kernel log
+#                             length (call before loading anything)
+#   e2e_end                   two tests: unload the modules loaded since
+#                             e2e_begin (newest first), and no kernel report
+#                             (tests/lib/splat-patterns) since e2e_begin
+#   e2e_bound_to NAME         the driver vDPA device NAME is bound to
+#   e2e_override NAME DRIVER  rebind device NAME to DRIVER through
+#                             driver_override (then cleared again)
+#   e2e_vhost_node NAME       /dev/vhost-vdpa-N of device NAME, or nothing
+#   e2e_vhost_dev_add NAME MGMTDEV
+#                             vdpa dev add; fails unless the device is bound
+#                             to vhost_vdpa and has its character device
+#   e2e_find_vdpa_user        sets E2E_VDPA_USER to the userspace test driver
+#                             (tests/userspace/vdpa_user), building it here if
+#                             the host did not; returns 1 if it cannot
+
+E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E_VDPA_USER=${VDPA_USER:-$E2E_REPO/tests/userspace/vdpa_user}
+_e2e_modules=
+_e2e_dmesg=0
+
+e2e_begin() {
+	_e2e_modules=$(cut -d' ' -f1 /proc/modules)
+	_e2e_dmesg=$(dmesg | wc -l)
+}
+
+_e2e_unload_new() {
+	local m
+	# /proc/modules lists the newest first, so users go before providers.
+	for m in $(cut -d' ' -f1 /proc/modules); do
+		grep -qx "$m" <<<"$_e2e_modules" || rmmod "$m" || return 1
+	done
+}
+
+e2e_end() {
+	local splats
+
+	tap_run "unload the modules the test loaded" _e2e_unload_new
+	splats=$(dmesg | tail -n +"$((_e2e_dmesg + 1))" |
+		 grep -E -f <(grep -v -E '^[[:space:]]*(#|$)' \
+				"$E2E_REPO/tests/lib/splat-patterns"))
+	tap_is "$splats" "" "no kernel report while the test ran"
+}
+
+e2e_bound_to() {
+	basename "$(readlink "/sys/bus/vdpa/devices/$1/driver" 2>/dev/null)"
+}
+
+e2e_override() {
+	local dev=/sys/bus/vdpa/devices/$1
+
+	echo "$2" >"$dev/driver_override"
+	[ ! -e "$dev/driver" ] || echo "$1" >"$dev/driver/unbind"
+	echo "$1" >/sys/bus/vdpa/drivers_probe
+	echo >"$dev/driver_override"
+}
+
+e2e_vhost_node() {
+	local node
+
+	node=$(ls -d "/sys/bus/vdpa/devices/$1"/vhost-vdpa-* 2>/dev/null | head -n 1)
+	[ -n "$node" ] && echo "/dev/${node##*/}"
+}
+
+e2e_vhost_dev_add() {
+	vdpa dev add name "$1" mgmtdev "$2" || return 1
+	[ "$(e2e_bound_to "$1")" = vhost_vdpa ] ||
+		{ echo "$1 is not bound to vhost_vdpa"; return 1; }
+	[ -c "$(e2e_vhost_node "$1")" ] || { echo "no device node for $1"; return 1; }
+}
+
+e2e_find_vdpa_user() {
+	local uapi
+
+	[ -x "$E2E_VDPA_USER" ] && return 0
+	for uapi in "$E2E_REPO/tests/userspace/.uapi/usr/include" \
+		"$("$E2E_REPO/scripts/build-kernel.sh" --print-dir --quiet 2>/dev/null)/build/usr/include"; do
+		[ -e "$uapi/linux/vhost.h" ] || continue
+		E2E_VDPA_USER=/tmp/vdpa_user.build/vdpa_user
+		make -s -C "$E2E_REPO/tests/userspace" OUT=/tmp/vdpa_user.build \
+			UAPI="$uapi" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
