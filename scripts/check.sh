@@ -6,9 +6,12 @@
 #   1. the test kernel (built once, then cached)
 #   2. our modules against it, W=1 with warnings as errors
 #   3. our modules against Debian's linux-headers-6.12.*-amd64, when installed
-#   4. checkpatch --strict, kernel-doc -Wall, sparse
+#   4. checkpatch --strict, kernel-doc -Wall, sparse, the userspace test
+#      tools, the nested guest's minimal kernel (built once, then cached)
 #   5. the test VM: every KUnit suite and end-to-end script
 #      (tests/run-in-vm.sh), then a scan of the whole serial log
+#   6. a second, short test VM with an IOMMU (QEMU's intel-iommu) for
+#      tests/e2e/72-vhost-vdpa-iommu.sh
 #
 # Logs go to .check/ in the tree. The last line is the summary
 # "N passed, N failed, N skipped"; the exit status is 0 iff nothing failed.
@@ -63,22 +66,31 @@ build_against() {
 	return $rc
 }
 
-# The guest runner's summary line, or nothing.
+# The guest runner's summary line in $1, or nothing.
 vm_summary() {
-	grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' \
-		"$logs/vm.out" | tail -n 1
+	grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" |
+		tail -n 1
 }
 
+# run_vm NAME [VM-RUN OPTIONS...] -- [FILTERS...]: one test VM (NAME is
+# "vm" or "vm-<variant>"), its guest counts added to ours.  Logs:
+# .check/NAME.out and .check/serial<-variant>.log.
 run_vm() {
-	local rc line p f s
-	scripts/vm-run.sh --timeout "$vm_timeout" --log "$logs/serial.log" \
-		-- tests/run-in-vm.sh "$@" \
-		2>&1 | tee "$logs/vm.out"
+	local name=$1 rc line p f s opts=()
+	local serial=$logs/serial${1#vm}.log out=$logs/$1.out
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	scripts/vm-run.sh --timeout "$vm_timeout" --log "$serial" "${opts[@]}" \
+		-- tests/run-in-vm.sh "$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 
-	line=$(vm_summary)
+	line=$(vm_summary "$out")
 	if [ -z "$line" ]; then
-		not_ok "vm: no summary from the guest (exit $rc, serial log: .check/serial.log)"
+		not_ok "$name: no summary from the guest (exit $rc, serial log: ${serial#"$root"/})"
 		return
 	fi
 	read -r p _ f _ s _ <<<"${line//,/}"
@@ -87,9 +99,9 @@ run_vm() {
 	# vm-run.sh also scans the whole serial log (boot, shutdown, the final
 	# kmemleak scan): a failure the guest did not count is one more.
 	if [ "$rc" -eq 0 ]; then
-		ok "vm: serial log free of kernel reports"
+		ok "$name: serial log free of kernel reports"
 	elif [ "$f" -eq 0 ]; then
-		not_ok "vm: exit $rc with all guest tests passing (serial log: .check/serial.log)"
+		not_ok "$name: exit $rc with all guest tests passing (serial log: ${serial#"$root"/})"
 	fi
 }
 
@@ -116,7 +128,18 @@ main() {
 	step "sparse" sparse.log make KDIR="$kdir" sparse
 	step "userspace test tools (tests/userspace)" userspace.log \
 		make -C tests/userspace
-	run_vm "$@"
+	# The nested guest of 75-vhost-vdpa-qemu.sh (about 10 minutes cold).
+	step "inner guest kernel built or cached" inner-kernel.log \
+		bash -c '. tests/lib/inner-guest.sh && inner_build_kernel'
+	run_vm vm -- "$@"
+	# The platform-IOMMU route of vhost_vdpa needs an IOMMU: a second,
+	# short boot with QEMU's intel-iommu and a spare PCI device for the
+	# test parent to borrow (skipped when filters exclude it).
+	if [ $# = 0 ] || printf '%s\n' "$@" | grep -q iommu; then
+		run_vm vm-iommu --qemu-arg "-device intel-iommu,intremap=off" \
+			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
+			-- e2e/72-vhost-vdpa-iommu
+	fi
 	summary
 }
 

@@ -4,7 +4,8 @@
 # Boot the test kernel in QEMU and run one command inside it.
 #
 #   scripts/vm-run.sh [--timeout SEC] [--log FILE] [--mem MB] [--smp N]
-#                     [--qemu-arg ARG]... [--no-splat-check] -- CMD [ARGS...]
+#                     [--qemu-arg ARG]... [--append ARG]... [--no-splat-check]
+#                     -- CMD [ARGS...]
 #
 #   --timeout SEC     kill the VM after SEC seconds (default 900), exit 124
 #   --log FILE        kernel console log (default ${TMPDIR:-/tmp}/vm-run.*.log)
@@ -12,6 +13,7 @@
 #   --qemu-arg ARG    append ARG to QEMU's command line, e.g.
 #                     --qemu-arg -device --qemu-arg intel-iommu,intremap=off
 #                     ("-device intel-iommu,intremap=off" as one ARG works too)
+#   --append ARG      append ARG to the kernel command line, e.g. intel_iommu=on
 #   --no-splat-check  do not fail on kernel reports in the console log
 #
 # The guest's root is the host's / (read-only 9p), its init is
@@ -40,6 +42,7 @@ mem=3072
 smp=2
 splat_check=1
 qemu_extra=()
+cmdline_extra=()
 cmd=()
 
 res=        # per-run results dir, shared with the guest as 9p tag "vmres"
@@ -78,6 +81,7 @@ parse_args() {
 		--mem) mem=${2:?}; shift 2 ;;
 		--smp) smp=${2:?}; shift 2 ;;
 		--qemu-arg) add_qemu_arg "${2?}"; shift 2 ;;
+		--append) cmdline_extra+=("${2:?}"); shift 2 ;;
 		--no-splat-check) splat_check=0; shift ;;
 		--) shift; break ;;
 		-h|--help) usage ;;
@@ -194,6 +198,7 @@ kernel_cmdline() {
 		no5lvl
 		root=vmroot rootfstype=9p ro
 		"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+		"${cmdline_extra[@]}"
 		init="$here/scripts/vm-init.sh"
 	)
 	echo "${a[*]}"

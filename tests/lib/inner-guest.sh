@@ -54,7 +54,7 @@ inner_pick_kernel() {
 		return
 	fi
 	case $kind in auto | tiny)
-		img=$(_inner_cache)/inner-kernel/bzImage
+		img=$(_inner_kernel_dir)/bzImage
 		if [ -f "$img" ]; then
 			INNER_KERNEL=$img
 			return
@@ -100,12 +100,23 @@ _INNER_KCONFIG="64BIT PRINTK PRINTK_TIME BLK_DEV_INITRD RD_GZIP BINFMT_ELF
 	NET_CORE VIRTIO_MENU VIRTIO VIRTIO_PCI VIRTIO_NET FUTEX MULTIUSER
 	POSIX_TIMERS KERNEL_GZIP"
 
+# Where the minimal inner kernel is cached: keyed by its options and by
+# how it is built (bump _INNER_RECIPE when inner_build_kernel changes).
+_INNER_RECIPE=1
+_inner_kernel_dir() {
+	local key
+	# shellcheck disable=SC2086 # one option a line
+	key=$(printf '%s\n' $_INNER_KCONFIG "recipe $_INNER_RECIPE" |
+	      sha256sum | cut -c1-16)
+	echo "$(_inner_cache)/inner-kernel-$key"
+}
+
 # inner_build_kernel (on the host, not in the test VM): build the minimal
 # inner kernel from the test kernel's source into the cache, once.
 inner_build_kernel() {
 	local src out o
 	src=$("$_inner_repo/scripts/build-kernel.sh" --print-src --quiet) || return 1
-	out=$(_inner_cache)/inner-kernel
+	out=$(_inner_kernel_dir)
 	[ ! -f "$out/bzImage" ] || return 0
 	rm -rf "$out.tmp" && mkdir -p "$out.tmp/build" || return 1
 	for o in $_INNER_KCONFIG; do

@@ -9,6 +9,14 @@
  * kicks and readiness as vendor statistics, and accept a MAC change
  * through "vdpa dev set" (VDPA_CMD_DEV_ATTR_SET).
  *
+ * Each queue has a doorbell page (get_vq_notification) that vhost_vdpa
+ * lets userspace map; /sys/kernel/debug/vdpa_test_parent/<dev>/doorbells
+ * shows the first 32-bit word written to each. With the dma_dev
+ * parameter naming a PCI device, new devices use it as their DMA device:
+ * having neither dma_map nor set_map, they make vhost_vdpa map through a
+ * platform IOMMU domain on it; <dev>/iova (write an IOVA, read it back)
+ * then shows the first 16 bytes that IOVA translates to in that domain.
+ *
  * Devices come from two places:
  *  - the management device "vdpa_test" ("vdpa dev add ... mgmtdev
  *    vdpa_test"), which registers them with _vdpa_register_device();
@@ -19,8 +27,11 @@
 
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/vdpa.h>
 #include <linux/virtio_byteorder.h>
@@ -58,6 +69,10 @@ struct vtp_vq {
  * @generation: bumped on every config write
  * @config: the virtio-net config space
  * @vqs: the stored virtqueue state
+ * @doorbells: each queue's doorbell page, allocated when first asked for
+ * @peek_iova: the IOVA that <dev>/iova shows
+ * @dma_dev: the borrowed PCI device (dma_dev parameter), or NULL
+ * @ddir: the device's debugfs directory
  * @debugfs_entry: entry in vtp_debugfs_devs; empty for devices of the
  *                 management device
  */
@@ -70,11 +85,22 @@ struct vtp_dev {
 	u32 generation;
 	struct virtio_net_config config;
 	struct vtp_vq vqs[VTP_MAX_VQS];
+	struct page *doorbells[VTP_MAX_VQS];
+	u64 peek_iova;
+	struct device *dma_dev;
+	struct dentry *ddir;
 	struct list_head debugfs_entry;
 };
 
+static char *vtp_dma_dev_name;
+module_param_named(dma_dev, vtp_dma_dev_name, charp, 0644);
+MODULE_PARM_DESC(dma_dev,
+		 "PCI device (e.g. 0000:00:04.0) that new devices use for DMA");
+
 static struct device *vtp_root;
 static struct dentry *vtp_debugfs;
+/* The add and del files, removed before the devices at module exit. */
+static struct dentry *vtp_debugfs_add_file, *vtp_debugfs_del_file;
 /* Protects vtp_debugfs_devs, the devices created through debugfs. */
 static DEFINE_MUTEX(vtp_debugfs_lock);
 static LIST_HEAD(vtp_debugfs_devs);
@@ -256,6 +282,22 @@ static u32 vtp_get_generation(struct vdpa_device *vdpa)
 	return vtp->generation;
 }
 
+static struct vdpa_notification_area
+vtp_get_vq_notification(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vtp_dev *vtp = to_vtp(vdpa);
+	struct vdpa_notification_area area = {};
+
+	guard(mutex)(&vtp->lock);
+	if (!vtp->doorbells[idx])
+		vtp->doorbells[idx] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (vtp->doorbells[idx]) {
+		area.addr = page_to_phys(vtp->doorbells[idx]);
+		area.size = PAGE_SIZE;
+	}
+	return area;
+}
+
 /* Reports each queue's kick count and readiness as vendor statistics. */
 static int vtp_get_vendor_vq_stats(struct vdpa_device *vdpa, u16 idx,
 				   struct sk_buff *msg,
@@ -277,7 +319,14 @@ static int vtp_get_vendor_vq_stats(struct vdpa_device *vdpa, u16 idx,
 
 static void vtp_free(struct vdpa_device *vdpa)
 {
-	mutex_destroy(&to_vtp(vdpa)->lock);
+	struct vtp_dev *vtp = to_vtp(vdpa);
+	int i;
+
+	for (i = 0; i < VTP_MAX_VQS; i++)
+		if (vtp->doorbells[i])
+			__free_page(vtp->doorbells[i]);
+	put_device(vtp->dma_dev);
+	mutex_destroy(&vtp->lock);
 }
 
 static const struct vdpa_config_ops vtp_ops = {
@@ -304,6 +353,7 @@ static const struct vdpa_config_ops vtp_ops = {
 	.get_config		= vtp_get_config,
 	.set_config		= vtp_set_config,
 	.get_generation		= vtp_get_generation,
+	.get_vq_notification	= vtp_get_vq_notification,
 	.get_vendor_vq_stats	= vtp_get_vendor_vq_stats,
 	.free			= vtp_free,
 };
@@ -327,19 +377,46 @@ static void vtp_apply_net(struct vtp_dev *vtp,
 			vtp_cpu16(cfg->net.max_vq_pairs);
 }
 
+/*
+ * The PCI device the dma_dev parameter names, with a reference: NULL when
+ * the parameter is empty, ERR_PTR(-ENODEV) when there is no such device.
+ */
+static struct device *vtp_find_dma_dev(void)
+{
+	char name[32] = "";
+	struct device *dev;
+	char *p;
+
+	kernel_param_lock(THIS_MODULE);
+	if (vtp_dma_dev_name)
+		strscpy(name, vtp_dma_dev_name, sizeof(name));
+	kernel_param_unlock(THIS_MODULE);
+	p = strim(name);
+	if (!*p)
+		return NULL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, p);
+	return dev ?: ERR_PTR(-ENODEV);
+}
+
 static struct vtp_dev *vtp_alloc(const char *name,
 				 const struct vdpa_dev_set_config *cfg)
 {
+	struct device *dma_dev = vtp_find_dma_dev();
 	struct vtp_dev *vtp;
 
+	if (IS_ERR(dma_dev))
+		return ERR_CAST(dma_dev);
 	vtp = vdpa_alloc_device(struct vtp_dev, vdpa, vtp_root, &vtp_ops,
 				1, 1, name, false);
-	if (IS_ERR(vtp))
+	if (IS_ERR(vtp)) {
+		put_device(dma_dev);
 		return vtp;
+	}
 
 	mutex_init(&vtp->lock);
 	INIT_LIST_HEAD(&vtp->debugfs_entry);
-	vtp->vdpa.dma_dev = &vtp->vdpa.dev;
+	vtp->dma_dev = dma_dev;
+	vtp->vdpa.dma_dev = dma_dev ? dma_dev : &vtp->vdpa.dev;
 	vtp->device_features = VTP_FEATURES;
 	if (cfg && (cfg->mask & BIT_ULL(VDPA_ATTR_DEV_FEATURES)))
 		vtp->device_features = cfg->device_features;
@@ -358,6 +435,115 @@ static u32 vtp_nvqs(const struct vtp_dev *vtp)
 	return 2 * __virtio16_to_cpu(true, vtp->config.max_virtqueue_pairs) + 1;
 }
 
+/* ---- debugfs: a directory per device ---- */
+
+/* <dev>/doorbells: the first 32-bit word of each queue's doorbell page. */
+static int vtp_doorbells_show(struct seq_file *m, void *unused)
+{
+	struct vtp_dev *vtp = m->private;
+	u32 i, nvqs = vtp_nvqs(vtp);
+
+	__le32 *word;
+
+	guard(mutex)(&vtp->lock);
+	for (i = 0; i < nvqs; i++) {
+		if (!vtp->doorbells[i]) {
+			seq_printf(m, "vq %u: none\n", i);
+			continue;
+		}
+		word = page_address(vtp->doorbells[i]);
+		seq_printf(m, "vq %u: %#010x\n", i, le32_to_cpu(READ_ONCE(*word)));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vtp_doorbells);
+
+/*
+ * The first bytes @iova translates to in the IOMMU domain vhost_vdpa
+ * attached to the borrowed DMA device; -ENOENT when nothing is mapped
+ * there (or no such domain is attached).
+ */
+static int vtp_peek(struct vtp_dev *vtp, u64 iova, u8 *buf, size_t len)
+{
+	struct iommu_domain *domain;
+	phys_addr_t pa;
+
+	if (!vtp->dma_dev)
+		return -ENODEV;
+	domain = iommu_get_domain_for_dev(vtp->dma_dev);
+	if (!domain || domain->type != IOMMU_DOMAIN_UNMANAGED)
+		return -ENOENT;
+	pa = iommu_iova_to_phys(domain, iova);
+	if (!pa)
+		return -ENOENT;
+	if (!pfn_valid(PHYS_PFN(pa)))
+		return -EFAULT;
+	memcpy_from_page(buf, pfn_to_page(PHYS_PFN(pa)), offset_in_page(pa),
+			 min_t(size_t, len, PAGE_SIZE - offset_in_page(pa)));
+	return 0;
+}
+
+/* <dev>/iova: "IOVA BYTES" (16 bytes in hex) or "IOVA unmapped". */
+static int vtp_iova_show(struct seq_file *m, void *unused)
+{
+	struct vtp_dev *vtp = m->private;
+	u8 buf[16] = {};
+	u64 iova;
+	int err;
+
+	scoped_guard(mutex, &vtp->lock)
+		iova = vtp->peek_iova;
+	err = vtp_peek(vtp, iova, buf, sizeof(buf));
+	if (err == -ENOENT)
+		seq_printf(m, "%#llx unmapped\n", iova);
+	else if (!err)
+		seq_printf(m, "%#llx %16phN\n", iova, buf);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int vtp_iova_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vtp_iova_show, inode->i_private);
+}
+
+static ssize_t vtp_iova_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct vtp_dev *vtp = file_inode(file)->i_private;
+	u64 iova;
+	int err;
+
+	err = kstrtou64_from_user(ubuf, count, 0, &iova);
+	if (err)
+		return err;
+	guard(mutex)(&vtp->lock);
+	vtp->peek_iova = iova;
+	return count;
+}
+
+static const struct file_operations vtp_iova_fops = {
+	.owner = THIS_MODULE,
+	.open = vtp_iova_open,
+	.read = seq_read,
+	.write = vtp_iova_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static void vtp_debugfs_dev_init(struct vtp_dev *vtp)
+{
+	vtp->ddir = debugfs_create_dir(dev_name(&vtp->vdpa.dev), vtp_debugfs);
+	debugfs_create_file("doorbells", 0400, vtp->ddir, vtp,
+			    &vtp_doorbells_fops);
+	debugfs_create_file("iova", 0600, vtp->ddir, vtp, &vtp_iova_fops);
+}
+
+static void vtp_debugfs_dev_exit(struct vtp_dev *vtp)
+{
+	debugfs_remove_recursive(vtp->ddir);
+	vtp->ddir = NULL;
+}
+
 /* ---- Management device ---- */
 
 static int vtp_mgmt_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
@@ -370,14 +556,18 @@ static int vtp_mgmt_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 		return PTR_ERR(vtp);
 	vtp->vdpa.mdev = mdev;
 	ret = _vdpa_register_device(&vtp->vdpa, vtp_nvqs(vtp));
-	if (ret)
+	if (ret) {
 		put_device(&vtp->vdpa.dev);
-	return ret;
+		return ret;
+	}
+	vtp_debugfs_dev_init(vtp);
+	return 0;
 }
 
 static void vtp_mgmt_dev_del(struct vdpa_mgmt_dev *mdev,
 			     struct vdpa_device *vdpa)
 {
+	vtp_debugfs_dev_exit(to_vtp(vdpa));
 	_vdpa_unregister_device(vdpa);
 }
 
@@ -432,6 +622,7 @@ static int vtp_debugfs_add(const char *name)
 		return ret;
 	}
 	list_add_tail(&vtp->debugfs_entry, &vtp_debugfs_devs);
+	vtp_debugfs_dev_init(vtp);
 	return 0;
 }
 
@@ -442,6 +633,7 @@ static int vtp_debugfs_del(const char *name)
 	list_for_each_entry(vtp, &vtp_debugfs_devs, debugfs_entry) {
 		if (!strcmp(dev_name(&vtp->vdpa.dev), name)) {
 			list_del(&vtp->debugfs_entry);
+			vtp_debugfs_dev_exit(vtp);
 			vdpa_unregister_device(&vtp->vdpa);
 			return 0;
 		}
@@ -501,6 +693,7 @@ static void vtp_debugfs_del_all(void)
 	mutex_lock(&vtp_debugfs_lock);
 	list_for_each_entry_safe(vtp, tmp, &vtp_debugfs_devs, debugfs_entry) {
 		list_del(&vtp->debugfs_entry);
+		vtp_debugfs_dev_exit(vtp);
 		vdpa_unregister_device(&vtp->vdpa);
 	}
 	mutex_unlock(&vtp_debugfs_lock);
@@ -520,8 +713,10 @@ static int __init vtp_init(void)
 		goto err_root;
 
 	vtp_debugfs = debugfs_create_dir("vdpa_test_parent", NULL);
-	debugfs_create_file("add", 0200, vtp_debugfs, NULL, &vtp_add_fops);
-	debugfs_create_file("del", 0200, vtp_debugfs, NULL, &vtp_del_fops);
+	vtp_debugfs_add_file = debugfs_create_file("add", 0200, vtp_debugfs,
+						   NULL, &vtp_add_fops);
+	vtp_debugfs_del_file = debugfs_create_file("del", 0200, vtp_debugfs,
+						   NULL, &vtp_del_fops);
 	return 0;
 
 err_root:
@@ -532,9 +727,11 @@ err_root:
 static void __exit vtp_exit(void)
 {
 	/* Unpublish first: no new device can be asked for from here on. */
-	debugfs_remove_recursive(vtp_debugfs);
+	debugfs_remove(vtp_debugfs_add_file);
+	debugfs_remove(vtp_debugfs_del_file);
 	vtp_debugfs_del_all();
 	vdpa_mgmtdev_unregister(&vtp_mgmt);
+	debugfs_remove_recursive(vtp_debugfs);
 	root_device_unregister(vtp_root);
 }
 

@@ -35,10 +35,12 @@ static const struct subcommand subcommands[] = {
 	{ "blk-rw", cmd_blk_rw },
 	{ "misuse", cmd_misuse },
 	{ "pin-check", cmd_pin_check },
+	{ "doorbell", cmd_doorbell },
+	{ "iommu-map", cmd_iommu_map },
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
-	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT };
+	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -54,15 +56,17 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
 	{ "expect", required_argument, NULL, O_EXPECT },
+	{ "hold", no_argument, NULL, O_HOLD },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int print_usage(void)
 {
-	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check --dev /dev/vhost-vdpa-N\n"
+	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map\n"
+	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
-	      "         [--timeout MS] [--expect intree|ours]\n", stderr);
+	      "         [--timeout MS] [--expect intree|ours] [--hold]\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -107,6 +111,9 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_VERBOSE:
 		o->verbose = true;
+		break;
+	case O_HOLD:
+		o->hold = true;
 		break;
 	default:
 		return -1;

@@ -42,6 +42,7 @@
  * @timeout_ms: how long to wait for the device on each poll()
  * @verbose: print more diagnostics
  * @expect_ours: misuse: expect our driver's errnos where they differ
+ * @hold: doorbell: keep a doorbell mapped across a line of standard input
  */
 struct options {
 	const char *dev;
@@ -57,6 +58,7 @@ struct options {
 	int timeout_ms;
 	bool verbose;
 	bool expect_ours;
+	bool hold;
 };
 
 /**
@@ -236,6 +238,8 @@ int vq_get_base(struct vdev *d, struct vq *vq, __u32 *base);
 /* subcommands */
 int cmd_net_loop(const struct options *o);
 int cmd_blk_rw(const struct options *o);
+int cmd_doorbell(const struct options *o);
+int cmd_iommu_map(const struct options *o);
 int cmd_misuse(const struct options *o);
 int cmd_pin_check(const struct options *o);
 

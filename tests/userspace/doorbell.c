@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vdpa_user: doorbell and iommu-map, for parents that expose a doorbell
+ * page per queue or that map through a platform IOMMU domain.
+ *
+ * doorbell maps each queue's doorbell (page offset = queue index, shared,
+ * write-only), writes DOORBELL_MAGIC | index to its first word, and checks
+ * that the mappings vhost_vdpa must refuse are refused with EINVAL. With
+ * --hold it then keeps queue 0 mapped, prints "held", waits for a line on
+ * standard input (the test deletes the device meanwhile) and writes again:
+ * that write must raise SIGBUS, since the page was revoked.
+ *
+ * iommu-map maps a 64 KiB buffer filled with a known pattern at IOVA_BASE
+ * (IOTLB v2 UPDATE), prints "mapped IOVA HEX" (HEX: its first 16 bytes),
+ * waits for a line, invalidates the range, prints "unmapped", waits for a
+ * line and closes the device.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vdpa_user.h"
+
+#define DOORBELL_MAGIC	0xdb000000U
+#define MAP_LEN		(64U << 10)
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, sig);
+}
+
+/* mmap() of queue @index's doorbell: the mapping or MAP_FAILED (errno). */
+static void *doorbell_map(const struct vdev *d, unsigned int index, int prot,
+			  int flags, size_t pages)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return mmap(NULL, pages * page, prot, flags, d->fd,
+		    (off_t)index * page);
+}
+
+/**
+ * struct bad_map - a doorbell mapping vhost_vdpa refuses with EINVAL
+ * @what: the description reported
+ * @index: the queue index; ~0U stands for the number of queues
+ * @prot: mmap protection
+ * @flags: mmap flags
+ * @pages: mapping length in pages
+ */
+struct bad_map {
+	const char *what;
+	unsigned int index;
+	int prot;
+	int flags;
+	size_t pages;
+};
+
+static const struct bad_map bad_maps[] = {
+	{ "readable", 0, PROT_READ | PROT_WRITE, MAP_SHARED, 1 },
+	{ "private", 0, PROT_WRITE, MAP_PRIVATE, 1 },
+	{ "two pages", 0, PROT_WRITE, MAP_SHARED, 2 },
+	{ "queue index == nvqs", ~0U, PROT_WRITE, MAP_SHARED, 1 },
+};
+
+static int doorbell_misuse(const struct vdev *d)
+{
+	unsigned int i, index;
+	int bad = 0;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(bad_maps); i++) {
+		const struct bad_map *b = &bad_maps[i];
+
+		index = b->index == ~0U ? d->nvqs : b->index;
+		p = doorbell_map(d, index, b->prot, b->flags, b->pages);
+		if (p == MAP_FAILED && errno == EINVAL)
+			continue;
+		fail("doorbell mmap (%s): %s, want EINVAL", b->what,
+		     p == MAP_FAILED ? errname(-errno) : "mapped");
+		if (p != MAP_FAILED)
+			munmap(p, b->pages * sysconf(_SC_PAGESIZE));
+		bad++;
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static int doorbell_ring_all(const struct vdev *d)
+{
+	volatile __u32 *db;
+	unsigned int i;
+
+	for (i = 0; i < d->nvqs; i++) {
+		db = doorbell_map(d, i, PROT_WRITE, MAP_SHARED, 1);
+		if (db == MAP_FAILED) {
+			fail("doorbell mmap of queue %u: %s", i, errname(-errno));
+			return -errno;
+		}
+		*db = htole32(DOORBELL_MAGIC | i);
+		munmap((void *)db, sysconf(_SC_PAGESIZE));
+	}
+	diag("doorbell: wrote %#x | index to the doorbells of %u queues",
+	     DOORBELL_MAGIC, d->nvqs);
+	return 0;
+}
+
+/* Waits for one line on standard input. */
+static void wait_line(void)
+{
+	char line[64];
+
+	if (!fgets(line, sizeof(line), stdin))
+		diag("standard input closed");
+}
+
+/* Queue 0 stays mapped while the device goes away; the next write faults. */
+static int doorbell_hold(const struct vdev *d)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	volatile __u32 *db;
+
+	db = doorbell_map(d, 0, PROT_WRITE, MAP_SHARED, 1);
+	if (db == MAP_FAILED) {
+		fail("doorbell mmap of queue 0: %s", errname(-errno));
+		return -errno;
+	}
+	*db = htole32(DOORBELL_MAGIC);
+	printf("held\n");
+	wait_line();
+	sigaction(SIGBUS, &sa, NULL);
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		diag("doorbell: write after the device went away: SIGBUS");
+		return 0;
+	}
+	*db = htole32(DOORBELL_MAGIC | 1);
+	fail("doorbell: a write after the device went away did not fault");
+	return -EFAULT;
+}
+
+int cmd_doorbell(const struct options *o)
+{
+	struct vdev d;
+	int r;
+
+	r = vdev_open(&d, o->dev);
+	if (r)
+		return EXIT_FAIL;
+	r = doorbell_misuse(&d);
+	if (!r)
+		r = doorbell_ring_all(&d);
+	if (!r && o->hold)
+		r = doorbell_hold(&d);
+	vdev_close(&d);
+	return r ? EXIT_FAIL : 0;
+}
+
+int cmd_iommu_map(const struct options *o)
+{
+	struct region r;
+	struct vdev d;
+	unsigned int i;
+	int err;
+
+	if (vdev_open(&d, o->dev))
+		return EXIT_FAIL;
+	err = vdev_backend(&d, 0);
+	if (!err)
+		err = region_create(&r, MAP_LEN, IOVA_BASE, 0);
+	if (err) {
+		vdev_close(&d);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < MAP_LEN; i++)
+		r.va[i] = (__u8)(i * 7 + 3);
+	err = region_map(&d, &r, 1);
+	if (!err) {
+		printf("mapped %#llx ", (unsigned long long)r.iova);
+		for (i = 0; i < 16; i++)
+			printf("%02x", r.va[i]);
+		printf("\n");
+		wait_line();
+		err = iotlb_msg(d.fd, 0, VHOST_IOTLB_INVALIDATE, r.iova, r.len,
+				NULL, 0);
+		if (err)
+			fail("IOTLB INVALIDATE: %s", errname(err));
+		else
+			printf("unmapped\n");
+		wait_line();
+	}
+	region_destroy(&r);
+	vdev_close(&d);
+	return err ? EXIT_FAIL : 0;
+}
