@@ -184,9 +184,19 @@ static long vhost_vdpa_set_config(struct vhost_vdpa *v, void __user *argp)
 	return 0;
 }
 
+/*
+ * The device's features, less VIRTIO_F_RING_RESET: the vhost UAPI has no
+ * way to reset one ring, so userspace must not offer it to its guest.
+ */
+static u64 vhost_vdpa_features(struct vdpa_device *vdpa)
+{
+	return vdpa->config->get_device_features(vdpa) &
+	       ~BIT_ULL(VIRTIO_F_RING_RESET);
+}
+
 static long vhost_vdpa_get_features(struct vhost_vdpa *v, void __user *argp)
 {
-	u64 f = v->vdpa->config->get_device_features(v->vdpa);
+	u64 f = vhost_vdpa_features(v->vdpa);
 
 	return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
 }
@@ -201,7 +211,7 @@ static long vhost_vdpa_set_features(struct vhost_vdpa *v, void __user *argp)
 		return -EFAULT;
 	if (vhost_vdpa_status(v) & VIRTIO_CONFIG_S_FEATURES_OK)
 		return -EBUSY;
-	if (f & ~vdpa->config->get_device_features(vdpa))
+	if (f & ~vhost_vdpa_features(vdpa))
 		return -EINVAL;
 	err = vdpa_set_features(vdpa, f);
 	if (err)

@@ -28,9 +28,11 @@
  *   and virtio_config_changed(). They run inside an RCU read-side critical
  *   section, which is what synchronize_cbs (an RCU grace period) and
  *   del_vqs rely on to know that no callback still uses a queue.
- * - The vDPA bus has no per-virtqueue reset operation, so this transport
- *   cannot honour %VIRTIO_F_RING_RESET: the bit is never negotiated and
- *   disable_vq_and_reset/enable_vq_after_reset are not offered.
+ * - %VIRTIO_F_RING_RESET (a queue reset while the device runs, which
+ *   virtio_ring uses to resize a queue) is kept only when the parent has
+ *   &vdpa_config_ops.reset_vq, an operation beyond the 6.12 bus API;
+ *   disable_vq_and_reset calls it, enable_vq_after_reset programs the
+ *   queue again and enables it.
  *
  * The virtio device is a child of the vDPA device's DMA device (the vDPA
  * device itself for the simulator and VDUSE, the PCI function for
@@ -129,8 +131,8 @@ static u64 vv_get_features(struct virtio_device *vdev)
 
 /*
  * Keep the transport bits virtio_ring implements, minus what the parent
- * cannot do: notification data needs kick_vq_with_data, and a queue reset
- * needs an operation the vDPA bus does not have.
+ * cannot do: notification data needs kick_vq_with_data, a queue reset
+ * needs reset_vq.
  */
 static int vv_finalize_features(struct virtio_device *vdev)
 {
@@ -139,7 +141,8 @@ static int vv_finalize_features(struct virtio_device *vdev)
 	vring_transport_features(vdev);
 	if (!vdpa->config->kick_vq_with_data)
 		__virtio_clear_bit(vdev, VIRTIO_F_NOTIFICATION_DATA);
-	__virtio_clear_bit(vdev, VIRTIO_F_RING_RESET);
+	if (!vdpa->config->reset_vq)
+		__virtio_clear_bit(vdev, VIRTIO_F_RING_RESET);
 
 	return vdpa_set_features(vdpa, vdev->features);
 }
@@ -277,19 +280,14 @@ static void vv_vq_clear_cb(struct vdpa_device *vdpa, u16 idx)
 	vdpa->config->set_vq_cb(vdpa, idx, &cb);
 }
 
-/*
- * Tells the parent where queue @vq lives, how big it is, whom to call,
- * and that it starts from the beginning of the ring.
- */
-static int vv_vq_program(struct vdpa_device *vdpa, struct virtqueue *vq,
-			 bool interrupt)
+/* Tells the parent where queue @vq lives, how big it is, whom to call. */
+static int vv_vq_place(struct vdpa_device *vdpa, struct virtqueue *vq)
 {
 	const struct vdpa_config_ops *ops = vdpa->config;
 	struct vdpa_callback cb = {
-		.callback = interrupt ? vv_vq_interrupt : NULL,
+		.callback = vq->callback ? vv_vq_interrupt : NULL,
 		.private = vq,
 	};
-	struct vdpa_vq_state state = {};
 	u16 idx = vq->index;
 	int err;
 
@@ -298,11 +296,23 @@ static int vv_vq_program(struct vdpa_device *vdpa, struct virtqueue *vq,
 	err = ops->set_vq_address(vdpa, idx, virtqueue_get_desc_addr(vq),
 				  virtqueue_get_avail_addr(vq),
 				  virtqueue_get_used_addr(vq));
-	if (err) {
+	if (err)
 		dev_err(&vdpa->dev, "queue %u: setting its addresses failed: %d\n",
 			idx, err);
+	return err;
+}
+
+/* vv_vq_place(), and the queue starts from the beginning of the ring. */
+static int vv_vq_program(struct vdpa_device *vdpa, struct virtqueue *vq)
+{
+	const struct vdpa_config_ops *ops = vdpa->config;
+	struct vdpa_vq_state state = {};
+	u16 idx = vq->index;
+	int err;
+
+	err = vv_vq_place(vdpa, vq);
+	if (err)
 		return err;
-	}
 	if (__virtio_test_bit(vq->vdev, VIRTIO_F_RING_PACKED)) {
 		state.packed.last_avail_counter = 1;
 		state.packed.last_used_counter = 1;
@@ -352,7 +362,7 @@ static struct virtqueue *vv_setup_vq(struct virtio_device *vdev,
 		goto err_del_vring;
 	}
 
-	err = vv_vq_program(vdpa, vq, !!info->callback);
+	err = vv_vq_program(vdpa, vq);
 	if (err)
 		goto err_clear_cb;
 	ops->set_vq_ready(vdpa, idx, true);
@@ -373,6 +383,53 @@ static void vv_stop_vq(struct vdpa_device *vdpa, struct virtqueue *vq)
 		dev_warn(&vdpa->dev, "queue %u is still enabled after disabling it\n",
 			 vq->index);
 	vv_vq_clear_cb(vdpa, vq->index);
+}
+
+/*
+ * VIRTIO_F_RING_RESET, first half: the parent resets the queue; callbacks
+ * already running finish before virtio_ring recycles its buffers.
+ */
+static int vv_disable_vq_and_reset(struct virtqueue *vq)
+{
+	struct vdpa_device *vdpa = vv_vdpa(vq->vdev);
+	int err;
+
+	if (!__virtio_test_bit(vq->vdev, VIRTIO_F_RING_RESET))
+		return -ENOENT;
+	err = vdpa->config->reset_vq(vdpa, vq->index);
+	if (err) {
+		dev_err(&vdpa->dev, "queue %u: reset failed: %d\n",
+			vq->index, err);
+		return err;
+	}
+	synchronize_rcu();
+	vq->reset = true;
+	return 0;
+}
+
+/*
+ * Second half: the ring virtio_ring (re)allocated is handed to the parent
+ * from its beginning (the reset zeroed the position) and enabled.
+ */
+static int vv_enable_vq_after_reset(struct virtqueue *vq)
+{
+	struct vdpa_device *vdpa = vv_vdpa(vq->vdev);
+	const struct vdpa_config_ops *ops = vdpa->config;
+	int err;
+
+	if (!vq->reset || ops->get_vq_ready(vdpa, vq->index))
+		return -EBUSY;
+	err = vv_vq_place(vdpa, vq);
+	if (err)
+		return err;
+	ops->set_vq_ready(vdpa, vq->index, true);
+	if (!ops->get_vq_ready(vdpa, vq->index)) {
+		dev_err(&vdpa->dev, "queue %u: not enabled after its reset\n",
+			vq->index);
+		return -EIO;
+	}
+	vq->reset = false;
+	return 0;
 }
 
 /*
@@ -530,6 +587,8 @@ static const struct virtio_config_ops vv_config_ops = {
 	.bus_name		= vv_bus_name,
 	.set_vq_affinity	= vv_set_vq_affinity,
 	.get_vq_affinity	= vv_get_vq_affinity,
+	.disable_vq_and_reset	= vv_disable_vq_and_reset,
+	.enable_vq_after_reset	= vv_enable_vq_after_reset,
 };
 
 /* ---- The vDPA bus driver ---- */

@@ -302,6 +302,13 @@ struct vdpa_map_file {
  * @bind_mm: optional; bind the address space of the process that owns the
  *           device (use_va parents that need it); returns 0 or -errno
  * @unbind_mm: optional; undo @bind_mm
+ * @reset_vq: optional, beyond the 6.12 API (a parent written for 6.12
+ *            simply lacks it); reset one virtqueue of a running device,
+ *            for %VIRTIO_F_RING_RESET: the queue stops, forgets its size,
+ *            addresses, callback and position, and reads as not ready.
+ *            Once it returns the parent neither touches the old ring nor
+ *            calls its callback; the driver programs the queue again and
+ *            enables it with @set_vq_ready. Returns 0 or -errno.
  * @free: optional; release the parent's resources; called exactly once,
  *        from the release of &vdpa_device.dev
  */
@@ -375,6 +382,9 @@ struct vdpa_config_ops {
 	struct device *(*get_vq_dma_dev)(struct vdpa_device *vdev, u16 idx);
 	int (*bind_mm)(struct vdpa_device *vdev, struct mm_struct *mm);
 	void (*unbind_mm)(struct vdpa_device *vdev);
+
+	/* Beyond the 6.12 API */
+	int (*reset_vq)(struct vdpa_device *vdev, u16 idx);
 
 	/* Free device resources */
 	void (*free)(struct vdpa_device *vdev);

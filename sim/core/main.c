@@ -27,8 +27,8 @@ MODULE_PARM_DESC(batch_mapping,
 /**
  * vdpasim_core_features() - the features the core adds to every class
  *
- * Return: VERSION_1, ACCESS_PLATFORM, ANY_LAYOUT and the ring layouts and
- * options the device-side ring library implements.
+ * Return: VERSION_1, ACCESS_PLATFORM, ANY_LAYOUT, the ring layouts and
+ * options the device-side ring library implements, and per-queue reset.
  */
 u64 vdpasim_core_features(void)
 {
@@ -36,7 +36,8 @@ u64 vdpasim_core_features(void)
 	       BIT_ULL(VIRTIO_F_ANY_LAYOUT) | BIT_ULL(VIRTIO_F_RING_PACKED) |
 	       BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |
 	       BIT_ULL(VIRTIO_RING_F_EVENT_IDX) | BIT_ULL(VIRTIO_F_IN_ORDER) |
-	       BIT_ULL(VIRTIO_F_NOTIFICATION_DATA);
+	       BIT_ULL(VIRTIO_F_NOTIFICATION_DATA) |
+	       BIT_ULL(VIRTIO_F_RING_RESET);
 }
 EXPORT_SYMBOL_GPL(vdpasim_core_features);
 

@@ -326,9 +326,9 @@ static void vdpasim_update_running(struct vdpasim *vs)
 		vdpasim_stop(vs);
 }
 
-static void vdpasim_vq_clear(struct vdpasim_vq *vq)
+/* Forgets a queue's ring, position and callback; vq->lock held. */
+static void vdpasim_vq_forget(struct vdpasim_vq *vq)
 {
-	mutex_lock(&vq->lock);
 	vdring_release(&vq->ring);
 	vq->ready = false;
 	vq->state_set = false;
@@ -337,8 +337,37 @@ static void vdpasim_vq_clear(struct vdpasim_vq *vq)
 	vq->driver_addr = 0;
 	vq->device_addr = 0;
 	memset(&vq->cb, 0, sizeof(vq->cb));
+}
+
+static void vdpasim_vq_clear(struct vdpasim_vq *vq)
+{
+	mutex_lock(&vq->lock);
+	vdpasim_vq_forget(vq);
 	vq->as = &vq->vs->as[0];
 	mutex_unlock(&vq->lock);
+}
+
+/*
+ * VIRTIO_F_RING_RESET: one queue starts over while the others run. Its
+ * address space (its group's) stays. The worker checks readiness under
+ * vq->lock, so once the lock is dropped it no longer touches the ring; a
+ * peer queue's worker sees the queue not ready and drops what it would
+ * have delivered to it.
+ */
+static int vdpasim_reset_vq(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vdpasim *vs = vdpa_to_sim(vdpa);
+	struct vdpasim_vq *vq = vdpasim_vq(vdpa, idx);
+
+	if (!vq)
+		return -EINVAL;
+	guard(mutex)(&vs->lock);
+	if (!(vs->features & BIT_ULL(VIRTIO_F_RING_RESET)))
+		return -EOPNOTSUPP;
+	mutex_lock(&vq->lock);
+	vdpasim_vq_forget(vq);
+	mutex_unlock(&vq->lock);
+	return 0;
 }
 
 /* Back to the state after creation; called with vs->lock held. */
@@ -544,6 +573,7 @@ static const struct vdpa_config_ops vdpasim_all_ops = {
 	.dma_unmap = vdpasim_dma_unmap,
 	.reset_map = vdpasim_reset_map,
 	.set_group_asid = vdpasim_set_group_asid,
+	.reset_vq = vdpasim_reset_vq,
 	.free = vdpasim_free,
 };
 

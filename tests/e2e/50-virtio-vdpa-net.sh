@@ -6,6 +6,7 @@
 # (provisioned without VIRTIO_F_RING_PACKED): an interface appears with the
 # provisioned MTU; raw frames of 64 and 9000 bytes to its own MAC all come
 # back intact and the device's queue statistics count them; 4 queue pairs;
+# rings resized with ethtool -G (per-queue reset, VIRTIO_F_RING_RESET);
 # promiscuous mode decides whether frames to another MAC come back; a new
 # MAC reaches the device's config space; switching the device to
 # vhost_vdpa (a userspace driver loops frames through it) and back through
@@ -136,6 +137,19 @@ traffic_mq() {
 		300:300 "$dev: tx and rx counters of the 4 pairs add up to 300 each"
 }
 
+# Ring resize (virtio_ring resizes through a per-queue reset, RING_RESET):
+# every queue of the 4 pairs is reset and re-enabled while the others run.
+ring_resize() {
+	local dev=$1 ifc=$2 n
+	for n in 128 256; do
+		tap_run "$dev: ethtool -G rx $n tx $n" ethtool -G "$ifc" rx $n tx $n
+		tap_is "$(ethtool -g "$ifc" | awk '/^Current/ { c = 1 } c && /^(RX|TX):/ { printf "%s%s", $1, $2 }')" \
+			"RX:${n}TX:$n" "$dev: ethtool -g reports rings of $n"
+		tap_is "$(loop "$ifc" $MAC 300 1514)" "$(all_back 300)" \
+			"$dev: 300 frames come back over rings of $n"
+	done
+}
+
 # The receive filter: promiscuous mode lets frames to another MAC in.
 promisc() {
 	local dev=$1 ifc=$2
@@ -218,11 +232,12 @@ cycle() {
 	want=0
 	[ "$layout" = packed ] && want=1
 	tap_is "$(feature "$dev" 34)$(feature "$dev" 38)$(feature "$dev" 40)" \
-		"${want}10" "$dev: RING_PACKED $want, NOTIFICATION_DATA 1, RING_RESET 0 negotiated"
+		"${want}11" "$dev: RING_PACKED $want, NOTIFICATION_DATA 1, RING_RESET 1 negotiated"
 	tap_is "$(cat "/sys/class/net/$ifc/mtu")" 9000 "$dev: MTU 9000 from the config space"
 	tap_run "$dev: interface up" if_up "$ifc"
 	traffic_pair0 "$dev" "$ifc"
 	traffic_mq "$dev" "$ifc"
+	ring_resize "$dev" "$ifc"
 	promisc "$dev" "$ifc"
 	mac_change "$dev" "$ifc"
 	[ "$layout" = packed ] && switch_drivers "$dev"

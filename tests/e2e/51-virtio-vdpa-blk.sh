@@ -70,7 +70,7 @@ tap_is "$(bound_to b0):${d:+disk}" virtio_vdpa:disk \
 	"b0: bound to virtio_vdpa, virtio_blk made a disk"
 tap_run "b0: /dev/$d is a block device of 128 MiB" \
 	test -b "/dev/$d" -a "$(blockdev --getsize64 "/dev/$d" 2>/dev/null)" = $((128 << 20))
-tap_is "$(feature b0 34)$(feature b0 40)" 10 "b0: RING_PACKED negotiated, RING_RESET not"
+tap_is "$(feature b0 34)$(feature b0 40)" 11 "b0: RING_PACKED and RING_RESET negotiated"
 
 tap_run "b0: mkfs.ext4" mkfs.ext4 -q -F "/dev/$d"
 tap_run "b0: mount" mount "/dev/$d" "$mnt"
