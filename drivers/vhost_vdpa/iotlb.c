@@ -104,16 +104,26 @@ static void vv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
  * vhost_vdpa_unmap_all() - drop every mapping of every address space
  * @v: the device, with its lock held
  *
- * Unpins every page and tells the parent (when still present).
+ * Unpins every page and tells the parent (when still present). A parent
+ * with reset_map then gets its mappings of creation time back, so the
+ * next bus driver (virtio_vdpa, say) finds them as it would on a new
+ * device rather than an empty table.
  */
 void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
 {
 	u32 asid;
+	int err;
 
 	for (asid = 0; asid < v->nas; asid++) {
 		vv_unmap_range(v, asid, 0, U64_MAX);
 		v->in_batch = false;
 		vv_route_commit(v, asid);
+		if (!v->vdpa || !vv_ops(v)->reset_map)
+			continue;
+		err = vv_ops(v)->reset_map(v->vdpa, asid);
+		if (err)
+			dev_warn(&v->dev, "address space %u: reset_map failed: %d\n",
+				 asid, err);
 	}
 }
 

@@ -137,12 +137,14 @@ static u64 vv_get_features(struct virtio_device *vdev)
 static int vv_finalize_features(struct virtio_device *vdev)
 {
 	struct vdpa_device *vdpa = vv_vdpa(vdev);
+	bool ring_reset = __virtio_test_bit(vdev, VIRTIO_F_RING_RESET);
 
 	vring_transport_features(vdev);
 	if (!vdpa->config->kick_vq_with_data)
 		__virtio_clear_bit(vdev, VIRTIO_F_NOTIFICATION_DATA);
-	if (!vdpa->config->reset_vq)
-		__virtio_clear_bit(vdev, VIRTIO_F_RING_RESET);
+	/* virtio_ring leaves the queue reset bit to the transport. */
+	if (ring_reset && vdpa->config->reset_vq)
+		__virtio_set_bit(vdev, VIRTIO_F_RING_RESET);
 
 	return vdpa_set_features(vdpa, vdev->features);
 }
