@@ -28,6 +28,12 @@
  *   and virtio_config_changed(). They run inside an RCU read-side critical
  *   section, which is what synchronize_cbs (an RCU grace period) and
  *   del_vqs rely on to know that no callback still uses a queue.
+ * - A config interrupt also has the status read (from a work item:
+ *   callbacks may come in atomic context, reading the status may sleep).
+ *   A device that sets %VIRTIO_CONFIG_S_NEEDS_RESET gets its virtqueues
+ *   marked broken, so that a driver waiting for a buffer (virtio_net
+ *   polls its control queue) gives up instead of spinning forever on a
+ *   device that will not answer before a reset.
  * - %VIRTIO_F_RING_RESET (a queue reset while the device runs, which
  *   virtio_ring uses to resize a queue) is kept only when the parent has
  *   &vdpa_config_ops.reset_vq, an operation beyond the 6.12 bus API;
@@ -54,16 +60,20 @@
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <linux/workqueue.h>
 
 /**
  * struct virtio_vdpa_device - a vDPA device seen as a virtio device
  * @vdev: the virtio device registered on the virtio bus; its release
  *        frees this structure
  * @vdpa: the vDPA device it drives
+ * @status_work: reads the status after a config interrupt (NEEDS_RESET);
+ *               queued only while the config callback is installed
  */
 struct virtio_vdpa_device {
 	struct virtio_device vdev;
 	struct vdpa_device *vdpa;
+	struct work_struct status_work;
 };
 
 static struct virtio_vdpa_device *to_vv(struct virtio_device *vdev)
@@ -177,8 +187,20 @@ static irqreturn_t vv_config_interrupt(void *private)
 
 	rcu_read_lock();
 	virtio_config_changed(&vv->vdev);
+	schedule_work(&vv->status_work);
 	rcu_read_unlock();
 	return IRQ_HANDLED;
+}
+
+static void vv_status_work(struct work_struct *work)
+{
+	struct virtio_vdpa_device *vv = container_of(work, typeof(*vv),
+						     status_work);
+
+	if (!(vv_get_status(&vv->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	dev_warn(&vv->vdpa->dev, "device needs a reset: its virtqueues are broken until then\n");
+	virtio_break_device(&vv->vdev);
 }
 
 static void vv_synchronize_cbs(struct virtio_device *vdev)
@@ -447,6 +469,7 @@ static void vv_del_vqs(struct virtio_device *vdev)
 		vv_stop_vq(vv->vdpa, vq);
 	vv_config_cb(vv, false);
 	synchronize_rcu();
+	cancel_work_sync(&vv->status_work);
 	list_for_each_entry_safe(vq, tmp, &vdev->vqs, list)
 		vring_del_virtqueue(vq);
 }
@@ -615,6 +638,7 @@ static int vv_probe(struct vdpa_device *vdpa)
 	if (!vv)
 		return -ENOMEM;
 	vv->vdpa = vdpa;
+	INIT_WORK(&vv->status_work, vv_status_work);
 	vv->vdev.dev.parent = vdpa_get_dma_dev(vdpa);
 	vv->vdev.dev.release = vv_release;
 	vv->vdev.config = &vv_config_ops;

@@ -13,7 +13,8 @@
 # driver_override; "vdpa dev del" during traffic completes and the
 # interface disappears; a device that refuses
 # FEATURES_OK leaves virtio_vdpa bound without an interface and works after
-# a rebind; nothing is reported by the kernel.
+# a rebind; one that needs a reset while in use fails the next control
+# command instead of hanging it; nothing is reported by the kernel.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -264,6 +265,18 @@ tap_is "$(bound_to n2):${ifc:+interface}" virtio_vdpa:interface \
 if_up "$ifc"
 tap_is "$(loop "$ifc" $MAC 50 64)" "$(all_back 50)" "n2: and traffic works"
 tap_run "n2: dev del" vdpa dev del n2
+
+# A device that needs a reset while virtio_net drives it: virtio_vdpa
+# marks its queues broken, so a control command fails at once instead of
+# virtio_net polling the control queue forever; the device can be deleted.
+tap_run "n3: dev add" vdpa dev add name n3 mgmtdev vdpasim_net mac $MAC
+if_up "$(netif n3)"
+echo 1 >/sys/kernel/debug/vdpa_sim/vdpasim_net/n3/needs_reset
+tap_run "n3: NEEDS_RESET: virtio_vdpa says the queues are broken" \
+	wait_for "dmesg | grep -q 'n3: device needs a reset'" 30
+tap_fails_with "n3: a MAC change through the control queue fails, no hang" \
+	'RTNETLINK|Invalid|error' timeout 60 ip link set "$(netif n3)" address $NEWMAC
+tap_run "n3: dev del" timeout 60 vdpa dev del n3
 
 e2e_end
 rm -f "$PKTLOOP"
