@@ -6,8 +6,11 @@
 # control vq in its own address space and a suspend/resume with frames in
 # flight; block writes read back; every misuse gets the errno of the
 # table in tests/userspace/misuse.c (the in-tree value, or ours where our
-# driver deliberately differs); pinned memory given back on close.  The same runs against
-# the in-tree modules: tests/e2e-reference/vhost-vdpa-intree.sh.
+# driver deliberately differs); pinned memory given back on close; a link
+# change signals the config interrupt eventfd; the same traffic through a
+# device that takes dma_map/dma_unmap instead of set_map.  The traffic and
+# misuse runs also run against the in-tree modules:
+# tests/e2e-reference/vhost-vdpa-intree.sh.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
@@ -39,7 +42,7 @@ tool_ok() {
 	esac
 }
 
-tap_plan 22
+tap_plan 29
 
 tap_run "modprobe vhost_vdpa (ours) before the simulators" modprobe vhost_vdpa
 tap_run "modprobe vdpa_sim_net vdpa_sim_blk" modprobe -a vdpa_sim_net vdpa_sim_blk
@@ -58,7 +61,30 @@ tool_ok "net-loop packed with batch, asid, suspend-resume" net-loop --dev "$n0" 
 tool_ok "misuse on vdpasim_net: our errnos (misuse.c table)" misuse --dev "$n0" --expect ours
 tool_ok "pin-check on vdpasim_net" pin-check --dev "$n0" --mbytes 16 --frames 200 --size 1000
 tool_ok "net-loop after pin-check (device reusable)" net-loop --dev "$n0" --frames 100 --size 100
+
+# The config interrupt eventfd: a link flap (debugfs) signals it.
+coproc CFG { exec "$tool" config-call --dev "$n0" --timeout 10000 2>&1; }
+# shellcheck disable=SC2153 # CFG_PID is set by coproc
+cfg_pid=$CFG_PID
+tap_is "$(e2e_reply "${CFG[0]}")" armed "config-call: eventfd set, DRIVER_OK"
+echo N >/sys/kernel/debug/vdpa_sim/vdpasim_net/n0/link_up
+echo >&"${CFG[1]}"
+tap_is "$(e2e_reply "${CFG[0]}")" signalled \
+	"config-call: a link change signalled VHOST_VDPA_SET_CONFIG_CALL's eventfd"
+wait "$cfg_pid"
+echo Y >/sys/kernel/debug/vdpa_sim/vdpasim_net/n0/link_up
 tap_run "vdpa dev del n0" vdpa dev del n0
+
+# The dma_map route: a device created with vdpa_sim.batch_mapping=0 hears
+# of each mapping through dma_map/dma_unmap instead of set_map.
+echo 0 >/sys/module/vdpa_sim/parameters/batch_mapping
+tap_run "vdpa dev add n1 (batch_mapping=0: dma_map/dma_unmap)" e2e_vhost_dev_add n1 vdpasim_net
+echo 1 >/sys/module/vdpa_sim/parameters/batch_mapping
+n1=$(e2e_vhost_node n1)
+tool_ok "dma_map: net-loop split, 500 x 1514 bytes" net-loop --dev "$n1" --frames 500 --size 1514
+tool_ok "dma_map: net-loop packed, batched updates" net-loop --dev "$n1" --frames 500 --size 1514 --packed --batch
+tool_ok "dma_map: pin-check" pin-check --dev "$n1" --mbytes 16 --frames 200 --size 1000
+tap_run "vdpa dev del n1" vdpa dev del n1
 
 tap_run "vdpa dev add b0 (vdpasim_blk), bound to vhost_vdpa" e2e_vhost_dev_add b0 vdpasim_blk
 b0=$(e2e_vhost_node b0)

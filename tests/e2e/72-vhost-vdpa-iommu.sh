@@ -66,20 +66,12 @@ without_iommu() {
 	tap_done
 }
 
-# reply FD: the next line vdpa_user prints on FD that is not a "# " diagnostic.
-reply() {
-	local line
-	while read -r -t 60 line <&"$1"; do
-		[ "${line:0:1}" = "#" ] || { echo "$line"; return; }
-	done
-}
-
 # iommu_map NODE: vdpa_user iommu-map, the test parent's view in between.
 iommu_map() {
 	local node=$1 line bytes seen iova pid
 	coproc MAP { exec "$E2E_VDPA_USER" iommu-map --dev "$node" 2>&1; }
 	pid=$MAP_PID
-	line=$(reply "${MAP[0]}")
+	line=$(e2e_reply "${MAP[0]}")
 	read -r _ iova bytes <<<"$line"
 	tap_is "${line%% *}" mapped "t0: vdpa_user mapped its buffer (IOTLB v2 UPDATE)"
 	echo "$iova" >"$dbg/t0/iova"
@@ -87,7 +79,7 @@ iommu_map() {
 	tap_is "$seen" "$iova $bytes" \
 		"t0: the IOMMU domain translates $iova to the bytes userspace wrote"
 	echo >&"${MAP[1]}"
-	line=$(reply "${MAP[0]}")
+	line=$(e2e_reply "${MAP[0]}")
 	tap_is "$line" unmapped "t0: vdpa_user invalidated the range"
 	tap_is "$(cat "$dbg/t0/iova")" "$iova unmapped" \
 		"t0: after INVALIDATE the domain has no translation for $iova"
@@ -98,7 +90,7 @@ iommu_map() {
 	# Killed with its buffer mapped: the release takes the mapping down.
 	coproc MAP { exec "$E2E_VDPA_USER" iommu-map --dev "$node" 2>&1; }
 	pid=$MAP_PID
-	line=$(reply "${MAP[0]}")
+	line=$(e2e_reply "${MAP[0]}")
 	tap_is "$(cat "$dbg/t0/iova")" "${line#mapped }" \
 		"t0: mapped again by a second opener"
 	kill -9 "$pid"
@@ -118,7 +110,7 @@ doorbells() {
 
 	coproc HOLD { exec "$E2E_VDPA_USER" doorbell --dev "$node" --hold 2>&1; }
 	pid=$HOLD_PID
-	line=$(reply "${HOLD[0]}")
+	line=$(e2e_reply "${HOLD[0]}")
 	tap_is "$line" held "t0: doorbell of queue 0 mapped and held"
 	tap_run "vdpa dev del t0 with the doorbell mapped" timeout 60 vdpa dev del t0
 	echo >&"${HOLD[1]}"

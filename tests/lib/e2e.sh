@@ -16,6 +16,8 @@
 #   e2e_vhost_dev_add NAME MGMTDEV
 #                             vdpa dev add; fails unless the device is bound
 #                             to vhost_vdpa and has its character device
+#   e2e_reply FD              the next line a coprocess prints on FD that is
+#                             not a "# " diagnostic (waits up to 60 s)
 #   e2e_find_vdpa_user        sets E2E_VDPA_USER to the userspace test driver
 #                             (tests/userspace/vdpa_user), building it here if
 #                             the host did not; returns 1 if it cannot
@@ -73,6 +75,14 @@ e2e_vhost_dev_add() {
 	[ "$(e2e_bound_to "$1")" = vhost_vdpa ] ||
 		{ echo "$1 is not bound to vhost_vdpa"; return 1; }
 	[ -c "$(e2e_vhost_node "$1")" ] || { echo "no device node for $1"; return 1; }
+}
+
+e2e_reply() {
+	local line
+
+	while read -r -t 60 line <&"$1"; do
+		[ "${line:0:1}" = "#" ] || { echo "$line"; return; }
+	done
 }
 
 e2e_find_vdpa_user() {

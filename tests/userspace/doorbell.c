@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vdpa_user: doorbell and iommu-map, for parents that expose a doorbell
- * page per queue or that map through a platform IOMMU domain.
+ * vdpa_user: doorbell, config-call and iommu-map: the doorbell mmap, the
+ * config interrupt eventfd, and mappings through a platform IOMMU domain.
  *
  * doorbell maps each queue's doorbell (page offset = queue index, shared,
  * write-only), writes DOORBELL_MAGIC | index to its first word, and checks
@@ -9,6 +9,11 @@
  * --hold it then keeps queue 0 mapped, prints "held", waits for a line on
  * standard input (the test deletes the device meanwhile) and writes again:
  * that write must raise SIGBUS, since the page was revoked.
+ *
+ * config-call hands an eventfd to VHOST_VDPA_SET_CONFIG_CALL, negotiates
+ * VERSION_1 and sets DRIVER_OK, prints "armed", waits for a line (the
+ * test changes the device's configuration meanwhile) and checks that the
+ * eventfd was signalled within --timeout.
  *
  * iommu-map maps a 64 KiB buffer filled with a known pattern at IOVA_BASE
  * (IOTLB v2 UPDATE), prints "mapped IOVA HEX" (HEX: its first 16 bytes),
@@ -22,6 +27,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -197,4 +204,55 @@ int cmd_iommu_map(const struct options *o)
 	region_destroy(&r);
 	vdev_close(&d);
 	return err ? EXIT_FAIL : 0;
+}
+
+/* Waits up to @timeout_ms for eventfd @efd; returns its count or -errno. */
+static long long eventfd_wait(int efd, int timeout_ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	eventfd_t n;
+	int r = poll(&p, 1, timeout_ms);
+
+	if (r < 0)
+		return -errno;
+	if (!r)
+		return -ETIMEDOUT;
+	if (eventfd_read(efd, &n))
+		return -errno;
+	return n;
+}
+
+int cmd_config_call(const struct options *o)
+{
+	struct vdev d;
+	long long n;
+	int efd, r;
+
+	if (vdev_open(&d, o->dev))
+		return EXIT_FAIL;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r = efd < 0 ? -errno : 0;
+	if (!r)
+		r = xioctl(d.fd, VHOST_VDPA_SET_CONFIG_CALL, &efd,
+			   "VHOST_VDPA_SET_CONFIG_CALL");
+	if (!r)
+		r = vdev_negotiate(&d, d.device_id, 0, BIT64(VIRTIO_F_VERSION_1));
+	if (!r)
+		r = vdev_start(&d, "config-call");
+	if (!r) {
+		printf("armed\n");
+		wait_line();
+		n = eventfd_wait(efd, o->timeout_ms);
+		if (n < 0) {
+			fail("config call eventfd: %s", errname((int)n));
+			r = (int)n;
+		} else {
+			diag("config-call: the eventfd counted %lld interrupt(s)", n);
+			printf("signalled\n");
+		}
+	}
+	if (efd >= 0)
+		close(efd);
+	vdev_close(&d);
+	return r ? EXIT_FAIL : 0;
 }

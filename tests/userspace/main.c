@@ -37,6 +37,7 @@ static const struct subcommand subcommands[] = {
 	{ "pin-check", cmd_pin_check },
 	{ "doorbell", cmd_doorbell },
 	{ "iommu-map", cmd_iommu_map },
+	{ "config-call", cmd_config_call },
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
@@ -62,7 +63,7 @@ static const struct option longopts[] = {
 
 static int print_usage(void)
 {
-	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map\n"
+	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call\n"
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"

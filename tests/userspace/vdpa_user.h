@@ -240,6 +240,7 @@ int cmd_net_loop(const struct options *o);
 int cmd_blk_rw(const struct options *o);
 int cmd_doorbell(const struct options *o);
 int cmd_iommu_map(const struct options *o);
+int cmd_config_call(const struct options *o);
 int cmd_misuse(const struct options *o);
 int cmd_pin_check(const struct options *o);
 
