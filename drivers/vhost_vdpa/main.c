@@ -59,6 +59,11 @@ static void vhost_vdpa_close_locked(struct vhost_vdpa *v)
 		vhost_vdpa_reset(v);
 	vhost_vdpa_vqs_clean(v);
 	if (v->config_call) {
+		struct vdpa_callback none = { };
+
+		/* The parent must forget the eventfd before it is put. */
+		if (v->vdpa)
+			v->vdpa->config->set_config_cb(v->vdpa, &none);
 		eventfd_ctx_put(v->config_call);
 		v->config_call = NULL;
 	}
