@@ -3,7 +3,7 @@
  * vdpa_user: command line.
  *
  *   vdpa_user net-loop --dev DEV [--frames N] [--size BYTES] [--packed]
- *                      [--batch] [--asid] [--suspend-resume]
+ *                      [--batch] [--asid] [--suspend-resume] [--bench]
  *   vdpa_user blk-rw --dev DEV [--sectors N] [--packed] [--batch]
  *   vdpa_user misuse --dev DEV [--expect intree|ours]
  *   vdpa_user pin-check --dev DEV [--mbytes N] [--frames N] [--size BYTES]
@@ -38,7 +38,7 @@ static const struct subcommand subcommands[] = {
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
-	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT };
+	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_BENCH };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -54,6 +54,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
 	{ "expect", required_argument, NULL, O_EXPECT },
+	{ "bench", no_argument, NULL, O_BENCH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,7 +63,7 @@ static int print_usage(void)
 	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
-	      "         [--timeout MS] [--expect intree|ours]\n", stderr);
+	      "         [--timeout MS] [--expect intree|ours] [--bench]\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -107,6 +108,9 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_VERBOSE:
 		o->verbose = true;
+		break;
+	case O_BENCH:
+		o->bench = true;
 		break;
 	default:
 		return -1;
