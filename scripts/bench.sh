@@ -87,7 +87,7 @@ merged_fragment() {
 	match($0, /^CONFIG_[A-Za-z0-9_]+=/) && (substr($0, 1, RLENGTH - 1) in over) { next }
 	{ print }' "$root/tests/bench/kernel.config" "$root/tests/kernel.config"
 	echo
-	echo "# ---- tests/bench/kernel.config (layered by scripts/bench.sh) ----"
+	echo "# --- tests/bench/kernel.config ---"
 	cat "$root/tests/bench/kernel.config"
 }
 

@@ -104,17 +104,22 @@ load() {
 		is_side "$side" "$drv"
 }
 
-# is_side SIDE MODULE: the loaded MODULE is the in-tree file or ours.
+# is_side SIDE MODULE: the loaded MODULE is the in-tree one or ours: ours
+# taint the kernel "O" (out of tree), the in-tree ones do not; and where
+# both the file and the loaded module have a srcversion, they match.
 is_side() {
-	local f want got
+	local f want got taint
+	taint=$(cat "/sys/module/$2/taint" 2>/dev/null)
 	if [ "$1" = intree ]; then
 		f=$(find "$kdir" -name "$2.ko" | head -n 1)
+		[[ $taint != *O* ]] || { echo "$2: taint '$taint': not the in-tree module"; return 1; }
 	else
 		f=$(find "/lib/modules/$rel/updates" -name "$2.ko" | head -n 1)
+		[[ $taint == *O* ]] || { echo "$2: taint '$taint': not ours"; return 1; }
 	fi
 	want=$(modinfo -F srcversion "$f" 2>/dev/null)
 	got=$(cat "/sys/module/$2/srcversion" 2>/dev/null)
-	if [ -z "$want" ] || [ "$want" != "$got" ]; then
+	if [ -n "$want$got" ] && [ "$want" != "$got" ]; then
 		echo "$2: loaded srcversion '$got', $1 file $f has '$want'"
 		return 1
 	fi
@@ -289,7 +294,7 @@ run_net() {
 # --- blk: fio through virtio_blk -------------------------------------------
 
 run_blk() {
-	local side=$1 round=$2 d rw qd jobs wl out key vals
+	local side=$1 round=$2 d rw qd jobs wl out key vals iops p99
 	load "$side" blk virtio_vdpa || return 1
 	vdpa dev add name bb0 mgmtdev vdpasim_blk || return 1
 	d=$(disk bb0)
@@ -304,8 +309,8 @@ run_blk() {
 					--iodepth=$qd --numjobs=$jobs --group_reporting \
 					--time_based --runtime="$fio_s" --ramp_time=1 \
 					--norandommap --randrepeat=0 \
-					--output-format=json 2>&1); then
-					echo "fio $wl: $out" | tail -n 5
+					--output-format=json 2>"$work/fio.err"); then
+					echo "fio $wl: $(tail -n 5 "$work/fio.err")"
 					vdpa dev del bb0
 					return 1
 				fi
