@@ -6,12 +6,13 @@
 #
 #   scripts/bench.sh [--rounds N] [--only GROUP,...] [--out DIR]
 #                    [--timeout SEC] [--pktgen-seconds S] [--fio-seconds S]
-#                    [--vhost-frames N] [--lifecycle N] [--scale N]
+#                    [--vhost-frames N] [--lifecycle N] [--scale N] [--profile]
 #
 #   --rounds N        repetitions of every workload on each side (default 3)
 #   --only GROUPS     memcpy,net,blk,vhost,lifecycle,vduse (default: all)
 #   --out DIR         results folder (default results/bench/<UTC time>)
 #   --timeout SEC     bound of the VM run (default 1800)
+#   --profile         also a flat perf profile of each side (profile-*.txt)
 #   the rest          workload knobs, passed to tests/bench/run-in-vm.sh
 #
 # Steps:
@@ -44,7 +45,7 @@ timeout_s=1800
 guest_args=()
 
 usage() {
-	sed -n '7,15s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,16s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -63,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--pktgen-seconds | --fio-seconds | --vhost-frames | --lifecycle | --scale)
 		guest_args+=("$1" "${2:?}"); shift 2 ;;
+	--profile) guest_args+=("$1"); shift ;;
 	-h | --help) usage ;;
 	*) echo "bench: unknown argument '$1'" >&2; usage ;;
 	esac

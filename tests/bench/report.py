@@ -7,7 +7,8 @@
 RAW holds the guest's output (R/N/I/K records, see run-in-vm.sh). Writes
 OUTDIR/results.json (every sample, median, min, max and spread of each
 side, the ratio ours/in-tree, the issue's targets, the memcpy fractions),
-OUTDIR/results.txt (the table, also printed on stdout) and
+OUTDIR/results.txt (the table, also printed on stdout), the perf
+profiles of a --profile run (OUTDIR/profile-WORKLOAD-SIDE.txt) and
 OUTDIR/ratios.png, a bar chart of the ratios, with matplotlib
 (python3-matplotlib) or else gnuplot (gnuplot-nox); without either it
 says which package to install and exits 3 after writing the rest.
@@ -57,6 +58,7 @@ def frame_bytes(workload):
 
 def read_raw(path):
     samples, notes, info, reports, order = {}, {}, {}, [], []
+    profiles = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             fields = line.rstrip("\n").split("\t")
@@ -75,10 +77,13 @@ def read_raw(path):
                 notes.setdefault(fields[1], {})[fields[2]] = fields[3]
             elif kind == "I" and len(fields) == 3:
                 info[fields[1]] = fields[2]
+            elif kind == "P" and len(fields) == 4:
+                profiles.setdefault(f"{fields[1]}-{fields[2]}", []).append(
+                    fields[3])
             elif kind == "K" and len(fields) == 4:
                 reports.append({"group": fields[1], "side": fields[2],
                                 "line": fields[3]})
-    return samples, notes, info, reports, order
+    return samples, notes, info, reports, order, profiles
 
 
 def summarize(values):
@@ -89,7 +94,7 @@ def summarize(values):
             "spread_pct": (hi - lo) / 2 / med * 100 if med else 0.0}
 
 
-def build(samples, notes, info, reports, order):
+def build(samples, notes, info, reports, order, profiles):
     memcpy = samples.get(("memcpy", "bytes_per_s"), {}).get("vm")
     memcpy_bps = statistics.median(memcpy) if memcpy else None
     rows = []
@@ -123,7 +128,7 @@ def build(samples, notes, info, reports, order):
             rows.append({"workload": wl, "metric": "-", "better": "-",
                          **{s: {"note": n} for s, n in sides.items()}})
     return {"info": info, "memcpy_bytes_per_s": memcpy_bps, "rows": rows,
-            "kernel_reports": reports}
+            "kernel_reports": reports, "profiles": profiles}
 
 
 def fmt_num(v):
@@ -281,6 +286,10 @@ def main(argv):
               encoding="utf-8") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
+    for name, lines in result["profiles"].items():
+        with open(os.path.join(outdir, f"profile-{name}.txt"), "w",
+                  encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
     text = table(result)
     with open(os.path.join(outdir, "results.txt"), "w",
               encoding="utf-8") as f:

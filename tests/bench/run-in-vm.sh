@@ -8,6 +8,7 @@
 #   tests/bench/run-in-vm.sh [--rounds N] [--only GROUP,...]
 #                            [--pktgen-seconds S] [--fio-seconds S]
 #                            [--vhost-frames N] [--lifecycle N] [--scale N]
+#                            [--profile]
 #
 # Groups (default all, in this order): memcpy, net (vdpasim_net under
 # virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
@@ -15,7 +16,9 @@
 # vhost_vdpa, driven by tests/userspace/vdpa_user net-loop --bench),
 # lifecycle (vdpa dev add + bind + del of --lifecycle devices; once,
 # --scale devices alive together and the memory they take), vduse (a
-# slot: not measured yet).
+# slot: not measured yet), and only when asked for, profile (a flat perf
+# profile of the 64-byte pktgen run and of fio randread at iodepth 32 on
+# each side, first round only).
 #
 # Each round runs every group on both sides: "intree" (the kernel's own
 # vdpa, vdpa_sim*, virtio_vdpa, vhost_vdpa, loaded with insmod from
@@ -31,6 +34,7 @@
 #   N  workload side reason                 not measured (and why)
 #   I  key value                            facts about the run
 #   K  group side line                      a kernel report while it ran
+#   P  workload side line                   a line of a perf profile
 # Lines starting with "#" are progress for humans.
 set -uo pipefail
 
@@ -44,6 +48,7 @@ MAC=02:00:00:00:be:01
 rounds=3
 only=memcpy,net,blk,vhost,lifecycle,vduse
 pktgen_s=3
+during=
 fio_s=3
 vhost_frames=20000
 lifecycle_n=200
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--vhost-frames) vhost_frames=$2; shift 2 ;;
 	--lifecycle) lifecycle_n=$2; shift 2 ;;
 	--scale) scale_n=$2; shift 2 ;;
+	--profile) only+=,profile; shift ;;
 	*) echo "run-in-vm: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -219,7 +225,11 @@ pktgen_run() {
 	done
 	rx0=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
 	(echo start >$pg/pgctrl) &
-	sleep "$pktgen_s"
+	if [ -n "$during" ]; then
+		$during
+	else
+		sleep "$pktgen_s"
+	fi
 	echo stop >$pg/pgctrl
 	wait
 	# Let the frames in flight come back.
@@ -378,6 +388,50 @@ run_lifecycle() {
 	done
 }
 
+# --- profile: where the time goes (opt-in) ----------------------------------
+
+# perf_during WORKLOAD SIDE: a flat system-wide profile of the next
+# $pktgen_s seconds, as P records.
+perf_during() {
+	local wl=$1 side=$2 line
+	perf record -a -e cpu-clock -F 499 -o "$work/perf.data" \
+		-- sleep "$pktgen_s" >/dev/null 2>&1 ||
+		{ echo "perf record failed"; return 1; }
+	perf report -i "$work/perf.data" --stdio --no-children --sort sym \
+		--percent-limit 0.5 2>/dev/null | grep -v -E '^(#|$)' | head -n 40 |
+		while IFS= read -r line; do
+			rec P "$wl" "$side" "$line"
+		done
+}
+
+# One profile per side of the 64-byte pktgen run (1 pair) and of fio
+# randread at iodepth 32: the workloads the issue sets targets for.
+run_profile() {
+	local side=$1 round=$2 ifc d
+	command -v perf >/dev/null || { echo "no perf: apt-get install linux-perf"; return 1; }
+	[ "$round" = 1 ] || return 0
+	load "$side" net virtio_vdpa || return 1
+	vdpa dev add name bp0 mgmtdev vdpasim_net mac $MAC mtu 1500 || return 1
+	ifc=$(netif bp0)
+	ethtool -L "$ifc" combined 1 2>/dev/null
+	if_up "$ifc" || return 1
+	during="perf_during net-virtio-64B-1qp $side"
+	pktgen_run "$side" profile "$ifc" 64 1 | grep -v $'^R\t'
+	during=
+	vdpa dev del bp0
+	unload_all
+	load "$side" blk virtio_vdpa || return 1
+	vdpa dev add name bp1 mgmtdev vdpasim_blk || return 1
+	d=$(disk bp1)
+	fio --name=profile --filename="/dev/$d" --rw=randread --bs=4k --direct=1 \
+		--ioengine=libaio --iodepth=32 --numjobs=1 --time_based \
+		--runtime=$((pktgen_s + 3)) --output=/dev/null &
+	sleep 2
+	perf_during blk-4k-randread-qd32-j1 "$side"
+	wait
+	vdpa dev del bp1
+}
+
 # --- One group on one side ----------------------------------------------------
 
 run_side() {
@@ -387,9 +441,9 @@ run_side() {
 	# Records and progress go through as they come, anything else is an
 	# error message, shown if the group fails.
 	"run_$group" "$side" "$round" 2>&1 | tee "$work/out" |
-		grep --line-buffered -E $'^(R|N|I|K)\t|^# '
+		grep --line-buffered -E $'^(R|N|I|K|P)\t|^# '
 	rc=${PIPESTATUS[0]}
-	out=$(grep -v -E $'^(R|N|I|K)\t|^# ' "$work/out")
+	out=$(grep -v -E $'^(R|N|I|K|P)\t|^# ' "$work/out")
 	if [ "$rc" != 0 ]; then
 		na "$group" "$side" "failed in round $round: $(tail -n 3 <<<"$out" | tr '\n\t' '  ')"
 		say "$group $side failed:"
@@ -428,7 +482,7 @@ main() {
 	for ((round = 1; round <= rounds; round++)); do
 		sides="intree ours"
 		[ $((round % 2)) = 0 ] && sides="ours intree"
-		for group in net blk vhost lifecycle; do
+		for group in net blk vhost lifecycle profile; do
 			wanted "$group" || continue
 			for side in $sides; do
 				run_side "$group" "$side" "$round"
