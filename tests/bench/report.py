@@ -148,7 +148,7 @@ def fmt_side(cell):
         return "-"
     if "note" in cell:
         note = cell["note"]
-        return note if len(note) <= 40 else note[:37] + "..."
+        return note if len(note) <= 36 else note[:33] + "..."
     return f"{fmt_num(cell['median'])} ±{cell['spread_pct']:.0f}%"
 
 

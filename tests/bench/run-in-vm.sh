@@ -269,7 +269,7 @@ net_device() {
 		mtu 1500 "${args[@]}" 2>&1); then
 		for size in 64 1500; do
 			na "net-virtio-${size}B-${pairs}qp" "$side" \
-				"no multiqueue: vdpa dev add max_vqp $pairs refused (${out//$'\n'/ })"
+				"no multiqueue (max_vqp $pairs refused: ${out//$'\n'/ })"
 		done
 		return 0
 	fi
@@ -476,8 +476,8 @@ main() {
 	info started "$(date -u +%FT%TZ)"
 	wanted memcpy && run_memcpy
 	if wanted vduse; then
-		na vduse-blk intree "not yet: VDUSE with qemu-storage-daemon (VDUSE issue)"
-		na vduse-blk ours "not yet: VDUSE with qemu-storage-daemon (VDUSE issue)"
+		na vduse-blk intree "not yet (VDUSE + qemu-storage-daemon)"
+		na vduse-blk ours "not yet (VDUSE + qemu-storage-daemon)"
 	fi
 	for ((round = 1; round <= rounds; round++)); do
 		sides="intree ours"
