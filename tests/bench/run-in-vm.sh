@@ -309,6 +309,10 @@ run_blk() {
 	vdpa dev add name bb0 mgmtdev vdpasim_blk || return 1
 	d=$(disk bb0)
 	[ -n "$d" ] || { echo "bb0: no disk"; vdpa dev del bb0; return 1; }
+	# Precondition: every sector written once, so that reads return data
+	# on both sides (ours would read holes as zeros without copying) and
+	# writes land on allocated storage (ours allocates on first write).
+	dd if=/dev/zero of="/dev/$d" bs=1M oflag=direct status=none 2>/dev/null
 	for rw in randread randwrite; do
 		key=${rw#rand}
 		for qd in 1 32; do
@@ -423,6 +427,7 @@ run_profile() {
 	load "$side" blk virtio_vdpa || return 1
 	vdpa dev add name bp1 mgmtdev vdpasim_blk || return 1
 	d=$(disk bp1)
+	dd if=/dev/zero of="/dev/$d" bs=1M oflag=direct status=none 2>/dev/null
 	fio --name=profile --filename="/dev/$d" --rw=randread --bs=4k --direct=1 \
 		--ioengine=libaio --iodepth=32 --numjobs=1 --time_based \
 		--runtime=$((pktgen_s + 3)) --output=/dev/null &
