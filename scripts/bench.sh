@@ -128,14 +128,40 @@ build_copy() {
 		{ tail -n 20 "$out/build.log" >&2; die "build failed"; }
 }
 
+# Every 10 s: the time, the number of QEMU processes on the host and the
+# load average, in host-load.txt.  Numbers measured while another VM ran
+# (one that skipped the turn-taking lock) or while the host compiled mean
+# little: report() warns.
+monitor_host() {
+	while :; do
+		printf '%s %s %s\n' "$(date -u +%T)" \
+			"$(pgrep -c -f '^qemu-system-x86_64 ' || true)" \
+			"$(cut -d' ' -f1-3 /proc/loadavg)"
+		sleep 10
+	done >"$out/host-load.txt"
+}
+
 run_vm() {
-	say "VM run (TCG: about 20 minutes; serial log: $out/serial.log)"
+	say "VM run (TCG: about 15 minutes; serial log: $out/serial.log)"
 	vm_rc=0
+	monitor_host &
+	monitor_pid=$!
 	(cd "$copy" && scripts/vm-run.sh --timeout "$timeout_s" \
 		--log "$out/serial.log" -- tests/bench/run-in-vm.sh "${guest_args[@]}") \
 		2> >(tee "$out/vm-run.err" >&2) | tee "$out/raw.txt" |
 		grep --line-buffered '^# ' || true
 	vm_rc=${PIPESTATUS[0]}
+	kill "$monitor_pid" 2>/dev/null || true
+}
+
+# Warn when another VM ran next to ours (after ours had started).
+check_host_load() {
+	local n
+	n=$(awk '$2 > 1 { n++ } END { print n + 0 }' "$out/host-load.txt" 2>/dev/null)
+	[ "${n:-0}" -gt 0 ] || return 0
+	say "WARNING: another QEMU ran on this host during about $((n * 10)) s of the"
+	say "run (host-load.txt): the numbers are distorted, rerun on a quiet host"
+	echo "another QEMU ran during about $((n * 10)) s of the run" >"$out/WARNING"
 }
 
 report() {
@@ -151,12 +177,15 @@ report() {
 
 main() {
 	local rc=0
+	monitor_pid=
+	trap '[ -z "$monitor_pid" ] || kill "$monitor_pid" 2>/dev/null' EXIT
 	git -C "$root" describe --always --dirty >"$out/source" 2>/dev/null || true
 	build_kernel
 	sync_copy
 	build_copy
 	run_vm
 	report || rc=$?
+	check_host_load
 	if [ "$vm_rc" != 0 ]; then
 		say "the VM run failed (exit $vm_rc): see $out/vm-run.err and $out/serial.log"
 		return 1
