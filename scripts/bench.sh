@@ -178,7 +178,7 @@ report() {
 main() {
 	local rc=0
 	monitor_pid=
-	trap '[ -z "$monitor_pid" ] || kill "$monitor_pid" 2>/dev/null' EXIT
+	trap '[ -z "$monitor_pid" ] || kill "$monitor_pid" 2>/dev/null || true' EXIT
 	git -C "$root" describe --always --dirty >"$out/source" 2>/dev/null || true
 	build_kernel
 	sync_copy
