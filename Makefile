@@ -10,6 +10,10 @@
 #                        suites and end-to-end tests in the test VM
 #   make demo            boot the test VM, load our modules, show the bus
 #   make kernel          build (or find cached) the test kernel
+#   make bench           ours against the in-tree modules in one VM boot of a
+#                        non-debug kernel (BENCH_ARGS="--rounds 5 ..."; not
+#                        part of make check): table, JSON and chart under
+#                        results/bench/
 #
 # KDIR defaults to the running kernel's build tree when it exists, else the
 # project's own test kernel (built once and cached, see scripts/).
@@ -31,7 +35,7 @@ SOURCES = $(shell cd $(ROOT) && git ls-files -co --exclude-standard \
 DOC_SOURCES = $(filter include/% core/% sim/% drivers/%, $(SOURCES))
 
 .PHONY: all modules install clean lint checkpatch kernel-doc sparse check \
-	demo kernel
+	demo kernel bench
 
 all: modules
 
@@ -73,3 +77,6 @@ check:
 
 demo:
 	$(ROOT)/scripts/demo.sh
+
+bench:
+	$(ROOT)/scripts/bench.sh $(BENCH_ARGS)

@@ -3,7 +3,7 @@
  * vdpa_user: command line.
  *
  *   vdpa_user net-loop --dev DEV [--frames N] [--size BYTES] [--packed]
- *                      [--batch] [--asid] [--suspend-resume]
+ *                      [--batch] [--asid] [--suspend-resume] [--bench]
  *   vdpa_user blk-rw --dev DEV [--sectors N] [--packed] [--batch]
  *   vdpa_user misuse --dev DEV [--expect intree|ours]
  *   vdpa_user pin-check --dev DEV [--mbytes N] [--frames N] [--size BYTES]
@@ -41,7 +41,8 @@ static const struct subcommand subcommands[] = {
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
-	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD };
+	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
+	O_BENCH };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -58,6 +59,7 @@ static const struct option longopts[] = {
 	{ "verbose", no_argument, NULL, O_VERBOSE },
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "hold", no_argument, NULL, O_HOLD },
+	{ "bench", no_argument, NULL, O_BENCH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -67,7 +69,8 @@ static int print_usage(void)
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
-	      "         [--timeout MS] [--expect intree|ours] [--hold]\n", stderr);
+	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench]\n",
+	      stderr);
 	return EXIT_USAGE;
 }
 
@@ -115,6 +118,9 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_HOLD:
 		o->hold = true;
+		break;
+	case O_BENCH:
+		o->bench = true;
 		break;
 	default:
 		return -1;

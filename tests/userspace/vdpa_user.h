@@ -41,6 +41,8 @@
  * @suspend_resume: net-loop: suspend and resume in the middle of the run
  * @timeout_ms: how long to wait for the device on each poll()
  * @verbose: print more diagnostics
+ * @bench: net-loop: throughput mode: time the run and print frames/s;
+ *	   frames are checked for length and sequence only, not byte by byte
  * @expect_ours: misuse: expect our driver's errnos where they differ
  * @hold: doorbell: keep a doorbell mapped across a line of standard input
  */
@@ -57,6 +59,7 @@ struct options {
 	bool suspend_resume;
 	int timeout_ms;
 	bool verbose;
+	bool bench;
 	bool expect_ours;
 	bool hold;
 };

@@ -1,0 +1,500 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Guest side of `make bench` (scripts/bench.sh boots the benchmark kernel
+# and runs this in it, from a copy of the tree whose modules were built
+# against that kernel):
+#
+#   tests/bench/run-in-vm.sh [--rounds N] [--only GROUP,...]
+#                            [--pktgen-seconds S] [--fio-seconds S]
+#                            [--vhost-frames N] [--lifecycle N] [--scale N]
+#                            [--profile]
+#
+# Groups (default all, in this order): memcpy, net (vdpasim_net under
+# virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
+# virtio_vdpa + virtio_blk, driven by fio), vhost (vdpasim_net under
+# vhost_vdpa, driven by tests/userspace/vdpa_user net-loop --bench),
+# lifecycle (vdpa dev add + bind + del of --lifecycle devices; once,
+# --scale devices alive together and the memory they take), vduse (a
+# slot: not measured yet), and only when asked for, profile (a flat perf
+# profile of the 64-byte pktgen run and of fio randread at iodepth 32 on
+# each side, first round only).
+#
+# Each round runs every group on both sides: "intree" (the kernel's own
+# vdpa, vdpa_sim*, virtio_vdpa, vhost_vdpa, loaded with insmod from
+# /lib/modules/<release>/kernel because ours in updates/ win for
+# modprobe) and "ours" (modprobe); the side that goes first alternates
+# from round to round, so a slow drift of the host does not favour one.
+# Every side loads its modules, checks that they are the intended ones
+# (srcversion), measures, deletes its devices and unloads.
+#
+# Output (stdout), one record per line, fields separated by tabs; the host
+# (tests/bench/report.py) turns them into the table, JSON and chart:
+#   R  workload side round metric value    one measurement
+#   N  workload side reason                 not measured (and why)
+#   I  key value                            facts about the run
+#   K  group side line                      a kernel report while it ran
+#   P  workload side line                   a line of a perf profile
+# Lines starting with "#" are progress for humans.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+rel=$(uname -r)
+kdir=/lib/modules/$rel/kernel
+bus=/sys/bus/vdpa
+pg=/proc/net/pktgen
+MAC=02:00:00:00:be:01
+
+rounds=3
+only=memcpy,net,blk,vhost,lifecycle,vduse
+pktgen_s=3
+during=
+fio_s=3
+vhost_frames=20000
+lifecycle_n=200
+scale_n=1000
+work=$(mktemp -d)
+splat_re=$(grep -v -E '^[[:space:]]*(#|$)' "$repo/tests/lib/splat-patterns")
+baseline_mods=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--pktgen-seconds) pktgen_s=$2; shift 2 ;;
+	--fio-seconds) fio_s=$2; shift 2 ;;
+	--vhost-frames) vhost_frames=$2; shift 2 ;;
+	--lifecycle) lifecycle_n=$2; shift 2 ;;
+	--scale) scale_n=$2; shift 2 ;;
+	--profile) only+=,profile; shift ;;
+	*) echo "run-in-vm: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+
+say() { echo "# $*"; }
+rec() { local IFS=$'\t'; echo "$*"; }
+result() { rec R "$@"; }
+na() { rec N "$@"; }
+info() { rec I "$@"; }
+wanted() { [[ ,$only, == *,$1,* ]]; }
+
+# --- Modules --------------------------------------------------------------
+
+# The in-tree modules of each stack, dependencies first (modinfo -F
+# depends of the 6.12 modules).
+intree_core="drivers/vhost/vhost_iotlb drivers/vhost/vringh drivers/vdpa/vdpa
+	drivers/vdpa/vdpa_sim/vdpa_sim"
+intree_virtio=drivers/virtio/virtio_vdpa
+intree_vhost="virt/lib/irqbypass drivers/vhost/vhost drivers/vhost/vhost_vdpa"
+
+# load SIDE CLASS(net|blk) BUSDRIVER(virtio_vdpa|vhost_vdpa)
+load() {
+	local side=$1 class=$2 drv=$3 m list out
+	if [ "$side" = ours ]; then
+		out=$(modprobe -a "vdpa_sim_$class" "$drv" 2>&1) ||
+			{ echo "modprobe: $out"; return 1; }
+	else
+		list="$intree_core drivers/vdpa/vdpa_sim/vdpa_sim_$class"
+		if [ "$drv" = virtio_vdpa ]; then
+			list+=" $intree_virtio"
+		else
+			list+=" $intree_vhost"
+		fi
+		for m in $list; do
+			[ -e "/sys/module/${m##*/}" ] && continue
+			out=$(insmod "$kdir/$m.ko" 2>&1) ||
+				{ echo "insmod $m: $out"; return 1; }
+		done
+	fi
+	is_side "$side" vdpa && is_side "$side" "vdpa_sim_$class" &&
+		is_side "$side" "$drv"
+}
+
+# is_side SIDE MODULE: the loaded MODULE is the in-tree one or ours: ours
+# taint the kernel "O" (out of tree), the in-tree ones do not; and where
+# both the file and the loaded module have a srcversion, they match.
+is_side() {
+	local f want got taint
+	taint=$(cat "/sys/module/$2/taint" 2>/dev/null)
+	if [ "$1" = intree ]; then
+		f=$(find "$kdir" -name "$2.ko" | head -n 1)
+		[[ $taint != *O* ]] || { echo "$2: taint '$taint': not the in-tree module"; return 1; }
+	else
+		f=$(find "/lib/modules/$rel/updates" -name "$2.ko" | head -n 1)
+		[[ $taint == *O* ]] || { echo "$2: taint '$taint': not ours"; return 1; }
+	fi
+	want=$(modinfo -F srcversion "$f" 2>/dev/null)
+	got=$(cat "/sys/module/$2/srcversion" 2>/dev/null)
+	if [ -n "$want$got" ] && [ "$want" != "$got" ]; then
+		echo "$2: loaded srcversion '$got', $1 file $f has '$want'"
+		return 1
+	fi
+}
+
+# Unload every module loaded since the baseline, newest first.
+unload_all() {
+	local m out rc=0 mods
+	mods=$(cut -d' ' -f1 /proc/modules)
+	while read -r m; do
+		grep -qx "$m" <<<"$baseline_mods" && continue
+		out=$(rmmod "$m" 2>&1) || { echo "# rmmod $m: $out"; rc=1; }
+	done <<<"$mods"
+	return $rc
+}
+
+# --- Kernel reports -------------------------------------------------------
+
+mark() {
+	marker="bench: begin $1 $2 round $3"
+	echo "$marker" >/dev/kmsg
+}
+
+# K lines for every kernel report since the marker.
+check_splats() {
+	local group=$1 side=$2 line
+	dmesg | awk -v m="$marker" 'seen; index($0, m) { seen = 1 }' |
+		grep -a -E -e "$splat_re" | while IFS= read -r line; do
+			rec K "$group" "$side" "$line"
+		done
+}
+
+# --- Helpers --------------------------------------------------------------
+
+netif() { ls "$bus/devices/$1"/virtio*/net 2>/dev/null; }
+disk() { ls "$bus/devices/$1"/virtio*/block 2>/dev/null; }
+vhost_node() {
+	local n
+	for n in "$bus/devices/$1"/vhost-vdpa-*; do
+		[ -e "$n" ] && echo "/dev/${n##*/}"
+		return
+	done
+}
+# Negotiated feature bit $2 of device $1 (under virtio_vdpa).
+feature() { cut -c"$(($2 + 1))" "$bus/devices/$1"/virtio*/features; }
+
+if_up() {
+	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" && ip link set "$1" up
+}
+
+# --- memcpy ---------------------------------------------------------------
+
+run_memcpy() {
+	local out line n=0
+	say "memcpy: 64 MiB buffers, 3 x 1 s"
+	out=$("$repo/tests/bench/memcpy_bw" --size $((64 << 20)) --seconds 1 --reps 3) ||
+		{ na memcpy vm "memcpy_bw failed"; return; }
+	while read -r line; do
+		[[ $line =~ ^rep\ [0-9]+:\ ([0-9]+)\ bytes/s$ ]] || continue
+		n=$((n + 1))
+		result memcpy vm "$n" bytes_per_s "${BASH_REMATCH[1]}"
+	done <<<"$out"
+}
+
+# --- net: pktgen through virtio_net ----------------------------------------
+
+pgset() {
+	echo "$1" >"$2" || return 1
+	grep -q '^Result: OK' "$2" || { echo "pktgen '$1' on $2: $(grep Result "$2")"; return 1; }
+}
+
+# pktgen_run SIDE ROUND IFC SIZE PAIRS: one measurement.
+pktgen_run() {
+	local side=$1 round=$2 ifc=$3 size=$4 pairs=$5 nthr t d devs=() rx0 rx1
+	local usec=0 pkts=0 res u p
+	local wl=net-virtio-${size}B-${pairs}qp
+	nthr=$(nproc)
+	[ "$pairs" -lt "$nthr" ] && nthr=$pairs
+	for t in "$pg"/kpktgend_*; do
+		pgset rem_device_all "$t" || return 1
+	done
+	for ((t = 0; t < nthr; t++)); do
+		d=$ifc@$t
+		pgset "add_device $d" "$pg/kpktgend_$t" || return 1
+		devs+=("$d")
+		pgset "count 0" "$pg/$d" || return 1
+		pgset "pkt_size $size" "$pg/$d" || return 1
+		pgset "delay 0" "$pg/$d" || return 1
+		pgset "clone_skb 0" "$pg/$d" || return 1
+		pgset "dst_mac $MAC" "$pg/$d" || return 1
+		pgset "dst 10.99.0.1" "$pg/$d" || return 1
+		if [ "$pairs" -gt 1 ]; then
+			# Thread t sends on its share of the pairs.
+			pgset "queue_map_min $((t * pairs / nthr))" "$pg/$d" || return 1
+			pgset "queue_map_max $(((t + 1) * pairs / nthr - 1))" "$pg/$d" || return 1
+		fi
+	done
+	rx0=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
+	(echo start >$pg/pgctrl) &
+	if [ -n "$during" ]; then
+		$during
+	else
+		sleep "$pktgen_s"
+	fi
+	echo stop >$pg/pgctrl
+	wait
+	# Let the frames in flight come back.
+	sleep 0.5
+	rx1=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
+	for d in "${devs[@]}"; do
+		res=$(grep -A1 '^Result: OK' "$pg/$d") ||
+			{ echo "pktgen $d: $(grep Result "$pg/$d")"; return 1; }
+		[[ $res =~ OK:\ ([0-9]+)\(c[0-9]+\+d[0-9]+\)\ usec,\ ([0-9]+)\ \( ]] ||
+			{ echo "pktgen $d: cannot parse '$res'"; return 1; }
+		u=${BASH_REMATCH[1]} p=${BASH_REMATCH[2]}
+		[ "$u" -gt "$usec" ] && usec=$u
+		pkts=$((pkts + p))
+	done
+	for t in "$pg"/kpktgend_*; do
+		pgset rem_device_all "$t" || return 1
+	done
+	if [ "$usec" = 0 ] || [ "$pkts" = 0 ]; then
+		echo "pktgen sent nothing (usec $usec packets $pkts)"
+		return 1
+	fi
+	# pps sent; received = sent x the fraction that came back.
+	local tx_pps rx_pps
+	tx_pps=$(awk -v p="$pkts" -v u="$usec" 'BEGIN { printf "%.1f", p * 1e6 / u }')
+	rx_pps=$(awk -v t="$tx_pps" -v r="$((rx1 - rx0))" -v p="$pkts" \
+		'BEGIN { printf "%.1f", t * r / p }')
+	say "$wl $side: sent $pkts in ${usec} us, received $((rx1 - rx0)): tx $tx_pps pps, rx $rx_pps pps"
+	result "$wl" "$side" "$round" tx_pps "$tx_pps"
+	result "$wl" "$side" "$round" rx_pps "$rx_pps"
+}
+
+# net_device SIDE ROUND NAME PAIRS: add, measure 64 and 1500 bytes, delete.
+net_device() {
+	local side=$1 round=$2 name=$3 pairs=$4 ifc out size args=()
+	[ "$pairs" -gt 1 ] && args=(max_vqp "$pairs")
+	if ! out=$(vdpa dev add name "$name" mgmtdev vdpasim_net mac $MAC \
+		mtu 1500 "${args[@]}" 2>&1); then
+		for size in 64 1500; do
+			na "net-virtio-${size}B-${pairs}qp" "$side" \
+				"no multiqueue (max_vqp $pairs refused: ${out//$'\n'/ })"
+		done
+		return 0
+	fi
+	ifc=$(netif "$name")
+	[ -n "$ifc" ] || { echo "$name: no interface"; vdpa dev del "$name"; return 1; }
+	if [ "$round" = 1 ]; then
+		info "ring-$side" "$([ "$(feature "$name" 34)" = 1 ] && echo packed || echo split)"
+	fi
+	if [ "$pairs" -gt 1 ]; then
+		ethtool -L "$ifc" combined "$pairs" ||
+			{ vdpa dev del "$name"; return 1; }
+	else
+		# A device with more pairs than asked for (a default max_vqp):
+		# one only.  Without multiqueue ethtool says "not supported".
+		ethtool -L "$ifc" combined 1 2>/dev/null
+	fi
+	if_up "$ifc" || { vdpa dev del "$name"; return 1; }
+	for size in 64 1500; do
+		pktgen_run "$side" "$round" "$ifc" "$size" "$pairs" ||
+			{ vdpa dev del "$name"; return 1; }
+	done
+	vdpa dev del "$name"
+}
+
+run_net() {
+	local side=$1 round=$2
+	load "$side" net virtio_vdpa || return 1
+	net_device "$side" "$round" bn1 1 || return 1
+	net_device "$side" "$round" bn4 4 || return 1
+}
+
+# --- blk: fio through virtio_blk -------------------------------------------
+
+run_blk() {
+	local side=$1 round=$2 d rw qd jobs wl out key vals iops p99
+	load "$side" blk virtio_vdpa || return 1
+	vdpa dev add name bb0 mgmtdev vdpasim_blk || return 1
+	d=$(disk bb0)
+	[ -n "$d" ] || { echo "bb0: no disk"; vdpa dev del bb0; return 1; }
+	# Precondition: every sector written once, so that reads return data
+	# on both sides (ours would read holes as zeros without copying) and
+	# writes land on allocated storage (ours allocates on first write).
+	dd if=/dev/zero of="/dev/$d" bs=1M oflag=direct status=none 2>/dev/null
+	for rw in randread randwrite; do
+		key=${rw#rand}
+		for qd in 1 32; do
+			for jobs in 1 2; do
+				wl=blk-4k-$rw-qd$qd-j$jobs
+				if ! out=$(fio --name=bench --filename="/dev/$d" \
+					--rw=$rw --bs=4k --direct=1 --ioengine=libaio \
+					--iodepth=$qd --numjobs=$jobs --group_reporting \
+					--time_based --runtime="$fio_s" --ramp_time=1 \
+					--norandommap --randrepeat=0 \
+					--output-format=json 2>"$work/fio.err"); then
+					echo "fio $wl: $(tail -n 5 "$work/fio.err")"
+					vdpa dev del bb0
+					return 1
+				fi
+				vals=$(jq -r --arg k "$key" '.jobs[0][$k] |
+					"\(.iops) \(.clat_ns.percentile["99.000000"] / 1000)"' <<<"$out") ||
+					{ vdpa dev del bb0; return 1; }
+				read -r iops p99 <<<"$vals"
+				say "$wl $side: $iops IOPS, p99 $p99 us"
+				result "$wl" "$side" "$round" iops "$iops"
+				result "$wl" "$side" "$round" p99_us "$p99"
+			done
+		done
+	done
+	vdpa dev del bb0
+}
+
+# --- vhost: vdpa_user through vhost_vdpa -----------------------------------
+
+run_vhost() {
+	local side=$1 round=$2 node size out fps
+	load "$side" net vhost_vdpa || return 1
+	vdpa dev add name bv0 mgmtdev vdpasim_net mac $MAC || return 1
+	node=$(vhost_node bv0)
+	[ -c "$node" ] || { echo "bv0: no vhost-vdpa node"; vdpa dev del bv0; return 1; }
+	for size in 64 1500; do
+		if ! out=$("$repo/tests/userspace/vdpa_user" net-loop --dev "$node" \
+			--frames "$vhost_frames" --size "$size" --bench 2>&1); then
+			echo "vdpa_user: $out" | tail -n 5
+			vdpa dev del bv0
+			return 1
+		fi
+		fps=$(sed -n 's/.*net-loop bench: .* s: \([0-9.]*\) frames\/s$/\1/p' <<<"$out")
+		[ -n "$fps" ] || { echo "vdpa_user: no bench line: $out"; vdpa dev del bv0; return 1; }
+		say "net-vhost-${size}B $side: $fps frames/s"
+		result "net-vhost-${size}B" "$side" "$round" pps "$fps"
+	done
+	vdpa dev del bv0
+}
+
+# --- lifecycle ---------------------------------------------------------------
+
+run_lifecycle() {
+	local side=$1 round=$2 out k v
+	load "$side" net virtio_vdpa || return 1
+	out=$(python3 -S "$repo/tests/bench/lifecycle.py" --count "$lifecycle_n" \
+		--mgmtdev vdpasim_net --driver virtio_vdpa 2>&1) ||
+		{ echo "lifecycle.py: $out"; return 1; }
+	say "lifecycle-$lifecycle_n $side: $out"
+	for kv in $out; do
+		k=${kv%%=*} v=${kv#*=}
+		result "lifecycle-$lifecycle_n" "$side" "$round" "$k" "$v"
+	done
+	# Scale once per side: memory per device does not need medians.
+	[ "$round" = 1 ] || return 0
+	out=$(python3 -S "$repo/tests/bench/lifecycle.py" --count "$scale_n" \
+		--mgmtdev vdpasim_net --driver virtio_vdpa --memory 2>&1) || {
+		na "scale-$scale_n" "$side" "failed: $(tail -n 1 <<<"$out")"
+		echo "lifecycle.py --memory: $out"
+		return 1
+	}
+	say "scale-$scale_n $side: $out"
+	for kv in $out; do
+		k=${kv%%=*} v=${kv#*=}
+		result "scale-$scale_n" "$side" "$round" "$k" "$v"
+	done
+}
+
+# --- profile: where the time goes (opt-in) ----------------------------------
+
+# perf_during WORKLOAD SIDE: a flat system-wide profile of the next
+# $pktgen_s seconds, as P records.
+perf_during() {
+	local wl=$1 side=$2 line
+	perf record -a -e cpu-clock -F 499 -o "$work/perf.data" \
+		-- sleep "$pktgen_s" >/dev/null 2>&1 ||
+		{ echo "perf record failed"; return 1; }
+	perf report -i "$work/perf.data" --stdio --no-children --sort sym \
+		--percent-limit 0.5 2>/dev/null | grep -v -E '^(#|$)' | head -n 40 |
+		while IFS= read -r line; do
+			rec P "$wl" "$side" "$line"
+		done
+}
+
+# One profile per side of the 64-byte pktgen run (1 pair) and of fio
+# randread at iodepth 32: the workloads the issue sets targets for.
+run_profile() {
+	local side=$1 round=$2 ifc d
+	command -v perf >/dev/null || { echo "no perf: apt-get install linux-perf"; return 1; }
+	[ "$round" = 1 ] || return 0
+	load "$side" net virtio_vdpa || return 1
+	vdpa dev add name bp0 mgmtdev vdpasim_net mac $MAC mtu 1500 || return 1
+	ifc=$(netif bp0)
+	ethtool -L "$ifc" combined 1 2>/dev/null
+	if_up "$ifc" || return 1
+	during="perf_during net-virtio-64B-1qp $side"
+	pktgen_run "$side" profile "$ifc" 64 1 | grep -v $'^R\t'
+	during=
+	vdpa dev del bp0
+	unload_all
+	load "$side" blk virtio_vdpa || return 1
+	vdpa dev add name bp1 mgmtdev vdpasim_blk || return 1
+	d=$(disk bp1)
+	dd if=/dev/zero of="/dev/$d" bs=1M oflag=direct status=none 2>/dev/null
+	fio --name=profile --filename="/dev/$d" --rw=randread --bs=4k --direct=1 \
+		--ioengine=libaio --iodepth=32 --numjobs=1 --time_based \
+		--runtime=$((pktgen_s + 3)) --output=/dev/null &
+	sleep 2
+	perf_during blk-4k-randread-qd32-j1 "$side"
+	wait
+	vdpa dev del bp1
+}
+
+# --- One group on one side ----------------------------------------------------
+
+run_side() {
+	local group=$1 side=$2 round=$3 out rc=0 lines d
+	say "round $round: $group, $side"
+	mark "$group" "$side" "$round"
+	# Records and progress go through as they come, anything else is an
+	# error message, shown if the group fails.
+	"run_$group" "$side" "$round" 2>&1 | tee "$work/out" |
+		grep --line-buffered -E $'^(R|N|I|K|P)\t|^# '
+	rc=${PIPESTATUS[0]}
+	out=$(grep -v -E $'^(R|N|I|K|P)\t|^# ' "$work/out")
+	if [ "$rc" != 0 ]; then
+		na "$group" "$side" "failed in round $round: $(tail -n 3 <<<"$out" | tr '\n\t' '  ')"
+		say "$group $side failed:"
+		mapfile -t lines <<<"$out"
+		printf '#   %s\n' "${lines[@]}"
+	fi
+	# Whatever is left (devices first, so the modules can go).
+	for d in "$bus"/devices/*; do
+		[ -e "$d" ] && vdpa dev del "${d##*/}" 2>/dev/null
+	done
+	unload_all || na "$group" "$side" "modules stayed loaded after round $round"
+	check_splats "$group" "$side"
+}
+
+main() {
+	local round group side sides
+	[ -d "$kdir/drivers/vdpa" ] || { echo "no in-tree vdpa modules in $kdir" >&2; exit 2; }
+	trap 'rm -rf "$work"' EXIT
+	modprobe pktgen || { echo "no pktgen (CONFIG_NET_PKTGEN)" >&2; exit 2; }
+	[ -z "$(ls $bus/devices 2>/dev/null)" ] || { echo "vDPA devices exist already" >&2; exit 2; }
+	grep -q '^vdpa ' /proc/modules && { echo "a vdpa module is loaded already" >&2; exit 2; }
+	baseline_mods=$(cut -d' ' -f1 /proc/modules)
+	info kernel "$rel"
+	info cpus "$(nproc)"
+	info mem_kb "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+	info rounds "$rounds"
+	info pktgen_seconds "$pktgen_s"
+	info fio_seconds "$fio_s"
+	info vhost_frames "$vhost_frames"
+	info started "$(date -u +%FT%TZ)"
+	wanted memcpy && run_memcpy
+	if wanted vduse; then
+		na vduse-blk intree "not yet (VDUSE + qemu-storage-daemon)"
+		na vduse-blk ours "not yet (VDUSE + qemu-storage-daemon)"
+	fi
+	for ((round = 1; round <= rounds; round++)); do
+		sides="intree ours"
+		[ $((round % 2)) = 0 ] && sides="ours intree"
+		for group in net blk vhost lifecycle profile; do
+			wanted "$group" || continue
+			for side in $sides; do
+				run_side "$group" "$side" "$round"
+			done
+		done
+	done
+	info finished "$(date -u +%FT%TZ)"
+}
+
+main
