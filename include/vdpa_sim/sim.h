@@ -34,7 +34,9 @@
  * again instead of looping, so that one busy queue cannot starve the
  * others sharing a CPU. Notifications from the driver are suppressed
  * while a queue is being drained and re-enabled (with the usual re-check)
- * when it is empty.
+ * when it is empty. A per-CPU workqueue was measured and rejected: the
+ * worker then shares the CPU of the guest thread that kicks it (see
+ * "Where we stand" in Documentation/benchmarks.rst).
  *
  * Address spaces: before the driver maps anything, every address space is
  * passthrough (IOVA == physical address, what the DMA API gives a device
