@@ -269,9 +269,32 @@ static irqreturn_t vhost_vdpa_config_cb(void *private)
 	return IRQ_HANDLED;
 }
 
-static long vhost_vdpa_set_config_call(struct vhost_vdpa *v, void __user *argp)
+/**
+ * vhost_vdpa_config_call_set() - replace the config interrupt eventfd
+ * @v: the device, with its lock held
+ * @ctx: the new eventfd, whose reference the device takes over, or NULL
+ *
+ * The parent, when still present, is told first: it no longer uses the
+ * old eventfd when that is put.
+ */
+void vhost_vdpa_config_call_set(struct vhost_vdpa *v, struct eventfd_ctx *ctx)
 {
 	struct vdpa_callback cb = { };
+
+	if (ctx) {
+		cb.callback = vhost_vdpa_config_cb;
+		cb.private = ctx;
+		cb.trigger = ctx;
+	}
+	if (v->vdpa)
+		v->vdpa->config->set_config_cb(v->vdpa, &cb);
+	if (v->config_call)
+		eventfd_ctx_put(v->config_call);
+	v->config_call = ctx;
+}
+
+static long vhost_vdpa_set_config_call(struct vhost_vdpa *v, void __user *argp)
+{
 	struct eventfd_ctx *ctx = NULL;
 	int fd;
 
@@ -281,15 +304,8 @@ static long vhost_vdpa_set_config_call(struct vhost_vdpa *v, void __user *argp)
 		ctx = eventfd_ctx_fdget(fd);
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
-		cb.callback = vhost_vdpa_config_cb;
-		cb.private = ctx;
-		cb.trigger = ctx;
 	}
-	/* The parent stops using the old eventfd before we put it. */
-	v->vdpa->config->set_config_cb(v->vdpa, &cb);
-	if (v->config_call)
-		eventfd_ctx_put(v->config_call);
-	v->config_call = ctx;
+	vhost_vdpa_config_call_set(v, ctx);
 	return 0;
 }
 

@@ -58,15 +58,8 @@ static void vhost_vdpa_close_locked(struct vhost_vdpa *v)
 	if (v->vdpa)
 		vhost_vdpa_reset(v);
 	vhost_vdpa_vqs_clean(v);
-	if (v->config_call) {
-		struct vdpa_callback none = { };
-
-		/* The parent must forget the eventfd before it is put. */
-		if (v->vdpa)
-			v->vdpa->config->set_config_cb(v->vdpa, &none);
-		eventfd_ctx_put(v->config_call);
-		v->config_call = NULL;
-	}
+	if (v->config_call)
+		vhost_vdpa_config_call_set(v, NULL);
 	vhost_vdpa_unmap_all(v);
 	vhost_vdpa_domain_free(v);
 	if (v->owner) {

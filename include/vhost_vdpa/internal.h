@@ -138,6 +138,7 @@ static inline bool vhost_vdpa_is_owner(struct vhost_vdpa *v)
 /* ioctl.c */
 long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int vhost_vdpa_reset(struct vhost_vdpa *v);
+void vhost_vdpa_config_call_set(struct vhost_vdpa *v, struct eventfd_ctx *ctx);
 
 /* vring.c */
 long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
