@@ -22,19 +22,23 @@
  * vhost_vdpa_reset() - reset the device for a new opener or status 0
  * @v: the device, with its lock held and its vDPA device present
  *
- * Mappings survive only when userspace accepted IOTLB_PERSIST.
+ * The parent keeps the mappings: what it translates is always exactly
+ * what the IOTLB tables hold, which survive a reset whether or not
+ * userspace accepted IOTLB_PERSIST (the in-tree driver keeps its tables
+ * too). %VDPA_RESET_F_CLEAN_MAP is never passed: it would put the
+ * simulator back in its identity mapping (IOVA == physical address),
+ * which is for kernel bus drivers only. A batch in progress is ended.
  *
  * Return: 0 or the parent's -errno.
  */
 int vhost_vdpa_reset(struct vhost_vdpa *v)
 {
-	u32 flags = 0;
+	int err;
 
-	if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST)))
-		flags |= VDPA_RESET_F_CLEAN_MAP;
-	v->in_batch = false;
+	lockdep_assert_held(&v->lock);
+	err = vhost_vdpa_iotlb_batch_end(v);
 	v->suspended = false;
-	return vdpa_reset(v->vdpa, flags);
+	return vdpa_reset(v->vdpa, 0) ?: err;
 }
 
 static u64 vhost_vdpa_backend_offered(struct vhost_vdpa *v)
@@ -77,6 +81,8 @@ static long vhost_vdpa_set_backend_features(struct vhost_vdpa *v,
 	    !(f & BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID)))
 		return -EINVAL;
 	v->backend_features = f;
+	if (!(f & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
+		return vhost_vdpa_iotlb_batch_end(v);
 	return 0;
 }
 

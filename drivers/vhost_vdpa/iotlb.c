@@ -10,6 +10,7 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -59,50 +60,130 @@ static void vv_route_unmap(struct vhost_vdpa *v, u32 asid,
 		iommu_unmap(v->domain, map->start, size);
 }
 
-/* set_map parents get the whole table after each change outside a batch. */
-static int vv_route_commit(struct vhost_vdpa *v, u32 asid)
-{
-	if (!v->vdpa || !vv_ops(v)->set_map || v->in_batch)
-		return 0;
-	return vv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
-}
-
 /* --- releasing ranges ------------------------------------------------- */
 
-static void vv_release_map(struct vhost_vdpa *v, struct vhost_iotlb_map *map)
+/**
+ * struct vv_retired - a range gone from the table, its pages still held
+ * @node: in &vhost_vdpa.retired
+ * @start: first IOVA it covered
+ * @last: last IOVA it covered
+ * @addr: physical address of @start (or user address for use_va)
+ * @perm: its permission (``VHOST_MAP_*``)
+ * @mf: use_va: the backing file, else NULL
+ *
+ * A set_map parent learns of removals only when the table is committed,
+ * at once or at BATCH_END: until then it may still use the range, so the
+ * pages stay pinned here.
+ */
+struct vv_retired {
+	struct list_head node;
+	u64 start;
+	u64 last;
+	u64 addr;
+	u32 perm;
+	struct vdpa_map_file *mf;
+};
+
+static void vv_release(struct vhost_vdpa *v, const struct vv_retired *r)
 {
 	unsigned long first, npages;
-	struct vdpa_map_file *mf = map->opaque;
 
-	if (mf) {		/* use_va: a file reference, no pins */
-		fput(mf->file);
-		kfree(mf);
+	if (r->mf) {		/* use_va: a file reference, no pins */
+		fput(r->mf->file);
+		kfree(r->mf);
 		return;
 	}
-	first = PFN_DOWN(map->addr);
-	npages = PFN_DOWN(map->addr + (map->last - map->start)) - first + 1;
+	first = PFN_DOWN(r->addr);
+	npages = PFN_DOWN(r->addr + (r->last - r->start)) - first + 1;
 	unpin_user_page_range_dirty_lock(pfn_to_page(first), npages,
-					 map->perm & VHOST_MAP_WO);
+					 r->perm & VHOST_MAP_WO);
 	if (v->owner)
 		atomic64_sub(npages, &v->owner->pinned_vm);
 }
 
+/* Release what the parent no longer uses. */
+static void vv_release_retired(struct vhost_vdpa *v)
+{
+	struct vv_retired *r, *tmp;
+
+	lockdep_assert_held(&v->lock);
+	list_for_each_entry_safe(r, tmp, &v->retired, node) {
+		list_del(&r->node);
+		vv_release(v, r);
+		kfree(r);
+	}
+}
+
+/*
+ * Hand the table of @asid to a set_map parent, unless a batch defers it.
+ * When set_map returns the parent no longer uses what the table lacks:
+ * only then are the retired ranges released. If it fails they stay
+ * pinned until a later commit succeeds or the file is closed (which
+ * resets the device first).
+ */
+static int vv_route_commit(struct vhost_vdpa *v, u32 asid)
+{
+	int err;
+
+	lockdep_assert_held(&v->lock);
+	if (!v->vdpa || !vv_ops(v)->set_map || v->in_batch)
+		return 0;
+	err = vv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
+	if (!err)
+		vv_release_retired(v);
+	return err;
+}
+
+/*
+ * Take @map out of the table. dma_map parents and the IOMMU domain forget
+ * it synchronously, so its pages go at once; a set_map parent forgets it
+ * at the next commit, so the pages wait in &vhost_vdpa.retired, unless
+ * the parent never saw it (@seen false: an update that failed half way).
+ * Without memory to remember them, the table is committed at once, batch
+ * or not.
+ */
+static void vv_retire(struct vhost_vdpa *v, u32 asid,
+		      struct vhost_iotlb_map *map, bool seen)
+{
+	struct vv_retired now = {
+		.start = map->start, .last = map->last, .addr = map->addr,
+		.perm = map->perm, .mf = map->opaque,
+	};
+	bool deferred = seen && v->vdpa && vv_ops(v)->set_map;
+	struct vv_retired *r = NULL;
+
+	if (deferred)
+		r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	vv_route_unmap(v, asid, map);
+	vhost_iotlb_map_free(&v->iotlb[asid], map);
+	if (r) {
+		*r = now;
+		list_add_tail(&r->node, &v->retired);
+		return;
+	}
+	if (deferred && vv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid])) {
+		/* The parent may still use the pages: keep them pinned. */
+		dev_err(&v->dev, "cannot drop a mapping: its pages stay pinned\n");
+		return;
+	}
+	vv_release(v, &now);
+}
+
+/* Remove [@start, @last] from the table (@seen: see vv_retire()). */
 static void vv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
-			   u64 last)
+			   u64 last, bool seen)
 {
 	struct vhost_iotlb *iotlb = &v->iotlb[asid];
 	struct vhost_iotlb_map *map;
 
-	while ((map = vhost_iotlb_itree_first(iotlb, start, last))) {
-		vv_route_unmap(v, asid, map);
-		vv_release_map(v, map);
-		vhost_iotlb_map_free(iotlb, map);
-	}
+	lockdep_assert_held(&v->lock);
+	while ((map = vhost_iotlb_itree_first(iotlb, start, last)))
+		vv_retire(v, asid, map, seen);
 }
 
 /**
  * vhost_vdpa_unmap_all() - drop every mapping of every address space
- * @v: the device, with its lock held
+ * @v: the device, with its lock held and the device reset (no DMA)
  *
  * Unpins every page and tells the parent (when still present). A parent
  * with reset_map then gets its mappings of creation time back, so the
@@ -114,17 +195,61 @@ void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
 	u32 asid;
 	int err;
 
+	lockdep_assert_held(&v->lock);
+	v->in_batch = false;
 	for (asid = 0; asid < v->nas; asid++) {
-		vv_unmap_range(v, asid, 0, U64_MAX);
-		v->in_batch = false;
+		vv_unmap_range(v, asid, 0, U64_MAX, true);
 		vv_route_commit(v, asid);
-		if (!v->vdpa || !vv_ops(v)->reset_map)
-			continue;
+	}
+	/* The device was reset: nothing uses what a failed commit left. */
+	vv_release_retired(v);
+	for (asid = 0; v->vdpa && vv_ops(v)->reset_map && asid < v->nas;
+	     asid++) {
 		err = vv_ops(v)->reset_map(v->vdpa, asid);
 		if (err)
 			dev_warn(&v->dev, "address space %u: reset_map failed: %d\n",
 				 asid, err);
 	}
+}
+
+/*
+ * An address space given to userspace starts empty: a parent that starts
+ * with an identity mapping (the simulator's view for kernel drivers)
+ * drops it on set_map or dma_unmap. The IOMMU domain starts empty.
+ */
+static int vv_route_empty(struct vhost_vdpa *v, u32 asid)
+{
+	const struct vdpa_config_ops *ops = vv_ops(v);
+	u64 half = 1ULL << 63;
+	int err;
+
+	if (ops->set_map)
+		return ops->set_map(v->vdpa, asid, &v->iotlb[asid]);
+	if (!ops->dma_unmap)
+		return 0;
+	err = ops->dma_unmap(v->vdpa, asid, 0, half);
+	return err ?: ops->dma_unmap(v->vdpa, asid, half, half);
+}
+
+/**
+ * vhost_vdpa_iotlb_open() - empty every address space for a new opener
+ * @v: the device, with its lock held, its vDPA device present and no
+ *     mapping in its tables
+ *
+ * Return: 0 or the parent's -errno.
+ */
+int vhost_vdpa_iotlb_open(struct vhost_vdpa *v)
+{
+	u32 asid;
+	int err;
+
+	lockdep_assert_held(&v->lock);
+	for (asid = 0; asid < v->nas; asid++) {
+		err = vv_route_empty(v, asid);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* --- adding ranges ---------------------------------------------------- */
@@ -253,7 +378,8 @@ static int vv_pin_map(struct vhost_vdpa *v, u32 asid,
 				   msg->iova + msg->size - 1, msg->perm);
 	if (err) {
 		vv_unpin_run(&run);
-		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1);
+		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
+			       false);
 	}
 	free_page((unsigned long)pages);
 	return err;
@@ -269,7 +395,9 @@ static int vv_va_map_vma(struct vhost_vdpa *v, u32 asid,
 	struct vdpa_map_file *mf;
 	int err;
 
-	if (!vma->vm_file || !(vma->vm_flags & VM_SHARED))
+	/* Device memory and raw PFN maps have no pages to share. */
+	if (!vma->vm_file || !(vma->vm_flags & VM_SHARED) ||
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		return -EINVAL;
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
@@ -306,18 +434,34 @@ static int vv_va_map(struct vhost_vdpa *v, u32 asid,
 	}
 	mmap_read_unlock(current->mm);
 	if (err)
-		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1);
+		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
+			       false);
 	return err;
 }
 
 /* --- messages --------------------------------------------------------- */
+
+/*
+ * An IOVA range of a message: not empty, not wrapping, and page aligned
+ * on the IOMMU route, whose smallest unit is a page (rounding would map
+ * or unmap bytes the message did not name).
+ */
+static bool vv_range_ok(struct vhost_vdpa *v, u64 iova, u64 size)
+{
+	if (!size || iova + size - 1 < iova)
+		return false;
+	return !v->domain || PAGE_ALIGNED(iova | size);
+}
 
 static int vv_check_update(struct vhost_vdpa *v, u32 asid,
 			   const struct vhost_iotlb_msg *m)
 {
 	u64 last = m->iova + m->size - 1;
 
-	if (!m->size || last < m->iova || m->uaddr + m->size - 1 < m->uaddr)
+	if (!vv_range_ok(v, m->iova, m->size))
+		return -EINVAL;
+	/* The user range must exist: a size near 2^64 cannot. */
+	if (!access_ok(u64_to_user_ptr(m->uaddr), m->size))
 		return -EINVAL;
 	if (m->iova < v->range.first || last > v->range.last)
 		return -EINVAL;
@@ -349,9 +493,9 @@ static int vv_invalidate(struct vhost_vdpa *v, u32 asid,
 {
 	u64 last = msg->iova + msg->size - 1;
 
-	if (!msg->size || last < msg->iova)
+	if (!vv_range_ok(v, msg->iova, msg->size))
 		return -EINVAL;
-	vv_unmap_range(v, asid, msg->iova, last);
+	vv_unmap_range(v, asid, msg->iova, last, true);
 	return vv_route_commit(v, asid);
 }
 
@@ -370,6 +514,25 @@ static int vv_batch(struct vhost_vdpa *v, u32 asid, bool begin)
 	return vv_route_commit(v, asid);
 }
 
+/**
+ * vhost_vdpa_iotlb_batch_end() - end a batch whose flag is going away
+ * @v: the device, with its lock held
+ *
+ * Clearing %VHOST_BACKEND_F_IOTLB_BATCH in the middle of a batch commits
+ * it, as BATCH_END would: the device must not be left on the old table
+ * with later updates deferred forever.
+ *
+ * Return: 0 or the parent's -errno.
+ */
+int vhost_vdpa_iotlb_batch_end(struct vhost_vdpa *v)
+{
+	lockdep_assert_held(&v->lock);
+	if (!v->in_batch)
+		return 0;
+	v->in_batch = false;
+	return vv_route_commit(v, v->batch_asid);
+}
+
 static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
 			 const struct vhost_iotlb_msg *msg)
 {
@@ -379,6 +542,7 @@ static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
 		return -EPERM;
 	if (asid >= v->nas || (v->in_batch && asid != v->batch_asid))
 		return -EINVAL;
+	asid = array_index_nospec(asid, v->nas);
 	switch (msg->type) {
 	case VHOST_IOTLB_UPDATE:
 		return vv_update(v, asid, msg);
@@ -396,25 +560,35 @@ static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
 /*
  * Both message layouts are a 32-bit type, 32 bits (v1: padding; v2: the
  * address space when IOTLB_ASID was accepted, else reserved) and the
- * &struct vhost_iotlb_msg.
+ * &struct vhost_iotlb_msg. Copied before the device lock is taken: a
+ * stalled page fault must not hold it.
  */
-static ssize_t vv_read_msg(struct vhost_vdpa *v, struct iov_iter *from,
-			   u32 *asid, struct vhost_iotlb_msg *msg)
-{
+struct vv_raw_msg {
 	u32 hdr[2];
+	struct vhost_iotlb_msg msg;
+};
 
-	BUILD_BUG_ON(offsetof(struct vhost_msg, iotlb) != sizeof(hdr));
-	BUILD_BUG_ON(offsetof(struct vhost_msg_v2, iotlb) != sizeof(hdr));
-	if (copy_from_iter(hdr, sizeof(hdr), from) != sizeof(hdr) ||
-	    copy_from_iter(msg, sizeof(*msg), from) != sizeof(*msg))
+static int vv_copy_msg(struct iov_iter *from, struct vv_raw_msg *raw)
+{
+	BUILD_BUG_ON(offsetof(struct vhost_msg, iotlb) != sizeof(raw->hdr));
+	BUILD_BUG_ON(offsetof(struct vhost_msg_v2, iotlb) != sizeof(raw->hdr));
+	if (copy_from_iter(raw->hdr, sizeof(raw->hdr), from) != sizeof(raw->hdr) ||
+	    copy_from_iter(&raw->msg, sizeof(raw->msg), from) != sizeof(raw->msg))
 		return -EINVAL;
+	return 0;
+}
+
+/* The message's length and address space; v->lock held. */
+static ssize_t vv_parse_msg(struct vhost_vdpa *v, const struct vv_raw_msg *raw,
+			    u32 *asid)
+{
 	*asid = 0;
-	if (hdr[0] == VHOST_IOTLB_MSG_V2) {
+	if (raw->hdr[0] == VHOST_IOTLB_MSG_V2) {
 		if (v->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID))
-			*asid = hdr[1];
+			*asid = raw->hdr[1];
 		return sizeof(struct vhost_msg_v2);
 	}
-	if (hdr[0] == VHOST_IOTLB_MSG)
+	if (raw->hdr[0] == VHOST_IOTLB_MSG)
 		return sizeof(struct vhost_msg);
 	return -EINVAL;
 }
@@ -433,15 +607,18 @@ static ssize_t vv_read_msg(struct vhost_vdpa *v, struct iov_iter *from,
 ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct vhost_vdpa *v = iocb->ki_filp->private_data;
-	struct vhost_iotlb_msg msg;
+	struct vv_raw_msg raw;
 	ssize_t len;
 	u32 asid;
 	int err;
 
+	err = vv_copy_msg(from, &raw);
+	if (err)
+		return err;
 	mutex_lock(&v->lock);
-	len = vv_read_msg(v, from, &asid, &msg);
+	len = vv_parse_msg(v, &raw, &asid);
 	if (len > 0) {
-		err = vv_handle_msg(v, asid, &msg);
+		err = vv_handle_msg(v, asid, &raw.msg);
 		if (err)
 			len = err;
 	}
@@ -478,6 +655,13 @@ int vhost_vdpa_domain_alloc(struct vhost_vdpa *v)
 		return err;
 	}
 	v->domain = domain;
+	/* GET_IOVA_RANGE reports what the domain can translate. */
+	if (domain->geometry.force_aperture) {
+		v->range.first = max_t(u64, v->range.first,
+				       domain->geometry.aperture_start);
+		v->range.last = min_t(u64, v->range.last,
+				      domain->geometry.aperture_end);
+	}
 	return 0;
 }
 

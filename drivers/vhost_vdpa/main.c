@@ -40,12 +40,19 @@ static int vhost_vdpa_open(struct inode *inode, struct file *file)
 	err = vhost_vdpa_domain_alloc(v);
 	if (err)
 		goto err_opened;
+	/* No identity mapping reaches userspace: every space starts empty. */
+	err = vhost_vdpa_iotlb_open(v);
+	if (err)
+		goto err_domain;
 	v->mapping = file->f_mapping;
 	get_device(&v->dev);
 	file->private_data = v;
 	mutex_unlock(&v->lock);
 	return 0;
 
+err_domain:
+	vhost_vdpa_unmap_all(v);
+	vhost_vdpa_domain_free(v);
 err_opened:
 	mutex_unlock(&v->lock);
 	atomic_set(&v->opened, 0);
@@ -55,6 +62,7 @@ err_opened:
 /* Undo what an opener set up; called with v->lock held. */
 static void vhost_vdpa_close_locked(struct vhost_vdpa *v)
 {
+	lockdep_assert_held(&v->lock);
 	if (v->vdpa)
 		vhost_vdpa_reset(v);
 	vhost_vdpa_vqs_clean(v);
@@ -160,6 +168,7 @@ static int vhost_vdpa_probe(struct vdpa_device *vdpa)
 	}
 	mutex_init(&v->lock);
 	mutex_init(&v->doorbell_lock);
+	INIT_LIST_HEAD(&v->retired);
 	v->minor = minor;
 	v->vdpa = vdpa;
 	device_initialize(&v->dev);

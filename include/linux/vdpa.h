@@ -286,13 +286,19 @@ struct vdpa_map_file {
  * @get_vq_affinity: optional; the CPU affinity of a virtqueue's interrupt
  * @set_map: optional; replace all mappings of address space @asid by the
  *           contents of @iotlb (for parents with their own translation
- *           that want the whole table at once); returns 0 or -errno
+ *           that want the whole table at once); returns 0 or -errno.
+ *           When it returns, the device no longer accesses a range that
+ *           @iotlb lacks (callers release the pages afterwards), and an
+ *           address space that started as an identity mapping is not one
+ *           any more, even when @iotlb is empty
  * @dma_map: optional; add one mapping of @size bytes from @iova to @pa
  *           with permission @perm (``VHOST_MAP_*``) to address space
  *           @asid; @opaque is a &struct vdpa_map_file for use_va
  *           parents; must be provided together with @dma_unmap
  * @dma_unmap: optional; remove the mappings of @size bytes at @iova from
- *             address space @asid
+ *             address space @asid. When it returns, the device no longer
+ *             accesses the range; an identity-mapped address space stops
+ *             being one (only what is dma_map()ped afterwards translates)
  * @reset_map: optional; restore the mappings of address space @asid to
  *             their state at device creation; returns 0 or -errno
  * @set_group_asid: optional; attach virtqueue group @group to address

@@ -34,6 +34,7 @@ int vdpasim_dma_unmap(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
 int vdpasim_reset_map(struct vdpa_device *vdpa, unsigned int asid);
 int vdpasim_set_group_asid(struct vdpa_device *vdpa, unsigned int group,
 			   unsigned int asid);
+void vdpasim_apply_groups(struct vdpasim *vs);
 
 /* worker.c */
 void vdpasim_vq_work(struct work_struct *work);

@@ -20,10 +20,13 @@
  * Every frame a transmit queue carries is looped back to the receive
  * queue of the same pair, if it passes the receive filter that the control
  * queue programs (MAC address, receive modes, MAC and VLAN filter tables).
- * Queues are rx0, tx0, rx1, tx1, ..., then the control queue at index
- * 2 * max_vqp. The data queues form virtqueue group 0, the control queue
- * group 1, so that the control queue can live in an address space of its
- * own (two address spaces).
+ * Queues are rx0, tx0, rx1, tx1, ..., then the control queue: at index
+ * 2 * max_vqp when the driver negotiated MQ (or RSS), at index 2 when it
+ * did not (the virtio spec's layout; queues past it are unused and a
+ * driver that runs them gets NEEDS_RESET). The data queues form
+ * virtqueue group 0, the control queue group 1, so that the control queue
+ * can live in an address space of its own (two address spaces); the group
+ * of an index follows the features the driver set.
  *
  * Locking: &vdpasim_net.state_lock (a spinlock, taken in the workers and
  * in config ops) protects &vdpasim_net.state, which the control queue's
@@ -138,8 +141,11 @@ struct vdpasim_net_pair {
  * @mtu: MTU from ``vdpa dev add`` (or the default)
  * @mac: the MAC address from ``vdpa dev add`` or ``vdpa dev set`` (or a
  *       random one): what a reset restores (under @state_lock)
- * @link_up: debugfs knob: link state a reset restores (under @state_lock)
- * @state_lock: protects @state, @mac and @link_up
+ * @link_up: debugfs knob: link state a reset restores; written under
+ *           @state_lock, read without it (READ_ONCE()) by the debugfs
+ *           read side
+ * @state_lock: protects @state and @mac, and serialises writers of
+ *              @link_up
  * @state: receive filter, config status and the driver's settings
  * @pairs: the queue pairs
  * @cvq_syncp: guards @cvq_commands and @cvq_errors for readers; the
@@ -154,7 +160,7 @@ struct vdpasim_net {
 	u16 mtu;
 	u8 mac[ETH_ALEN];
 	bool link_up;
-	spinlock_t state_lock;		/* protects state, mac, link_up */
+	spinlock_t state_lock;		/* protects state, mac; link_up writers */
 	struct vdpasim_net_state state;
 	struct vdpasim_net_pair *pairs;
 	struct u64_stats_sync cvq_syncp;

@@ -40,20 +40,39 @@
  *
  * Address spaces: before the driver maps anything, every address space is
  * passthrough (IOVA == physical address, what the DMA API gives a device
- * without IOMMU, i.e. virtio_vdpa's view). The first ``dma_map`` or
- * ``set_map`` on an address space replaces passthrough with an IOTLB;
- * ``reset_map`` and device reset (unless the IOTLB persists) go back to
- * passthrough. Only physical-address mappings are supported (no
- * ``use_va``): vhost_vdpa pins user pages and passes their addresses.
+ * without IOMMU, i.e. virtio_vdpa's view). The first ``dma_map``,
+ * ``dma_unmap`` or ``set_map`` on an address space replaces passthrough
+ * with an IOTLB, empty or not; ``reset_map`` and a reset with
+ * %VDPA_RESET_F_CLEAN_MAP go back to passthrough. Only physical-address
+ * mappings are supported (no ``use_va``): vhost_vdpa pins user pages and
+ * passes their addresses.
+ *
+ * The rule: passthrough is for kernel bus drivers only, whose addresses
+ * come from the DMA API. An address space that userspace drives through
+ * vhost_vdpa is never passthrough: vhost_vdpa empties every space when
+ * the file is opened (``set_map`` with an empty table, or ``dma_unmap``
+ * of the whole range), never asks for %VDPA_RESET_F_CLEAN_MAP, and calls
+ * ``reset_map`` only after the opener is gone and the device reset. A
+ * buffer or ring at an IOVA the IOTLB lacks fails: the queue breaks and
+ * the device reports NEEDS_RESET; memory is never touched.
+ *
+ * Removal: ``set_map``, ``dma_unmap`` and ``reset_map`` take the address
+ * space's lock for writing, so they return only after every worker that
+ * was using the old mappings has finished its batch; the ring areas that
+ * a worker vmap()ed are re-resolved (&vdring_map.gen) before their next
+ * use. The caller may release the pages as soon as the op returns.
  */
 
 /**
  * DOC: Simulator locking
  *
- * Lock order: &vdpasim.lock, then &vdpasim_vq.lock (a worker that touches
- * a second queue of the same group, net's transmit queue delivering to its
- * receive queue, takes the second with vdpasim_vq_lock_peer()), then
- * &vdpasim_as.lock.
+ * Lock order: &vdpasim.lock, then &vdpasim_vq.lock, then &vdpasim_as.lock
+ * (for reading), then a peer's &vdpasim_vq.lock: a worker holds its own
+ * queue's lock, read-locks the address space in vdpasim_vq_run(), and a
+ * class that touches a second queue of the same group (net's transmit
+ * queue delivering to its receive queue) takes that one last, with
+ * vdpasim_vq_lock_peer(). Config ops take &vdpasim.lock and then queue
+ * locks, never an address space lock while holding a queue lock.
  *
  * &vdpasim.lock (mutex) protects the device: status, features, config
  * callback, group to address-space table, the suspended flag and

@@ -70,7 +70,9 @@ struct vhost_vdpa_vq {
  * struct vhost_vdpa - the character device of one vDPA device
  * @dev: the device behind /dev/vhost-vdpa-N (holds the lifetime)
  * @cdev: the character device
- * @lock: protects every member below that changes after probe
+ * @lock: protects the members that change after probe: from @vdpa to
+ *        @fork_owner, except @opened (atomic) and @minor, @nvqs, @nas
+ *        (fixed at probe); not @gone
  * @vdpa: the vDPA device; NULL once it was removed
  * @minor: minor number (the N)
  * @nvqs: number of virtqueues
@@ -87,6 +89,9 @@ struct vhost_vdpa_vq {
  * @vq_num_max: largest ring size the parent takes
  * @in_batch: between IOTLB BATCH_BEGIN and BATCH_END
  * @batch_asid: address space of the current batch
+ * @retired: ranges removed from @iotlb that a set_map parent may still
+ *           use (not committed yet): their pages stay pinned until it
+ *           no longer does (see iotlb.c)
  * @config_call: the config interrupt eventfd
  * @domain: platform IOMMU domain, for parents without dma_map/set_map
  * @range: usable IOVAs
@@ -99,7 +104,7 @@ struct vhost_vdpa_vq {
 struct vhost_vdpa {
 	struct device dev;
 	struct cdev cdev;
-	struct mutex lock;	/* protects the members below */
+	struct mutex lock;	/* see the kernel-doc above */
 	struct vdpa_device *vdpa;
 	int minor;
 	u32 nvqs;
@@ -113,6 +118,7 @@ struct vhost_vdpa {
 	u16 vq_num_max;
 	bool in_batch;
 	u32 batch_asid;
+	struct list_head retired;
 	struct eventfd_ctx *config_call;
 	struct iommu_domain *domain;
 	struct vdpa_iova_range range;
@@ -149,6 +155,8 @@ void vhost_vdpa_vqs_clean(struct vhost_vdpa *v);
 /* iotlb.c */
 ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from);
 void vhost_vdpa_unmap_all(struct vhost_vdpa *v);
+int vhost_vdpa_iotlb_open(struct vhost_vdpa *v);
+int vhost_vdpa_iotlb_batch_end(struct vhost_vdpa *v);
 int vhost_vdpa_domain_alloc(struct vhost_vdpa *v);
 void vhost_vdpa_domain_free(struct vhost_vdpa *v);
 

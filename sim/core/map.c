@@ -2,8 +2,11 @@
 /*
  * Address spaces: passthrough until the driver maps something, then an
  * IOTLB; both mapping styles; virtqueue groups moving between spaces.
+ * Passthrough is for kernel bus drivers only (see "Simulator core" in
+ * sim.h): vhost_vdpa empties every space before userspace gets it.
  */
 
+#include <linux/nospec.h>
 #include <linux/vdpa.h>
 
 #include <vdpa_sim/core_internal.h>
@@ -23,6 +26,7 @@ void vdpasim_as_init(struct vdpasim_as *as)
 /* Called with as->lock held for writing. */
 static void vdpasim_as_changed(struct vdpasim_as *as)
 {
+	lockdep_assert_held_write(&as->lock);
 	as->map.gen++;
 }
 
@@ -54,7 +58,7 @@ static struct vdpasim_as *vdpasim_as(struct vdpa_device *vdpa,
 	struct vdpasim *vs = vdpa_to_sim(vdpa);
 
 	if (asid < vs->attr.nas)
-		return &vs->as[asid];
+		return &vs->as[array_index_nospec(asid, vs->attr.nas)];
 	dev_warn_ratelimited(&vdpa->dev, "address space %u out of range\n",
 			     asid);
 	return NULL;
@@ -63,6 +67,7 @@ static struct vdpasim_as *vdpasim_as(struct vdpa_device *vdpa,
 /* The first mapping ends passthrough; called with as->lock held. */
 static void vdpasim_as_leave_passthrough(struct vdpasim_as *as)
 {
+	lockdep_assert_held_write(&as->lock);
 	if (!as->map.passthrough)
 		return;
 	vhost_iotlb_reset(&as->iotlb);
@@ -172,6 +177,36 @@ int vdpasim_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 }
 
 /**
+ * vdpasim_apply_groups() - point every queue at its group's address space
+ * @vs: the device, with &vdpasim.lock held
+ *
+ * Called when a group moves, and when the driver's features change which
+ * queue is in which group (net's control queue index follows MQ).
+ */
+void vdpasim_apply_groups(struct vdpasim *vs)
+{
+	struct vdpa_device *vdpa = &vs->vdpa;
+	u32 i, group;
+
+	lockdep_assert_held(&vs->lock);
+	for (i = 0; i < vs->attr.nvqs; i++) {
+		struct vdpasim_vq *vq = &vs->vqs[i];
+		struct vdpasim_as *as;
+
+		group = vdpa->config->get_vq_group(vdpa, i);
+		if (group >= vs->attr.ngroups)
+			group = 0;
+		as = &vs->as[vs->group_asid[group]];
+		mutex_lock(&vq->lock);
+		if (vq->as != as) {
+			vq->as = as;
+			vdring_set_map(&vq->ring, &as->map);
+		}
+		mutex_unlock(&vq->lock);
+	}
+}
+
+/**
  * vdpasim_set_group_asid() - &vdpa_config_ops.set_group_asid
  * @vdpa: the device
  * @group: the virtqueue group
@@ -183,22 +218,13 @@ int vdpasim_set_group_asid(struct vdpa_device *vdpa, unsigned int group,
 			   unsigned int asid)
 {
 	struct vdpasim *vs = vdpa_to_sim(vdpa);
-	u32 i;
 
 	if (group >= vs->attr.ngroups || asid >= vs->attr.nas)
 		return -EINVAL;
+	group = array_index_nospec(group, vs->attr.ngroups);
 	mutex_lock(&vs->lock);
-	vs->group_asid[group] = asid;
-	for (i = 0; i < vs->attr.nvqs; i++) {
-		struct vdpasim_vq *vq = &vs->vqs[i];
-
-		if (vdpa->config->get_vq_group(vdpa, i) != group)
-			continue;
-		mutex_lock(&vq->lock);
-		vq->as = &vs->as[asid];
-		vdring_set_map(&vq->ring, &vq->as->map);
-		mutex_unlock(&vq->lock);
-	}
+	vs->group_asid[group] = array_index_nospec(asid, vs->attr.nas);
+	vdpasim_apply_groups(vs);
 	mutex_unlock(&vs->lock);
 	return 0;
 }

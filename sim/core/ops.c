@@ -105,6 +105,7 @@ static int vdpasim_vq_setup(struct vdpasim_vq *vq)
 	};
 	int err;
 
+	lockdep_assert_held(&vq->lock);
 	if (!cfg.num || cfg.num > vs->attr.vq_num_max)
 		err = -EINVAL;
 	else
@@ -258,10 +259,13 @@ static int vdpasim_set_driver_features(struct vdpa_device *vdpa, u64 features)
 	int err = 0;
 
 	mutex_lock(&vs->lock);
-	if (vs->status & VIRTIO_CONFIG_S_FEATURES_OK)
+	if (vs->status & VIRTIO_CONFIG_S_FEATURES_OK) {
 		err = -EBUSY;
-	else
-		vs->features = features & vs->device_features;
+	} else {
+		WRITE_ONCE(vs->features, features & vs->device_features);
+		/* Features may move a queue to another group (net's cvq). */
+		vdpasim_apply_groups(vs);
+	}
 	mutex_unlock(&vs->lock);
 	return err;
 }
@@ -329,6 +333,7 @@ static void vdpasim_update_running(struct vdpasim *vs)
 /* Forgets a queue's ring, position and callback; vq->lock held. */
 static void vdpasim_vq_forget(struct vdpasim_vq *vq)
 {
+	lockdep_assert_held(&vq->lock);
 	vdring_release(&vq->ring);
 	vq->ready = false;
 	vq->state_set = false;
@@ -375,6 +380,7 @@ static void vdpasim_do_reset(struct vdpasim *vs, u32 flags)
 {
 	u32 i;
 
+	lockdep_assert_held(&vs->lock);
 	vdpasim_stop(vs);
 	for (i = 0; i < vs->attr.nvqs; i++)
 		vdpasim_vq_clear(&vs->vqs[i]);
@@ -383,7 +389,7 @@ static void vdpasim_do_reset(struct vdpasim *vs, u32 flags)
 		for (i = 0; i < vs->attr.nas; i++)
 			vdpasim_as_passthrough(&vs->as[i]);
 	vs->status = 0;
-	vs->features = 0;
+	WRITE_ONCE(vs->features, 0);
 	vs->suspended = false;
 	WRITE_ONCE(vs->needs_reset, false);
 	if (vs->attr.ops->reset)

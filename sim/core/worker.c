@@ -31,6 +31,7 @@ static bool vdpasim_vq_runnable(struct vdpasim_vq *vq)
 {
 	struct vdpasim *vs = vq->vs;
 
+	lockdep_assert_held(&vq->lock);
 	return vq->ready && READ_ONCE(vs->running) &&
 	       !READ_ONCE(vs->needs_reset) && !vdring_is_broken(&vq->ring);
 }
@@ -62,6 +63,9 @@ static bool vdpasim_vq_run(struct vdpasim_vq *vq)
 	up_read(&vq->as->lock);
 	if (n == -EAGAIN)
 		return false;
+	/* Short of memory is not the driver's fault: try again later. */
+	if (n == -ENOMEM)
+		return true;
 	if (n < 0)
 		vdpasim_vq_broken(vq, n);
 	return n >= (int)budget;
@@ -95,6 +99,7 @@ void vdpasim_start(struct vdpasim *vs)
 {
 	u32 i;
 
+	lockdep_assert_held(&vs->lock);
 	WRITE_ONCE(vs->running, true);
 	for (i = 0; i < vs->attr.nvqs; i++)
 		if (READ_ONCE(vs->vqs[i].ready))
@@ -111,6 +116,7 @@ void vdpasim_stop(struct vdpasim *vs)
 {
 	u32 i;
 
+	lockdep_assert_held(&vs->lock);
 	WRITE_ONCE(vs->running, false);
 	for (i = 0; i < vs->attr.nvqs; i++)
 		cancel_work_sync(&vs->vqs[i].work);

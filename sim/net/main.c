@@ -52,22 +52,51 @@
 
 static struct vdpasim_mgmt vdpasim_net_mgmt;
 
+/**
+ * vdpasim_net_cvq_index() - where the control queue is
+ * @net: the device
+ *
+ * After the data queues the driver can use: 2 * max_vqp when it
+ * negotiated MQ (or RSS), else 2, whatever max_vqp is (the virtio spec;
+ * QEMU's virtio-net defaults to mq=off). Until features are set, 2.
+ *
+ * Return: the control queue's index.
+ */
+static u16 vdpasim_net_cvq_index(const struct vdpasim_net *net)
+{
+	u64 f = READ_ONCE(net->vs.features);
+
+	if (f & (BIT_ULL(VIRTIO_NET_F_MQ) | BIT_ULL(VIRTIO_NET_F_RSS)))
+		return 2 * net->max_vqp;
+	return 2;
+}
+
 static bool is_cvq(const struct vdpasim_net *net, u16 idx)
 {
-	return idx == 2 * net->max_vqp;
+	return idx == vdpasim_net_cvq_index(net);
+}
+
+/* A data queue of an existing pair: not the control queue, nor past it. */
+static bool is_data(const struct vdpasim_net *net, u16 idx)
+{
+	return idx < 2 * net->max_vqp && !is_cvq(net, idx);
 }
 
 static int net_process(struct vdpasim_vq *vq, unsigned int budget)
 {
-	if (is_cvq(sim_to_net(vq->vs), vq->idx))
+	struct vdpasim_net *net = sim_to_net(vq->vs);
+
+	if (is_cvq(net, vq->idx))
 		return vdpasim_net_cvq_process(vq, budget);
+	if (!is_data(net, vq->idx))
+		return -ENXIO;	/* no such queue under these features */
 	return vdpasim_net_data_process(vq, budget);
 }
 
 /* A receive queue's kick runs its transmit queue, which delivers. */
 static void net_kick(struct vdpasim_vq *vq)
 {
-	if (!is_cvq(sim_to_net(vq->vs), vq->idx) && !(vq->idx & 1))
+	if (is_data(sim_to_net(vq->vs), vq->idx) && !(vq->idx & 1))
 		vdpasim_schedule(&vq->vs->vqs[vq->idx + 1]);
 	else
 		vdpasim_schedule(vq);
@@ -149,6 +178,8 @@ static int net_get_stats(struct vdpasim *vs, u16 idx, struct sk_buff *msg,
 
 	if (is_cvq(net, idx))
 		return put_cvq_stats(net, msg);
+	if (idx >= 2 * net->max_vqp)
+		return 0;	/* not a queue under these features */
 	pair = &net->pairs[idx / 2];
 	q = idx & 1 ? &pair->tx : &pair->rx;
 	do {
