@@ -11,7 +11,7 @@
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
 
-#include <vhost_vdpa/internal.h>
+#include "internal.h"
 
 /* The backend features this driver implements itself. */
 #define VHOST_VDPA_BACKEND_OWN	(BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) | \

@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 
-#include <vhost_vdpa/internal.h>
+#include "internal.h"
 
 static const struct vdpa_config_ops *vv_ops(struct vhost_vdpa *v)
 {

@@ -11,7 +11,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-#include <vhost_vdpa/internal.h>
+#include "internal.h"
 
 static DEFINE_IDA(vhost_vdpa_ida);
 static dev_t vhost_vdpa_devt;

@@ -8,7 +8,7 @@
 #include <linux/mm.h>
 #include <linux/nospec.h>
 
-#include <vhost_vdpa/internal.h>
+#include "internal.h"
 
 /* The doorbell of queue @index, or -errno; v->doorbell_lock held. */
 static int vv_doorbell(struct vhost_vdpa *v, unsigned long index,

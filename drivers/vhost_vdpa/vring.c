@@ -11,7 +11,7 @@
 #include <linux/virtio_config.h>
 #include <uapi/linux/virtio_ring.h>
 
-#include <vhost_vdpa/internal.h>
+#include "internal.h"
 
 static const struct vdpa_config_ops *vv_ops(struct vhost_vdpa *v)
 {

@@ -2,7 +2,7 @@
 /*
  * vdpa_sim_blk request processing: each buffer a driver makes available
  * is one virtio-blk request, served from the RAM disk (see "Simulated
- * block device" in <vdpa_sim/blk.h>).
+ * block device" in sim/blk/blk.h).
  *
  * A request is a device-readable &struct virtio_blk_outhdr, then its
  * data (readable for OUT, DISCARD, WRITE_ZEROES and SECURE_ERASE,
@@ -19,7 +19,7 @@
 #include <linux/string.h>
 #include <linux/uio.h>
 #include <linux/virtio_byteorder.h>
-#include <vdpa_sim/blk.h>
+#include "blk.h"
 
 /* --- Backing store --------------------------------------------------- */
 

@@ -25,7 +25,7 @@
 #include <linux/virtio_byteorder.h>
 #include <uapi/linux/vdpa.h>
 #include <uapi/linux/virtio_ids.h>
-#include <vdpa_sim/blk.h>
+#include "blk.h"
 
 #define VDPASIM_BLK_MAX_CAPACITY_MIB	65536
 

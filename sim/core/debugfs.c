@@ -17,7 +17,7 @@
 #include <linux/fs.h>
 #include <linux/kstrtox.h>
 
-#include <vdpa_sim/core_internal.h>
+#include "core_internal.h"
 
 static struct dentry *vdpasim_debugfs_root;
 

@@ -10,7 +10,7 @@
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 
-#include <vdpa_sim/core_internal.h>
+#include "core_internal.h"
 
 struct workqueue_struct *vdpasim_wq;
 

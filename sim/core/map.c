@@ -9,7 +9,7 @@
 #include <linux/nospec.h>
 #include <linux/vdpa.h>
 
-#include <vdpa_sim/core_internal.h>
+#include "core_internal.h"
 
 /**
  * vdpasim_as_init() - a new address space, passthrough

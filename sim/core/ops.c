@@ -11,7 +11,7 @@
 #include <linux/virtio_config.h>
 #include <uapi/linux/vhost_types.h>
 
-#include <vdpa_sim/core_internal.h>
+#include "core_internal.h"
 
 #define VDPASIM_VENDOR_ID	0
 

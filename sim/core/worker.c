@@ -11,7 +11,7 @@
 #include <net/netlink.h>
 #include <uapi/linux/vdpa.h>
 
-#include <vdpa_sim/core_internal.h>
+#include "core_internal.h"
 
 /**
  * vdpasim_schedule() - run a queue's worker soon

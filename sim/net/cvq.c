@@ -11,7 +11,7 @@
 #include <linux/uio.h>
 #include <kunit/visibility.h>
 #include <uapi/linux/virtio_config.h>
-#include <vdpa_sim/net.h>
+#include "net.h"
 
 static bool has(const struct vdpasim_net_state *st, unsigned int feature)
 {

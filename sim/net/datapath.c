@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <uapi/linux/virtio_config.h>
-#include <vdpa_sim/net.h>
+#include "net.h"
 
 /* Counts of one batch, added to the pair's counters once at its end. */
 struct net_counts {

@@ -25,7 +25,7 @@
 #include <linux/virtio_byteorder.h>
 #include <uapi/linux/vdpa.h>
 #include <uapi/linux/virtio_ids.h>
-#include <vdpa_sim/net.h>
+#include "net.h"
 
 #define VDPASIM_NET_FEATURES \
 	(BIT_ULL(VIRTIO_NET_F_CSUM) | BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) | \

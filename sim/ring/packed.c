@@ -15,7 +15,7 @@
 #include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/minmax.h>
-#include <vdpa_sim/ring_internal.h>
+#include "ring_internal.h"
 
 #define PACKED_AVAIL	BIT(VRING_PACKED_DESC_F_AVAIL)
 #define PACKED_USED	BIT(VRING_PACKED_DESC_F_USED)

@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <linux/vdpa.h>
 #include <linux/vmalloc.h>
-#include <vdpa_sim/ring_internal.h>
+#include "ring_internal.h"
 
 /* Largest queue size of both layouts (packed indices have 15 bits). */
 #define VDRING_NUM_MAX		32768U

@@ -7,7 +7,7 @@
 
 #include <asm/barrier.h>
 #include <linux/compiler.h>
-#include <vdpa_sim/ring_internal.h>
+#include "ring_internal.h"
 
 static struct vring_avail *split_avail(struct vdring *r)
 {

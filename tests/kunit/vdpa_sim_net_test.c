@@ -19,7 +19,7 @@
 #include <linux/module.h>
 #include <linux/string.h>
 #include <uapi/linux/virtio_config.h>
-#include <vdpa_sim/net.h>
+#include "../../sim/net/net.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
