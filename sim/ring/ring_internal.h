@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Private to the device-side ring library under sim/ring: what the shared
- * part (ring.c) offers the two layouts (split.c, packed.c).
+ * Private to the device-side ring library under sim/ring: what the memory
+ * side (access.c) offers the dispatcher (ring.c) and the two layouts
+ * (split.c, packed.c), and what the layouts offer the dispatcher.
  */
 #ifndef _VDPA_SIM_RING_INTERNAL_H
 #define _VDPA_SIM_RING_INTERNAL_H
@@ -64,6 +65,24 @@ struct vdring_buf {
 	bool write;
 };
 
+/**
+ * struct vdring_layout - where one ring area is and what it needs
+ * @addr: its IOVA
+ * @size: its size in bytes
+ * @perm: the access the device needs (``VHOST_MAP_*``)
+ * @align: its required alignment
+ */
+struct vdring_layout {
+	u64 addr;
+	u64 size;
+	u32 perm;
+	u32 align;
+};
+
+/* access.c: the memory side */
+void vdring_layout(const struct vdring_config *cfg, enum vdring_area i,
+		   struct vdring_layout *l);
+void vdring_unmap_areas(struct vdring *r);
 int vdring_fail(struct vdring *r, int err, const char *why);
 int vdring_prepare(struct vdring *r);
 int vdring_add_buf(struct vdring *r, struct vdring_iov *iov,
