@@ -129,6 +129,12 @@ struct vhost_vdpa {
 	bool gone;
 };
 
+/* The parent's config ops; v->vdpa present. */
+static inline const struct vdpa_config_ops *vhv_ops(struct vhost_vdpa *v)
+{
+	return v->vdpa->config;
+}
+
 /* The device status; v->lock held, v->vdpa present. */
 static inline u8 vhost_vdpa_status(struct vhost_vdpa *v)
 {

@@ -17,23 +17,18 @@
 
 #include "internal.h"
 
-static const struct vdpa_config_ops *vv_ops(struct vhost_vdpa *v)
-{
-	return v->vdpa->config;
-}
-
 /* --- routes to the parent --------------------------------------------- */
 
-static int vv_iommu_prot(u32 perm)
+static int vhv_iommu_prot(u32 perm)
 {
 	return IOMMU_CACHE | (perm & VHOST_MAP_RO ? IOMMU_READ : 0) |
 	       (perm & VHOST_MAP_WO ? IOMMU_WRITE : 0);
 }
 
-static int vv_route_map(struct vhost_vdpa *v, u32 asid,
-			struct vhost_iotlb_map *map)
+static int vhv_route_map(struct vhost_vdpa *v, u32 asid,
+			 struct vhost_iotlb_map *map)
 {
-	const struct vdpa_config_ops *ops = vv_ops(v);
+	const struct vdpa_config_ops *ops = vhv_ops(v);
 	u64 size = map->last - map->start + 1;
 
 	if (ops->dma_map)
@@ -42,18 +37,18 @@ static int vv_route_map(struct vhost_vdpa *v, u32 asid,
 	if (ops->set_map)
 		return 0;	/* the whole table goes at commit */
 	return iommu_map(v->domain, map->start, map->addr, size,
-			 vv_iommu_prot(map->perm), GFP_KERNEL);
+			 vhv_iommu_prot(map->perm), GFP_KERNEL);
 }
 
-static void vv_route_unmap(struct vhost_vdpa *v, u32 asid,
-			   struct vhost_iotlb_map *map)
+static void vhv_route_unmap(struct vhost_vdpa *v, u32 asid,
+			    struct vhost_iotlb_map *map)
 {
 	const struct vdpa_config_ops *ops;
 	u64 size = map->last - map->start + 1;
 
 	if (!v->vdpa)
 		return;
-	ops = vv_ops(v);
+	ops = vhv_ops(v);
 	if (ops->dma_unmap)
 		ops->dma_unmap(v->vdpa, asid, map->start, size);
 	else if (!ops->set_map && v->domain)
@@ -63,7 +58,7 @@ static void vv_route_unmap(struct vhost_vdpa *v, u32 asid,
 /* --- releasing ranges ------------------------------------------------- */
 
 /**
- * struct vv_retired - a range gone from the table, its pages still held
+ * struct vhv_retired - a range gone from the table, its pages still held
  * @node: in &vhost_vdpa.retired
  * @start: first IOVA it covered
  * @last: last IOVA it covered
@@ -75,7 +70,7 @@ static void vv_route_unmap(struct vhost_vdpa *v, u32 asid,
  * at once or at BATCH_END: until then it may still use the range, so the
  * pages stay pinned here.
  */
-struct vv_retired {
+struct vhv_retired {
 	struct list_head node;
 	u64 start;
 	u64 last;
@@ -84,7 +79,7 @@ struct vv_retired {
 	struct vdpa_map_file *mf;
 };
 
-static void vv_release(struct vhost_vdpa *v, const struct vv_retired *r)
+static void vhv_release(struct vhost_vdpa *v, const struct vhv_retired *r)
 {
 	unsigned long first, npages;
 
@@ -102,14 +97,14 @@ static void vv_release(struct vhost_vdpa *v, const struct vv_retired *r)
 }
 
 /* Release what the parent no longer uses. */
-static void vv_release_retired(struct vhost_vdpa *v)
+static void vhv_release_retired(struct vhost_vdpa *v)
 {
-	struct vv_retired *r, *tmp;
+	struct vhv_retired *r, *tmp;
 
 	lockdep_assert_held(&v->lock);
 	list_for_each_entry_safe(r, tmp, &v->retired, node) {
 		list_del(&r->node);
-		vv_release(v, r);
+		vhv_release(v, r);
 		kfree(r);
 	}
 }
@@ -121,16 +116,16 @@ static void vv_release_retired(struct vhost_vdpa *v)
  * pinned until a later commit succeeds or the file is closed (which
  * resets the device first).
  */
-static int vv_route_commit(struct vhost_vdpa *v, u32 asid)
+static int vhv_route_commit(struct vhost_vdpa *v, u32 asid)
 {
 	int err;
 
 	lockdep_assert_held(&v->lock);
-	if (!v->vdpa || !vv_ops(v)->set_map || v->in_batch)
+	if (!v->vdpa || !vhv_ops(v)->set_map || v->in_batch)
 		return 0;
-	err = vv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
+	err = vhv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
 	if (!err)
-		vv_release_retired(v);
+		vhv_release_retired(v);
 	return err;
 }
 
@@ -142,43 +137,43 @@ static int vv_route_commit(struct vhost_vdpa *v, u32 asid)
  * Without memory to remember them, the table is committed at once, batch
  * or not.
  */
-static void vv_retire(struct vhost_vdpa *v, u32 asid,
-		      struct vhost_iotlb_map *map, bool seen)
+static void vhv_retire(struct vhost_vdpa *v, u32 asid,
+		       struct vhost_iotlb_map *map, bool seen)
 {
-	struct vv_retired now = {
+	struct vhv_retired now = {
 		.start = map->start, .last = map->last, .addr = map->addr,
 		.perm = map->perm, .mf = map->opaque,
 	};
-	bool deferred = seen && v->vdpa && vv_ops(v)->set_map;
-	struct vv_retired *r = NULL;
+	bool deferred = seen && v->vdpa && vhv_ops(v)->set_map;
+	struct vhv_retired *r = NULL;
 
 	if (deferred)
 		r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	vv_route_unmap(v, asid, map);
+	vhv_route_unmap(v, asid, map);
 	vhost_iotlb_map_free(&v->iotlb[asid], map);
 	if (r) {
 		*r = now;
 		list_add_tail(&r->node, &v->retired);
 		return;
 	}
-	if (deferred && vv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid])) {
+	if (deferred && vhv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid])) {
 		/* The parent may still use the pages: keep them pinned. */
 		dev_err(&v->dev, "cannot drop a mapping: its pages stay pinned\n");
 		return;
 	}
-	vv_release(v, &now);
+	vhv_release(v, &now);
 }
 
-/* Remove [@start, @last] from the table (@seen: see vv_retire()). */
-static void vv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
-			   u64 last, bool seen)
+/* Remove [@start, @last] from the table (@seen: see vhv_retire()). */
+static void vhv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
+			    u64 last, bool seen)
 {
 	struct vhost_iotlb *iotlb = &v->iotlb[asid];
 	struct vhost_iotlb_map *map;
 
 	lockdep_assert_held(&v->lock);
 	while ((map = vhost_iotlb_itree_first(iotlb, start, last)))
-		vv_retire(v, asid, map, seen);
+		vhv_retire(v, asid, map, seen);
 }
 
 /**
@@ -198,14 +193,14 @@ void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
 	lockdep_assert_held(&v->lock);
 	v->in_batch = false;
 	for (asid = 0; asid < v->nas; asid++) {
-		vv_unmap_range(v, asid, 0, U64_MAX, true);
-		vv_route_commit(v, asid);
+		vhv_unmap_range(v, asid, 0, U64_MAX, true);
+		vhv_route_commit(v, asid);
 	}
 	/* The device was reset: nothing uses what a failed commit left. */
-	vv_release_retired(v);
-	for (asid = 0; v->vdpa && vv_ops(v)->reset_map && asid < v->nas;
+	vhv_release_retired(v);
+	for (asid = 0; v->vdpa && vhv_ops(v)->reset_map && asid < v->nas;
 	     asid++) {
-		err = vv_ops(v)->reset_map(v->vdpa, asid);
+		err = vhv_ops(v)->reset_map(v->vdpa, asid);
 		if (err)
 			dev_warn(&v->dev, "address space %u: reset_map failed: %d\n",
 				 asid, err);
@@ -217,9 +212,9 @@ void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
  * with an identity mapping (the simulator's view for kernel drivers)
  * drops it on set_map or dma_unmap. The IOMMU domain starts empty.
  */
-static int vv_route_empty(struct vhost_vdpa *v, u32 asid)
+static int vhv_route_empty(struct vhost_vdpa *v, u32 asid)
 {
-	const struct vdpa_config_ops *ops = vv_ops(v);
+	const struct vdpa_config_ops *ops = vhv_ops(v);
 	u64 half = 1ULL << 63;
 	int err;
 
@@ -245,7 +240,7 @@ int vhost_vdpa_iotlb_open(struct vhost_vdpa *v)
 
 	lockdep_assert_held(&v->lock);
 	for (asid = 0; asid < v->nas; asid++) {
-		err = vv_route_empty(v, asid);
+		err = vhv_route_empty(v, asid);
 		if (err)
 			return err;
 	}
@@ -254,8 +249,8 @@ int vhost_vdpa_iotlb_open(struct vhost_vdpa *v)
 
 /* --- adding ranges ---------------------------------------------------- */
 
-static int vv_add(struct vhost_vdpa *v, u32 asid, u64 start, u64 last,
-		  u64 addr, u32 perm, struct vdpa_map_file *mf)
+static int vhv_add(struct vhost_vdpa *v, u32 asid, u64 start, u64 last,
+		   u64 addr, u32 perm, struct vdpa_map_file *mf)
 {
 	struct vhost_iotlb *iotlb = &v->iotlb[asid];
 	struct vhost_iotlb_map *map;
@@ -265,22 +260,22 @@ static int vv_add(struct vhost_vdpa *v, u32 asid, u64 start, u64 last,
 	if (err)
 		return err;
 	map = vhost_iotlb_itree_first(iotlb, start, last);
-	err = vv_route_map(v, asid, map);
+	err = vhv_route_map(v, asid, map);
 	if (err)
 		vhost_iotlb_map_free(iotlb, map);
 	return err;
 }
 
 /* A physically contiguous run of pinned pages, in user-page units. */
-struct vv_run {
+struct vhv_run {
 	u64 iova;		/* IOVA of the run's first page */
 	phys_addr_t pa;		/* its physical address */
 	u64 len;		/* bytes, whole pages */
 };
 
 /* Record @run clipped to the requested [@first, @last]; pins move to it. */
-static int vv_flush_run(struct vhost_vdpa *v, u32 asid, struct vv_run *run,
-			u64 first, u64 last, u32 perm)
+static int vhv_flush_run(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
+			 u64 first, u64 last, u32 perm)
 {
 	u64 start = max(run->iova, first);
 	u64 end = min(run->iova + run->len - 1, last);
@@ -288,14 +283,14 @@ static int vv_flush_run(struct vhost_vdpa *v, u32 asid, struct vv_run *run,
 
 	if (!run->len)
 		return 0;
-	err = vv_add(v, asid, start, end, run->pa + (start - run->iova), perm,
-		     NULL);
+	err = vhv_add(v, asid, start, end, run->pa + (start - run->iova), perm,
+		      NULL);
 	if (!err)
 		atomic64_add(run->len >> PAGE_SHIFT, &v->owner->pinned_vm);
 	return err;
 }
 
-static void vv_unpin_run(struct vv_run *run)
+static void vhv_unpin_run(struct vhv_run *run)
 {
 	if (run->len)
 		unpin_user_page_range_dirty_lock(pfn_to_page(PFN_DOWN(run->pa)),
@@ -303,7 +298,7 @@ static void vv_unpin_run(struct vv_run *run)
 	run->len = 0;
 }
 
-static int vv_charge_check(struct vhost_vdpa *v, unsigned long npages)
+static int vhv_charge_check(struct vhost_vdpa *v, unsigned long npages)
 {
 	unsigned long limit = PFN_DOWN(rlimit(RLIMIT_MEMLOCK));
 
@@ -315,8 +310,8 @@ static int vv_charge_check(struct vhost_vdpa *v, unsigned long npages)
 }
 
 /* Add pages[0..n) (pinned, at IOVA *@iova onwards) to @run, flushing it. */
-static int vv_take_pages(struct vhost_vdpa *v, u32 asid, struct vv_run *run,
-			 struct page **pages, long n, u64 *iova,
+static int vhv_take_pages(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
+			  struct page **pages, long n, u64 *iova,
 			 const struct vhost_iotlb_msg *msg)
 {
 	u64 last = msg->iova + msg->size - 1;
@@ -330,19 +325,19 @@ static int vv_take_pages(struct vhost_vdpa *v, u32 asid, struct vv_run *run,
 			run->len += PAGE_SIZE;
 			continue;
 		}
-		err = vv_flush_run(v, asid, run, msg->iova, last, msg->perm);
+		err = vhv_flush_run(v, asid, run, msg->iova, last, msg->perm);
 		if (err) {
 			unpin_user_pages(pages + i, n - i);
 			return err;
 		}
-		*run = (struct vv_run){ .iova = *iova, .pa = pa,
+		*run = (struct vhv_run){ .iova = *iova, .pa = pa,
 					.len = PAGE_SIZE };
 	}
 	return 0;
 }
 
-static int vv_pin_map(struct vhost_vdpa *v, u32 asid,
-		      const struct vhost_iotlb_msg *msg)
+static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
+		       const struct vhost_iotlb_msg *msg)
 {
 	unsigned int gup = FOLL_LONGTERM |
 			   (msg->perm & VHOST_MAP_WO ? FOLL_WRITE : 0);
@@ -350,14 +345,14 @@ static int vv_pin_map(struct vhost_vdpa *v, u32 asid,
 	unsigned long npages = PFN_UP(off + msg->size), done = 0;
 	unsigned long batch = PAGE_SIZE / sizeof(struct page *);
 	u64 iova = msg->iova - off;
-	struct vv_run run = { };
+	struct vhv_run run = { };
 	struct page **pages;
 	long n;
 	int err;
 
 	if ((msg->iova & ~PAGE_MASK) != off)
 		return -EINVAL;
-	err = vv_charge_check(v, npages);
+	err = vhv_charge_check(v, npages);
 	if (err)
 		return err;
 	pages = (struct page **)__get_free_page(GFP_KERNEL);
@@ -371,23 +366,23 @@ static int vv_pin_map(struct vhost_vdpa *v, u32 asid,
 			break;
 		}
 		done += n;
-		err = vv_take_pages(v, asid, &run, pages, n, &iova, msg);
+		err = vhv_take_pages(v, asid, &run, pages, n, &iova, msg);
 	}
 	if (!err)
-		err = vv_flush_run(v, asid, &run, msg->iova,
-				   msg->iova + msg->size - 1, msg->perm);
+		err = vhv_flush_run(v, asid, &run, msg->iova,
+				    msg->iova + msg->size - 1, msg->perm);
 	if (err) {
-		vv_unpin_run(&run);
-		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
-			       false);
+		vhv_unpin_run(&run);
+		vhv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
+				false);
 	}
 	free_page((unsigned long)pages);
 	return err;
 }
 
 /* use_va parents: record user addresses with the backing file of each VMA. */
-static int vv_va_map_vma(struct vhost_vdpa *v, u32 asid,
-			 const struct vhost_iotlb_msg *msg,
+static int vhv_va_map_vma(struct vhost_vdpa *v, u32 asid,
+			  const struct vhost_iotlb_msg *msg,
 			 struct vm_area_struct *vma, u64 uaddr, u64 end)
 {
 	u64 last = min_t(u64, end, vma->vm_end - 1);
@@ -404,8 +399,8 @@ static int vv_va_map_vma(struct vhost_vdpa *v, u32 asid,
 		return -ENOMEM;
 	mf->file = get_file(vma->vm_file);
 	mf->offset = (vma->vm_pgoff << PAGE_SHIFT) + uaddr - vma->vm_start;
-	err = vv_add(v, asid, start_iova, start_iova + (last - uaddr), uaddr,
-		     msg->perm, mf);
+	err = vhv_add(v, asid, start_iova, start_iova + (last - uaddr), uaddr,
+		      msg->perm, mf);
 	if (err) {
 		fput(mf->file);
 		kfree(mf);
@@ -413,8 +408,8 @@ static int vv_va_map_vma(struct vhost_vdpa *v, u32 asid,
 	return err;
 }
 
-static int vv_va_map(struct vhost_vdpa *v, u32 asid,
-		     const struct vhost_iotlb_msg *msg)
+static int vhv_va_map(struct vhost_vdpa *v, u32 asid,
+		      const struct vhost_iotlb_msg *msg)
 {
 	u64 uaddr = msg->uaddr, end = msg->uaddr + msg->size - 1;
 	struct vm_area_struct *vma;
@@ -426,7 +421,7 @@ static int vv_va_map(struct vhost_vdpa *v, u32 asid,
 		if (!vma || vma->vm_start > uaddr)
 			err = -EFAULT;
 		else
-			err = vv_va_map_vma(v, asid, msg, vma, uaddr, end);
+			err = vhv_va_map_vma(v, asid, msg, vma, uaddr, end);
 		if (!err && vma->vm_end - 1 >= end)
 			break;
 		if (!err)
@@ -434,8 +429,8 @@ static int vv_va_map(struct vhost_vdpa *v, u32 asid,
 	}
 	mmap_read_unlock(current->mm);
 	if (err)
-		vv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
-			       false);
+		vhv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
+				false);
 	return err;
 }
 
@@ -446,19 +441,19 @@ static int vv_va_map(struct vhost_vdpa *v, u32 asid,
  * on the IOMMU route, whose smallest unit is a page (rounding would map
  * or unmap bytes the message did not name).
  */
-static bool vv_range_ok(struct vhost_vdpa *v, u64 iova, u64 size)
+static bool vhv_range_ok(struct vhost_vdpa *v, u64 iova, u64 size)
 {
 	if (!size || iova + size - 1 < iova)
 		return false;
 	return !v->domain || PAGE_ALIGNED(iova | size);
 }
 
-static int vv_check_update(struct vhost_vdpa *v, u32 asid,
-			   const struct vhost_iotlb_msg *m)
+static int vhv_check_update(struct vhost_vdpa *v, u32 asid,
+			    const struct vhost_iotlb_msg *m)
 {
 	u64 last = m->iova + m->size - 1;
 
-	if (!vv_range_ok(v, m->iova, m->size))
+	if (!vhv_range_ok(v, m->iova, m->size))
 		return -EINVAL;
 	/* The user range must exist: a size near 2^64 cannot. */
 	if (!access_ok(u64_to_user_ptr(m->uaddr), m->size))
@@ -472,34 +467,34 @@ static int vv_check_update(struct vhost_vdpa *v, u32 asid,
 	return 0;
 }
 
-static int vv_update(struct vhost_vdpa *v, u32 asid,
-		     const struct vhost_iotlb_msg *msg)
+static int vhv_update(struct vhost_vdpa *v, u32 asid,
+		      const struct vhost_iotlb_msg *msg)
 {
-	int err = vv_check_update(v, asid, msg);
+	int err = vhv_check_update(v, asid, msg);
 
 	if (err)
 		return err;
 	if (v->vdpa->use_va)
-		err = vv_va_map(v, asid, msg);
+		err = vhv_va_map(v, asid, msg);
 	else
-		err = vv_pin_map(v, asid, msg);
+		err = vhv_pin_map(v, asid, msg);
 	if (!err)
-		err = vv_route_commit(v, asid);
+		err = vhv_route_commit(v, asid);
 	return err;
 }
 
-static int vv_invalidate(struct vhost_vdpa *v, u32 asid,
-			 const struct vhost_iotlb_msg *msg)
+static int vhv_invalidate(struct vhost_vdpa *v, u32 asid,
+			  const struct vhost_iotlb_msg *msg)
 {
 	u64 last = msg->iova + msg->size - 1;
 
-	if (!vv_range_ok(v, msg->iova, msg->size))
+	if (!vhv_range_ok(v, msg->iova, msg->size))
 		return -EINVAL;
-	vv_unmap_range(v, asid, msg->iova, last, true);
-	return vv_route_commit(v, asid);
+	vhv_unmap_range(v, asid, msg->iova, last, true);
+	return vhv_route_commit(v, asid);
 }
 
-static int vv_batch(struct vhost_vdpa *v, u32 asid, bool begin)
+static int vhv_batch(struct vhost_vdpa *v, u32 asid, bool begin)
 {
 	if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
 		return -EINVAL;
@@ -511,7 +506,7 @@ static int vv_batch(struct vhost_vdpa *v, u32 asid, bool begin)
 	if (!v->in_batch)
 		return 0;
 	v->in_batch = false;
-	return vv_route_commit(v, asid);
+	return vhv_route_commit(v, asid);
 }
 
 /**
@@ -530,11 +525,11 @@ int vhost_vdpa_iotlb_batch_end(struct vhost_vdpa *v)
 	if (!v->in_batch)
 		return 0;
 	v->in_batch = false;
-	return vv_route_commit(v, v->batch_asid);
+	return vhv_route_commit(v, v->batch_asid);
 }
 
-static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
-			 const struct vhost_iotlb_msg *msg)
+static int vhv_handle_msg(struct vhost_vdpa *v, u32 asid,
+			  const struct vhost_iotlb_msg *msg)
 {
 	if (!v->vdpa)
 		return -ENODEV;
@@ -545,13 +540,13 @@ static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
 	asid = array_index_nospec(asid, v->nas);
 	switch (msg->type) {
 	case VHOST_IOTLB_UPDATE:
-		return vv_update(v, asid, msg);
+		return vhv_update(v, asid, msg);
 	case VHOST_IOTLB_INVALIDATE:
-		return vv_invalidate(v, asid, msg);
+		return vhv_invalidate(v, asid, msg);
 	case VHOST_IOTLB_BATCH_BEGIN:
-		return vv_batch(v, asid, true);
+		return vhv_batch(v, asid, true);
 	case VHOST_IOTLB_BATCH_END:
-		return vv_batch(v, asid, false);
+		return vhv_batch(v, asid, false);
 	default:
 		return -EINVAL;
 	}
@@ -563,12 +558,12 @@ static int vv_handle_msg(struct vhost_vdpa *v, u32 asid,
  * &struct vhost_iotlb_msg. Copied before the device lock is taken: a
  * stalled page fault must not hold it.
  */
-struct vv_raw_msg {
+struct vhv_raw_msg {
 	u32 hdr[2];
 	struct vhost_iotlb_msg msg;
 };
 
-static int vv_copy_msg(struct iov_iter *from, struct vv_raw_msg *raw)
+static int vhv_copy_msg(struct iov_iter *from, struct vhv_raw_msg *raw)
 {
 	BUILD_BUG_ON(offsetof(struct vhost_msg, iotlb) != sizeof(raw->hdr));
 	BUILD_BUG_ON(offsetof(struct vhost_msg_v2, iotlb) != sizeof(raw->hdr));
@@ -579,8 +574,8 @@ static int vv_copy_msg(struct iov_iter *from, struct vv_raw_msg *raw)
 }
 
 /* The message's length and address space; v->lock held. */
-static ssize_t vv_parse_msg(struct vhost_vdpa *v, const struct vv_raw_msg *raw,
-			    u32 *asid)
+static ssize_t vhv_parse_msg(struct vhost_vdpa *v, const struct vhv_raw_msg *raw,
+			     u32 *asid)
 {
 	*asid = 0;
 	if (raw->hdr[0] == VHOST_IOTLB_MSG_V2) {
@@ -607,18 +602,18 @@ static ssize_t vv_parse_msg(struct vhost_vdpa *v, const struct vv_raw_msg *raw,
 ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct vhost_vdpa *v = iocb->ki_filp->private_data;
-	struct vv_raw_msg raw;
+	struct vhv_raw_msg raw;
 	ssize_t len;
 	u32 asid;
 	int err;
 
-	err = vv_copy_msg(from, &raw);
+	err = vhv_copy_msg(from, &raw);
 	if (err)
 		return err;
 	mutex_lock(&v->lock);
-	len = vv_parse_msg(v, &raw, &asid);
+	len = vhv_parse_msg(v, &raw, &asid);
 	if (len > 0) {
-		err = vv_handle_msg(v, asid, &raw.msg);
+		err = vhv_handle_msg(v, asid, &raw.msg);
 		if (err)
 			len = err;
 	}
@@ -639,7 +634,7 @@ int vhost_vdpa_domain_alloc(struct vhost_vdpa *v)
 	struct iommu_domain *domain;
 	int err;
 
-	if (vv_ops(v)->set_map || vv_ops(v)->dma_map)
+	if (vhv_ops(v)->set_map || vhv_ops(v)->dma_map)
 		return 0;
 	if (!device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY)) {
 		dev_warn_once(&v->dev, "no cache-coherent IOMMU for %s\n",

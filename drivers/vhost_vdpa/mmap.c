@@ -11,8 +11,8 @@
 #include "internal.h"
 
 /* The doorbell of queue @index, or -errno; v->doorbell_lock held. */
-static int vv_doorbell(struct vhost_vdpa *v, unsigned long index,
-		       struct vdpa_notification_area *area)
+static int vhv_doorbell(struct vhost_vdpa *v, unsigned long index,
+			struct vdpa_notification_area *area)
 {
 	const struct vdpa_config_ops *ops;
 
@@ -30,7 +30,7 @@ static int vv_doorbell(struct vhost_vdpa *v, unsigned long index,
 	return 0;
 }
 
-static vm_fault_t vv_doorbell_fault(struct vm_fault *vmf)
+static vm_fault_t vhv_doorbell_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vhost_vdpa *v = vma->vm_file->private_data;
@@ -38,15 +38,15 @@ static vm_fault_t vv_doorbell_fault(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	mutex_lock(&v->doorbell_lock);
-	if (!vv_doorbell(v, vma->vm_pgoff, &area))
+	if (!vhv_doorbell(v, vma->vm_pgoff, &area))
 		ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
 				     PFN_DOWN(area.addr));
 	mutex_unlock(&v->doorbell_lock);
 	return ret;
 }
 
-static const struct vm_operations_struct vv_doorbell_vm_ops = {
-	.fault = vv_doorbell_fault,
+static const struct vm_operations_struct vhv_doorbell_vm_ops = {
+	.fault = vhv_doorbell_fault,
 };
 
 /**
@@ -69,12 +69,12 @@ int vhost_vdpa_mmap(struct file *file, struct vm_area_struct *vma)
 	    !(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_READ))
 		return -EINVAL;
 	mutex_lock(&v->doorbell_lock);
-	err = vv_doorbell(v, vma->vm_pgoff, &area);
+	err = vhv_doorbell(v, vma->vm_pgoff, &area);
 	mutex_unlock(&v->doorbell_lock);
 	if (err)
 		return err;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &vv_doorbell_vm_ops;
+	vma->vm_ops = &vhv_doorbell_vm_ops;
 	return 0;
 }

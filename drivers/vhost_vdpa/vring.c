@@ -13,48 +13,43 @@
 
 #include "internal.h"
 
-static const struct vdpa_config_ops *vv_ops(struct vhost_vdpa *v)
-{
-	return v->vdpa->config;
-}
-
-static bool vv_packed(struct vhost_vdpa *v)
+static bool vhv_packed(struct vhost_vdpa *v)
 {
 	return v->features & BIT_ULL(VIRTIO_F_RING_PACKED);
 }
 
 /* Rings may only move while the device is stopped or suspended. */
-static bool vv_rings_frozen(struct vhost_vdpa *v)
+static bool vhv_rings_frozen(struct vhost_vdpa *v)
 {
 	return (vhost_vdpa_status(v) & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	       !v->suspended;
 }
 
-static long vv_get_state(void __user *argp, struct vhost_vring_state *s)
+static long vhv_get_state(void __user *argp, struct vhost_vring_state *s)
 {
 	return copy_from_user(s, argp, sizeof(*s)) ? -EFAULT : 0;
 }
 
-static long vv_put_state(void __user *argp, u32 idx, u32 num)
+static long vhv_put_state(void __user *argp, u32 idx, u32 num)
 {
 	struct vhost_vring_state s = { .index = idx, .num = num };
 
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
-static long vv_set_num(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_num(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vhost_vring_state s;
 
-	if (vv_get_state(argp, &s))
+	if (vhv_get_state(argp, &s))
 		return -EFAULT;
 	if (!s.num || s.num > v->vq_num_max || !is_power_of_2(s.num))
 		return -EINVAL;
-	vv_ops(v)->set_vq_num(v->vdpa, idx, s.num);
+	vhv_ops(v)->set_vq_num(v->vdpa, idx, s.num);
 	return 0;
 }
 
-static long vv_set_addr(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_addr(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vhost_vring_addr a;
 
@@ -65,10 +60,10 @@ static long vv_set_addr(struct vhost_vdpa *v, u32 idx, void __user *argp)
 	if ((a.avail_user_addr & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
 	    (a.used_user_addr & (VRING_USED_ALIGN_SIZE - 1)))
 		return -EINVAL;
-	if (vv_rings_frozen(v))
+	if (vhv_rings_frozen(v))
 		return -EINVAL;
-	if (vv_ops(v)->set_vq_address(v->vdpa, idx, a.desc_user_addr,
-				      a.avail_user_addr, a.used_user_addr))
+	if (vhv_ops(v)->set_vq_address(v->vdpa, idx, a.desc_user_addr,
+				       a.avail_user_addr, a.used_user_addr))
 		return -EINVAL;
 	return 0;
 }
@@ -77,16 +72,16 @@ static long vv_set_addr(struct vhost_vdpa *v, u32 idx, void __user *argp)
  * VHOST_SET/GET_VRING_BASE encode a packed ring's state as
  * (used index | used wrap << 15) << 16 | avail index | avail wrap << 15.
  */
-static long vv_set_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vdpa_vq_state st = { };
 	struct vhost_vring_state s;
 
-	if (vv_get_state(argp, &s))
+	if (vhv_get_state(argp, &s))
 		return -EFAULT;
-	if (vv_rings_frozen(v))
+	if (vhv_rings_frozen(v))
 		return -EINVAL;
-	if (vv_packed(v)) {
+	if (vhv_packed(v)) {
 		st.packed.last_avail_idx = s.num & 0x7fff;
 		st.packed.last_avail_counter = !!(s.num & 0x8000);
 		st.packed.last_used_idx = (s.num >> 16) & 0x7fff;
@@ -96,42 +91,42 @@ static long vv_set_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
 			return -EINVAL;
 		st.split.avail_index = s.num;
 	}
-	return vv_ops(v)->set_vq_state(v->vdpa, idx, &st);
+	return vhv_ops(v)->set_vq_state(v->vdpa, idx, &st);
 }
 
-static long vv_get_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_get_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vdpa_vq_state st = { };
 	u32 num;
 	int err;
 
-	err = vv_ops(v)->get_vq_state(v->vdpa, idx, &st);
+	err = vhv_ops(v)->get_vq_state(v->vdpa, idx, &st);
 	if (err)
 		return err;
-	if (vv_packed(v))
+	if (vhv_packed(v))
 		num = (st.packed.last_avail_idx |
 		       st.packed.last_avail_counter << 15) |
 		      (u32)(st.packed.last_used_idx |
 			    st.packed.last_used_counter << 15) << 16;
 	else
 		num = st.split.avail_index;
-	return vv_put_state(argp, idx, num);
+	return vhv_put_state(argp, idx, num);
 }
 
-static int vv_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
-			int sync, void *key)
+static int vhv_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
+			 int sync, void *key)
 {
 	struct vhost_vdpa_vq *vq = container_of(wait, struct vhost_vdpa_vq,
 						kick_wait);
 
 	/* Atomic context: kick_vq may be called from anywhere. */
 	if (key_to_poll(key) & EPOLLIN)
-		vv_ops(vq->v)->kick_vq(vq->v->vdpa, vq->idx);
+		vhv_ops(vq->v)->kick_vq(vq->v->vdpa, vq->idx);
 	return 0;
 }
 
-static void vv_kick_queue(struct file *file, wait_queue_head_t *wqh,
-			  poll_table *pt)
+static void vhv_kick_queue(struct file *file, wait_queue_head_t *wqh,
+			   poll_table *pt)
 {
 	struct vhost_vdpa_vq *vq = container_of(pt, struct vhost_vdpa_vq,
 						kick_pt);
@@ -140,7 +135,7 @@ static void vv_kick_queue(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &vq->kick_wait);
 }
 
-static void vv_kick_unset(struct vhost_vdpa_vq *vq)
+static void vhv_kick_unset(struct vhost_vdpa_vq *vq)
 {
 	if (!vq->kick_file)
 		return;
@@ -150,7 +145,7 @@ static void vv_kick_unset(struct vhost_vdpa_vq *vq)
 	vq->kick_wqh = NULL;
 }
 
-static long vv_set_kick(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_kick(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vhost_vdpa_vq *vq = &v->vqs[idx];
 	struct vhost_vring_file f;
@@ -163,41 +158,41 @@ static long vv_set_kick(struct vhost_vdpa *v, u32 idx, void __user *argp)
 		if (IS_ERR(file))
 			return PTR_ERR(file);
 	}
-	vv_kick_unset(vq);
+	vhv_kick_unset(vq);
 	if (f.fd == VHOST_FILE_UNBIND)
 		return 0;
 	vq->kick_file = file;
 	if (vfs_poll(file, &vq->kick_pt) & EPOLLIN)
-		vv_ops(v)->kick_vq(v->vdpa, idx);
+		vhv_ops(v)->kick_vq(v->vdpa, idx);
 	return 0;
 }
 
-static irqreturn_t vv_call_cb(void *private)
+static irqreturn_t vhv_call_cb(void *private)
 {
 	eventfd_signal(private);
 	return IRQ_HANDLED;
 }
 
 /* Point the parent at @ctx (or nowhere), then drop the old eventfd. */
-static void vv_call_set(struct vhost_vdpa *v, u32 idx,
-			struct eventfd_ctx *ctx)
+static void vhv_call_set(struct vhost_vdpa *v, u32 idx,
+			 struct eventfd_ctx *ctx)
 {
 	struct vhost_vdpa_vq *vq = &v->vqs[idx];
 	struct vdpa_callback cb = { };
 
 	if (ctx) {
-		cb.callback = vv_call_cb;
+		cb.callback = vhv_call_cb;
 		cb.private = ctx;
 		cb.trigger = ctx;
 	}
 	if (v->vdpa)
-		vv_ops(v)->set_vq_cb(v->vdpa, idx, &cb);
+		vhv_ops(v)->set_vq_cb(v->vdpa, idx, &cb);
 	if (vq->call)
 		eventfd_ctx_put(vq->call);
 	vq->call = ctx;
 }
 
-static long vv_set_call(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_call(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct eventfd_ctx *ctx = NULL;
 	struct vhost_vring_file f;
@@ -209,12 +204,12 @@ static long vv_set_call(struct vhost_vdpa *v, u32 idx, void __user *argp)
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	vv_call_set(v, idx, ctx);
+	vhv_call_set(v, idx, ctx);
 	return 0;
 }
 
 /* vDPA devices never report ring errors: the eventfd is checked only. */
-static long vv_set_err(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_err(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct eventfd_ctx *ctx;
 	struct vhost_vring_file f;
@@ -230,96 +225,96 @@ static long vv_set_err(struct vhost_vdpa *v, u32 idx, void __user *argp)
 	return 0;
 }
 
-static long vv_set_enable(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_enable(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vhost_vring_state s;
 
-	if (vv_get_state(argp, &s))
+	if (vhv_get_state(argp, &s))
 		return -EFAULT;
-	vv_ops(v)->set_vq_ready(v->vdpa, idx, s.num);
+	vhv_ops(v)->set_vq_ready(v->vdpa, idx, s.num);
 	return 0;
 }
 
-static long vv_get_group(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_get_group(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	u32 group;
 
-	if (!vv_ops(v)->get_vq_group)
+	if (!vhv_ops(v)->get_vq_group)
 		return -EOPNOTSUPP;
-	group = vv_ops(v)->get_vq_group(v->vdpa, idx);
+	group = vhv_ops(v)->get_vq_group(v->vdpa, idx);
 	if (group >= v->vdpa->ngroups)
 		return -EIO;
-	return vv_put_state(argp, idx, group);
+	return vhv_put_state(argp, idx, group);
 }
 
-static long vv_get_desc_group(struct vhost_vdpa *v, u32 idx,
-			      void __user *argp)
+static long vhv_get_desc_group(struct vhost_vdpa *v, u32 idx,
+			       void __user *argp)
 {
 	u32 group;
 
 	if (!(v->backend_features & BIT_ULL(VHOST_BACKEND_F_DESC_ASID)) ||
-	    !vv_ops(v)->get_vq_desc_group)
+	    !vhv_ops(v)->get_vq_desc_group)
 		return -EOPNOTSUPP;
-	group = vv_ops(v)->get_vq_desc_group(v->vdpa, idx);
+	group = vhv_ops(v)->get_vq_desc_group(v->vdpa, idx);
 	if (group >= v->vdpa->ngroups)
 		return -EIO;
-	return vv_put_state(argp, idx, group);
+	return vhv_put_state(argp, idx, group);
 }
 
-static long vv_set_group_asid(struct vhost_vdpa *v, u32 group,
-			      void __user *argp)
+static long vhv_set_group_asid(struct vhost_vdpa *v, u32 group,
+			       void __user *argp)
 {
 	struct vhost_vring_state s;
 
-	if (vv_get_state(argp, &s))
+	if (vhv_get_state(argp, &s))
 		return -EFAULT;
 	if (group >= v->vdpa->ngroups || s.num >= v->nas)
 		return -EINVAL;
-	if (!vv_ops(v)->set_group_asid)
+	if (!vhv_ops(v)->set_group_asid)
 		return -EOPNOTSUPP;
-	return vv_ops(v)->set_group_asid(v->vdpa, group, s.num);
+	return vhv_ops(v)->set_group_asid(v->vdpa, group, s.num);
 }
 
-static long vv_get_size(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_get_size(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
-	if (!vv_ops(v)->get_vq_size)
+	if (!vhv_ops(v)->get_vq_size)
 		return -EOPNOTSUPP;
-	return vv_put_state(argp, idx, vv_ops(v)->get_vq_size(v->vdpa, idx));
+	return vhv_put_state(argp, idx, vhv_ops(v)->get_vq_size(v->vdpa, idx));
 }
 
-static long vv_set_busyloop(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_busyloop(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
 	struct vhost_vring_state s;
 
-	if (vv_get_state(argp, &s))
+	if (vhv_get_state(argp, &s))
 		return -EFAULT;
 	v->vqs[idx].busyloop_timeout = s.num;
 	return 0;
 }
 
-static long vv_get_busyloop(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_get_busyloop(struct vhost_vdpa *v, u32 idx, void __user *argp)
 {
-	return vv_put_state(argp, idx, v->vqs[idx].busyloop_timeout);
+	return vhv_put_state(argp, idx, v->vqs[idx].busyloop_timeout);
 }
 
 static const struct {
 	unsigned int cmd;
 	long (*fn)(struct vhost_vdpa *v, u32 idx, void __user *argp);
-} vv_ioctls[] = {
-	{ VHOST_SET_VRING_NUM, vv_set_num },
-	{ VHOST_SET_VRING_ADDR, vv_set_addr },
-	{ VHOST_SET_VRING_BASE, vv_set_base },
-	{ VHOST_GET_VRING_BASE, vv_get_base },
-	{ VHOST_SET_VRING_KICK, vv_set_kick },
-	{ VHOST_SET_VRING_CALL, vv_set_call },
-	{ VHOST_SET_VRING_ERR, vv_set_err },
-	{ VHOST_VDPA_SET_VRING_ENABLE, vv_set_enable },
-	{ VHOST_VDPA_GET_VRING_GROUP, vv_get_group },
-	{ VHOST_VDPA_GET_VRING_DESC_GROUP, vv_get_desc_group },
-	{ VHOST_VDPA_SET_GROUP_ASID, vv_set_group_asid },
-	{ VHOST_VDPA_GET_VRING_SIZE, vv_get_size },
-	{ VHOST_SET_VRING_BUSYLOOP_TIMEOUT, vv_set_busyloop },
-	{ VHOST_GET_VRING_BUSYLOOP_TIMEOUT, vv_get_busyloop },
+} vhv_ioctls[] = {
+	{ VHOST_SET_VRING_NUM, vhv_set_num },
+	{ VHOST_SET_VRING_ADDR, vhv_set_addr },
+	{ VHOST_SET_VRING_BASE, vhv_set_base },
+	{ VHOST_GET_VRING_BASE, vhv_get_base },
+	{ VHOST_SET_VRING_KICK, vhv_set_kick },
+	{ VHOST_SET_VRING_CALL, vhv_set_call },
+	{ VHOST_SET_VRING_ERR, vhv_set_err },
+	{ VHOST_VDPA_SET_VRING_ENABLE, vhv_set_enable },
+	{ VHOST_VDPA_GET_VRING_GROUP, vhv_get_group },
+	{ VHOST_VDPA_GET_VRING_DESC_GROUP, vhv_get_desc_group },
+	{ VHOST_VDPA_SET_GROUP_ASID, vhv_set_group_asid },
+	{ VHOST_VDPA_GET_VRING_SIZE, vhv_get_size },
+	{ VHOST_SET_VRING_BUSYLOOP_TIMEOUT, vhv_set_busyloop },
+	{ VHOST_GET_VRING_BUSYLOOP_TIMEOUT, vhv_get_busyloop },
 };
 
 /**
@@ -339,10 +334,10 @@ long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
 	unsigned int i;
 	u32 idx;
 
-	for (i = 0; i < ARRAY_SIZE(vv_ioctls); i++)
-		if (vv_ioctls[i].cmd == cmd)
+	for (i = 0; i < ARRAY_SIZE(vhv_ioctls); i++)
+		if (vhv_ioctls[i].cmd == cmd)
 			break;
-	if (i == ARRAY_SIZE(vv_ioctls))
+	if (i == ARRAY_SIZE(vhv_ioctls))
 		return -ENOIOCTLCMD;
 	if (!vhost_vdpa_is_owner(v))
 		return -EPERM;
@@ -351,7 +346,7 @@ long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
 	if (idx >= v->nvqs)
 		return -ENOBUFS;
 	idx = array_index_nospec(idx, v->nvqs);
-	return vv_ioctls[i].fn(v, idx, argp);
+	return vhv_ioctls[i].fn(v, idx, argp);
 }
 
 /**
@@ -365,8 +360,8 @@ void vhost_vdpa_vq_init(struct vhost_vdpa *v, u16 idx)
 
 	vq->v = v;
 	vq->idx = idx;
-	init_waitqueue_func_entry(&vq->kick_wait, vv_kick_wake);
-	init_poll_funcptr(&vq->kick_pt, vv_kick_queue);
+	init_waitqueue_func_entry(&vq->kick_wait, vhv_kick_wake);
+	init_poll_funcptr(&vq->kick_pt, vhv_kick_queue);
 }
 
 /**
@@ -378,9 +373,9 @@ void vhost_vdpa_vqs_clean(struct vhost_vdpa *v)
 	u32 i;
 
 	for (i = 0; i < v->nvqs; i++) {
-		vv_kick_unset(&v->vqs[i]);
+		vhv_kick_unset(&v->vqs[i]);
 		if (v->vqs[i].call)
-			vv_call_set(v, i, NULL);
+			vhv_call_set(v, i, NULL);
 		v->vqs[i].busyloop_timeout = 0;
 	}
 }
