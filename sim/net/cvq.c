@@ -13,7 +13,7 @@
 #include <uapi/linux/virtio_config.h>
 #include "net.h"
 
-static bool has(const struct vdpasim_net_state *st, unsigned int feature)
+static bool vsnet_has(const struct vdpasim_net_state *st, unsigned int feature)
 {
 	return st->features & BIT_ULL(feature);
 }
@@ -45,8 +45,8 @@ void vdpasim_net_state_reset(struct vdpasim_net_state *st, const u8 *mac,
 }
 EXPORT_SYMBOL_IF_KUNIT(vdpasim_net_state_reset);
 
-static virtio_net_ctrl_ack ctrl_rx(struct vdpasim_net_state *st, u8 cmd,
-				   const u8 *data, size_t len)
+static virtio_net_ctrl_ack vsnet_ctrl_rx(struct vdpasim_net_state *st, u8 cmd,
+					 const u8 *data, size_t len)
 {
 	bool *mode;
 
@@ -76,7 +76,7 @@ static virtio_net_ctrl_ack ctrl_rx(struct vdpasim_net_state *st, u8 cmd,
 	}
 	/* The first two are CTRL_RX's, the others CTRL_RX_EXTRA's. */
 	if (cmd > VIRTIO_NET_CTRL_RX_ALLMULTI &&
-	    !has(st, VIRTIO_NET_F_CTRL_RX_EXTRA))
+	    !vsnet_has(st, VIRTIO_NET_F_CTRL_RX_EXTRA))
 		return VIRTIO_NET_ERR;
 	*mode = data[0];
 	return VIRTIO_NET_OK;
@@ -87,7 +87,7 @@ static virtio_net_ctrl_ack ctrl_rx(struct vdpasim_net_state *st, u8 cmd,
  * Returns the bytes it takes, or 0 if it does not fit in @len or holds
  * more than the device's table.
  */
-static size_t mac_table_size(const u8 *data, size_t len, u32 *count)
+static size_t vsnet_mac_table_size(const u8 *data, size_t len, u32 *count)
 {
 	__le32 n;
 
@@ -101,16 +101,16 @@ static size_t mac_table_size(const u8 *data, size_t len, u32 *count)
 	return sizeof(n) + (size_t)*count * ETH_ALEN;
 }
 
-static virtio_net_ctrl_ack ctrl_mac_table(struct vdpasim_net_state *st,
-					  const u8 *data, size_t len)
+static virtio_net_ctrl_ack vsnet_ctrl_mac_table(struct vdpasim_net_state *st,
+						const u8 *data, size_t len)
 {
 	size_t uni_size, multi_size;
 	u32 uni, multi;
 
-	uni_size = mac_table_size(data, len, &uni);
+	uni_size = vsnet_mac_table_size(data, len, &uni);
 	if (!uni_size)
 		return VIRTIO_NET_ERR;
-	multi_size = mac_table_size(data + uni_size, len - uni_size, &multi);
+	multi_size = vsnet_mac_table_size(data + uni_size, len - uni_size, &multi);
 	if (!multi_size || uni_size + multi_size != len)
 		return VIRTIO_NET_ERR;
 	/* No stale entries beyond the counts (debugfs shows the tables). */
@@ -123,16 +123,16 @@ static virtio_net_ctrl_ack ctrl_mac_table(struct vdpasim_net_state *st,
 	return VIRTIO_NET_OK;
 }
 
-static virtio_net_ctrl_ack ctrl_mac(struct vdpasim_net_state *st, u8 cmd,
-				    const u8 *data, size_t len)
+static virtio_net_ctrl_ack vsnet_ctrl_mac(struct vdpasim_net_state *st, u8 cmd,
+					  const u8 *data, size_t len)
 {
 	switch (cmd) {
 	case VIRTIO_NET_CTRL_MAC_TABLE_SET:
-		if (!has(st, VIRTIO_NET_F_CTRL_RX))
+		if (!vsnet_has(st, VIRTIO_NET_F_CTRL_RX))
 			return VIRTIO_NET_ERR;
-		return ctrl_mac_table(st, data, len);
+		return vsnet_ctrl_mac_table(st, data, len);
 	case VIRTIO_NET_CTRL_MAC_ADDR_SET:
-		if (!has(st, VIRTIO_NET_F_CTRL_MAC_ADDR) || len != ETH_ALEN ||
+		if (!vsnet_has(st, VIRTIO_NET_F_CTRL_MAC_ADDR) || len != ETH_ALEN ||
 		    !is_valid_ether_addr(data))
 			return VIRTIO_NET_ERR;
 		ether_addr_copy(st->mac, data);
@@ -142,13 +142,13 @@ static virtio_net_ctrl_ack ctrl_mac(struct vdpasim_net_state *st, u8 cmd,
 	}
 }
 
-static virtio_net_ctrl_ack ctrl_vlan(struct vdpasim_net_state *st, u8 cmd,
-				     const u8 *data, size_t len)
+static virtio_net_ctrl_ack vsnet_ctrl_vlan(struct vdpasim_net_state *st, u8 cmd,
+					   const u8 *data, size_t len)
 {
 	__le16 v;
 	u16 vid;
 
-	if (!has(st, VIRTIO_NET_F_CTRL_VLAN) || len != sizeof(v))
+	if (!vsnet_has(st, VIRTIO_NET_F_CTRL_VLAN) || len != sizeof(v))
 		return VIRTIO_NET_ERR;
 	memcpy(&v, data, sizeof(v));
 	vid = le16_to_cpu(v);
@@ -166,13 +166,13 @@ static virtio_net_ctrl_ack ctrl_vlan(struct vdpasim_net_state *st, u8 cmd,
 	}
 }
 
-static virtio_net_ctrl_ack ctrl_mq(struct vdpasim_net_state *st, u8 cmd,
-				   const u8 *data, size_t len)
+static virtio_net_ctrl_ack vsnet_ctrl_mq(struct vdpasim_net_state *st, u8 cmd,
+					 const u8 *data, size_t len)
 {
 	__le16 v;
 	u16 pairs;
 
-	if (!has(st, VIRTIO_NET_F_MQ) ||
+	if (!vsnet_has(st, VIRTIO_NET_F_MQ) ||
 	    cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || len != sizeof(v))
 		return VIRTIO_NET_ERR;
 	memcpy(&v, data, sizeof(v));
@@ -184,10 +184,10 @@ static virtio_net_ctrl_ack ctrl_mq(struct vdpasim_net_state *st, u8 cmd,
 	return VIRTIO_NET_OK;
 }
 
-static virtio_net_ctrl_ack ctrl_announce(struct vdpasim_net_state *st,
-					 u8 cmd, size_t len)
+static virtio_net_ctrl_ack vsnet_ctrl_announce(struct vdpasim_net_state *st,
+					       u8 cmd, size_t len)
 {
-	if (!has(st, VIRTIO_NET_F_GUEST_ANNOUNCE) ||
+	if (!vsnet_has(st, VIRTIO_NET_F_GUEST_ANNOUNCE) ||
 	    cmd != VIRTIO_NET_CTRL_ANNOUNCE_ACK || len)
 		return VIRTIO_NET_ERR;
 	st->status &= ~VIRTIO_NET_S_ANNOUNCE;
@@ -203,7 +203,7 @@ static virtio_net_ctrl_ack ctrl_announce(struct vdpasim_net_state *st,
  * @len: bytes of @data
  *
  * A command is refused, leaving @st as it was, if the feature it belongs
- * to was not negotiated, if its data has the wrong size or a value out of
+ * to was not negotiated, if its data vsnet_has the wrong size or a value out of
  * range (VLAN ID 4096 and above, queue pairs outside 1..max_vqp, a table
  * with more entries than the device holds or than @data carries, a
  * multicast or zero MAC address), or if the device does not know it.
@@ -214,21 +214,21 @@ static virtio_net_ctrl_ack ctrl_announce(struct vdpasim_net_state *st,
 virtio_net_ctrl_ack vdpasim_net_ctrl(struct vdpasim_net_state *st, u8 class,
 				     u8 cmd, const void *data, size_t len)
 {
-	if (!has(st, VIRTIO_NET_F_CTRL_VQ))
+	if (!vsnet_has(st, VIRTIO_NET_F_CTRL_VQ))
 		return VIRTIO_NET_ERR;
 	switch (class) {
 	case VIRTIO_NET_CTRL_RX:
-		if (!has(st, VIRTIO_NET_F_CTRL_RX))
+		if (!vsnet_has(st, VIRTIO_NET_F_CTRL_RX))
 			return VIRTIO_NET_ERR;
-		return ctrl_rx(st, cmd, data, len);
+		return vsnet_ctrl_rx(st, cmd, data, len);
 	case VIRTIO_NET_CTRL_MAC:
-		return ctrl_mac(st, cmd, data, len);
+		return vsnet_ctrl_mac(st, cmd, data, len);
 	case VIRTIO_NET_CTRL_VLAN:
-		return ctrl_vlan(st, cmd, data, len);
+		return vsnet_ctrl_vlan(st, cmd, data, len);
 	case VIRTIO_NET_CTRL_MQ:
-		return ctrl_mq(st, cmd, data, len);
+		return vsnet_ctrl_mq(st, cmd, data, len);
 	case VIRTIO_NET_CTRL_ANNOUNCE:
-		return ctrl_announce(st, cmd, len);
+		return vsnet_ctrl_announce(st, cmd, len);
 	default:
 		return VIRTIO_NET_ERR;
 	}
@@ -247,12 +247,12 @@ static bool mac_in(const u8 (*table)[ETH_ALEN], unsigned int count,
 }
 
 /* A tagged frame passes if its VLAN is in the table (with CTRL_VLAN). */
-static bool vlan_accept(const struct vdpasim_net_state *st, const u8 *frame,
-			size_t len)
+static bool vsnet_vlan_accept(const struct vdpasim_net_state *st, const u8 *frame,
+			      size_t len)
 {
 	const struct vlan_ethhdr *veth = (const struct vlan_ethhdr *)frame;
 
-	if (!has(st, VIRTIO_NET_F_CTRL_VLAN) ||
+	if (!vsnet_has(st, VIRTIO_NET_F_CTRL_VLAN) ||
 	    veth->h_vlan_proto != htons(ETH_P_8021Q))
 		return true;
 	if (len < VLAN_ETH_HLEN)
@@ -285,7 +285,7 @@ bool vdpasim_net_rx_accept(const struct vdpasim_net_state *st,
 		return false;
 	if (st->promisc)
 		return true;
-	if (!vlan_accept(st, frame, len))
+	if (!vsnet_vlan_accept(st, frame, len))
 		return false;
 	if (is_broadcast_ether_addr(dest))
 		return !st->nobcast;
@@ -306,8 +306,8 @@ EXPORT_SYMBOL_IF_KUNIT(vdpasim_net_rx_accept);
  * the ack goes in the last writable byte. Returns the ack, or
  * VIRTIO_NET_ERR without touching the state for a malformed buffer.
  */
-static virtio_net_ctrl_ack cvq_handle(struct vdpasim_net *net,
-				      struct vdring_iov *iov)
+static virtio_net_ctrl_ack vsnet_cvq_handle(struct vdpasim_net *net,
+					    struct vdring_iov *iov)
 {
 	struct virtio_net_ctrl_hdr hdr;
 	virtio_net_ctrl_ack ack;
@@ -330,8 +330,8 @@ static virtio_net_ctrl_ack cvq_handle(struct vdpasim_net *net,
 	return ack;
 }
 
-static int cvq_complete(struct vdpasim_vq *vq, struct vdring_elem *elem,
-			virtio_net_ctrl_ack ack)
+static int vsnet_cvq_complete(struct vdpasim_vq *vq, struct vdring_elem *elem,
+			      virtio_net_ctrl_ack ack)
 {
 	struct iov_iter iter;
 	u32 written = 0;
@@ -368,11 +368,11 @@ int vdpasim_net_cvq_process(struct vdpasim_vq *vq, unsigned int budget)
 		ret = vdring_pop(&vq->ring, &vq->iov, &elem);
 		if (ret <= 0)
 			break;
-		ack = vq->iov.in_len ? cvq_handle(net, &vq->iov) :
+		ack = vq->iov.in_len ? vsnet_cvq_handle(net, &vq->iov) :
 				       VIRTIO_NET_ERR;
 		if (ack != VIRTIO_NET_OK)
 			errors++;
-		ret = cvq_complete(vq, &elem, ack);
+		ret = vsnet_cvq_complete(vq, &elem, ack);
 		if (ret < 0)
 			break;
 	}

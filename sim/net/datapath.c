@@ -49,7 +49,7 @@ struct net_cursor {
 	size_t off;
 };
 
-static void cursor_init(struct net_cursor *c, const struct vdring_iov *iov)
+static void vsnet_cursor_init(struct net_cursor *c, const struct vdring_iov *iov)
 {
 	c->vec = iov->vec;
 	c->nr = iov->out_num;
@@ -58,8 +58,8 @@ static void cursor_init(struct net_cursor *c, const struct vdring_iov *iov)
 }
 
 /* Copies up to @len bytes to @to; returns the bytes copied. */
-static size_t cursor_copy(struct net_cursor *c, struct iov_iter *to,
-			  size_t len)
+static size_t vsnet_cursor_copy(struct net_cursor *c, struct iov_iter *to,
+				size_t len)
 {
 	size_t done = 0;
 
@@ -80,17 +80,17 @@ static size_t cursor_copy(struct net_cursor *c, struct iov_iter *to,
 	return done;
 }
 
-static size_t cursor_pull(struct net_cursor *c, void *buf, size_t len)
+static size_t vsnet_cursor_pull(struct net_cursor *c, void *buf, size_t len)
 {
 	struct kvec kv = { .iov_base = buf, .iov_len = len };
 	struct iov_iter to;
 
 	iov_iter_kvec(&to, ITER_DEST, &kv, 1, len);
-	return cursor_copy(c, &to, len);
+	return vsnet_cursor_copy(c, &to, len);
 }
 
-static void counts_add(struct vdpasim_net_qstats *q,
-		       const struct net_counts *c)
+static void vsnet_counts_add(struct vdpasim_net_qstats *q,
+			     const struct net_counts *c)
 {
 	u64_stats_add(&q->packets, c->packets);
 	u64_stats_add(&q->bytes, c->bytes);
@@ -102,8 +102,8 @@ static void counts_add(struct vdpasim_net_qstats *q,
  * The frame's fate before any receive buffer is touched. @head holds its
  * first @head_len bytes (at least ETH_HLEN).
  */
-static enum net_verdict tx_verdict(struct net_batch *b, const u8 *head,
-				   size_t head_len, size_t frame_len)
+static enum net_verdict vsnet_tx_verdict(struct net_batch *b, const u8 *head,
+					 size_t head_len, size_t frame_len)
 {
 	const struct ethhdr *eth = (const struct ethhdr *)head;
 	struct vdpasim_net *net = b->net;
@@ -128,7 +128,7 @@ static enum net_verdict tx_verdict(struct net_batch *b, const u8 *head,
 }
 
 /* Gives back the receive buffers taken for a frame that was not delivered. */
-static void rx_undo(struct net_batch *b, unsigned int n)
+static void vsnet_rx_undo(struct net_batch *b, unsigned int n)
 {
 	while (n--)
 		vdring_unpop(&b->rxq->ring, &b->pair->rx_elems[n]);
@@ -139,8 +139,8 @@ static void rx_undo(struct net_batch *b, unsigned int n)
  * receive queue when it adds some (that kick schedules this transmit
  * queue), then looks once more in case some came meanwhile.
  */
-static int rx_pop(struct net_batch *b, struct vdring_iov *iov,
-		  struct vdring_elem *elem)
+static int vsnet_rx_pop(struct net_batch *b, struct vdring_iov *iov,
+			struct vdring_elem *elem)
 {
 	struct vdring *ring = &b->rxq->ring;
 	int ret;
@@ -157,7 +157,7 @@ static int rx_pop(struct net_batch *b, struct vdring_iov *iov,
 	return -EAGAIN;
 }
 
-static int rx_set_num_buffers(struct vdpasim_net_pair *pair, unsigned int n)
+static int vsnet_rx_set_num_buffers(struct vdpasim_net_pair *pair, unsigned int n)
 {
 	__le16 num = cpu_to_le16(n);
 	struct iov_iter to;
@@ -176,8 +176,8 @@ static int rx_set_num_buffers(struct vdpasim_net_pair *pair, unsigned int n)
  * consumed), -EMSGSIZE if the frame can never fit the driver's buffers,
  * or the ring's error.
  */
-static int rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hdr,
-		   struct net_cursor *c, size_t frame_len)
+static int vsnet_rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hdr,
+			 struct net_cursor *c, size_t frame_len)
 {
 	struct vdpasim_net_pair *pair = b->pair;
 	struct vdring_iov *iov = &pair->rx_first;
@@ -189,7 +189,7 @@ static int rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hdr,
 	for (;;) {
 		size_t written = 0, chunk;
 
-		ret = rx_pop(b, iov, &pair->rx_elems[n]);
+		ret = vsnet_rx_pop(b, iov, &pair->rx_elems[n]);
 		if (ret < 0)
 			goto err_undo;
 		n++;
@@ -202,7 +202,7 @@ static int rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hdr,
 			written = copy_to_iter(hdr, sizeof(*hdr), &to);
 		}
 		chunk = min_t(size_t, left, iov->in_len - written);
-		written += cursor_copy(c, &to, chunk);
+		written += vsnet_cursor_copy(c, &to, chunk);
 		left -= chunk;
 		pair->rx_lens[n - 1] = written;
 		if (!left)
@@ -215,22 +215,22 @@ static int rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hdr,
 	}
 
 err_undo:
-	rx_undo(b, n);
+	vsnet_rx_undo(b, n);
 	return ret;
 }
 
 /* Delivers a frame: 0, -EAGAIN to retry later, -EMSGSIZE, ring errors. */
-static int rx_deliver(struct net_batch *b, struct virtio_net_hdr_v1 *hdr,
-		      struct net_cursor *c, size_t frame_len)
+static int vsnet_rx_deliver(struct net_batch *b, struct virtio_net_hdr_v1 *hdr,
+			    struct net_cursor *c, size_t frame_len)
 {
 	struct vdpasim_net_pair *pair = b->pair;
 	unsigned int i;
 	int n, ret;
 
-	n = rx_fill(b, hdr, c, frame_len);
+	n = vsnet_rx_fill(b, hdr, c, frame_len);
 	if (n < 0)
 		return n;
-	ret = rx_set_num_buffers(pair, n);
+	ret = vsnet_rx_set_num_buffers(pair, n);
 	for (i = 0; !ret && i < n; i++)
 		ret = vdring_push(&b->rxq->ring, &pair->rx_elems[i],
 				  pair->rx_lens[i]);
@@ -243,8 +243,8 @@ static int rx_deliver(struct net_batch *b, struct virtio_net_hdr_v1 *hdr,
  * handled, 0 if there was none, -EAGAIN if it waits for receive buffers
  * (and was put back), or the error of a broken ring.
  */
-static int tx_send(struct net_batch *b, struct vdring_iov *iov,
-		   struct vdring_elem *elem)
+static int vsnet_tx_send(struct net_batch *b, struct vdring_iov *iov,
+			 struct vdring_elem *elem)
 {
 	size_t frame_len = iov->out_len - sizeof(struct virtio_net_hdr_v1);
 	u8 head[VLAN_ETH_HLEN];
@@ -253,12 +253,12 @@ static int tx_send(struct net_batch *b, struct vdring_iov *iov,
 	size_t head_len;
 	int ret;
 
-	cursor_init(&c, iov);
-	cursor_pull(&c, &hdr, sizeof(hdr));
+	vsnet_cursor_init(&c, iov);
+	vsnet_cursor_pull(&c, &hdr, sizeof(hdr));
 	peek = c;
-	head_len = cursor_pull(&peek, head, min(frame_len, sizeof(head)));
+	head_len = vsnet_cursor_pull(&peek, head, min(frame_len, sizeof(head)));
 
-	switch (tx_verdict(b, head, head_len, frame_len)) {
+	switch (vsnet_tx_verdict(b, head, head_len, frame_len)) {
 	case VERDICT_TX_ERROR:
 		b->tx.errors++;
 		return 0;
@@ -269,7 +269,7 @@ static int tx_send(struct net_batch *b, struct vdring_iov *iov,
 		b->rx.drops++;
 		break;
 	case VERDICT_DELIVER:
-		ret = rx_deliver(b, &hdr, &c, frame_len);
+		ret = vsnet_rx_deliver(b, &hdr, &c, frame_len);
 		if (ret == -EAGAIN || (ret < 0 && ret != -EMSGSIZE))
 			return ret;
 		if (ret == -EMSGSIZE) {
@@ -285,7 +285,7 @@ static int tx_send(struct net_batch *b, struct vdring_iov *iov,
 	return 0;
 }
 
-static int tx_one(struct net_batch *b)
+static int vsnet_tx_one(struct net_batch *b)
 {
 	struct vdpasim_vq *txq = b->txq;
 	struct vdring_elem elem;
@@ -297,7 +297,7 @@ static int tx_one(struct net_batch *b)
 	if (txq->iov.out_len < sizeof(struct virtio_net_hdr_v1) + ETH_HLEN) {
 		b->tx.errors++;
 	} else {
-		ret = tx_send(b, &txq->iov, &elem);
+		ret = vsnet_tx_send(b, &txq->iov, &elem);
 		if (ret == -EAGAIN)
 			vdring_unpop(&txq->ring, &elem);
 		if (ret < 0)
@@ -307,13 +307,13 @@ static int tx_one(struct net_batch *b)
 	return ret < 0 ? ret : 1;
 }
 
-static void batch_account(struct net_batch *b)
+static void vsnet_batch_account(struct net_batch *b)
 {
 	struct vdpasim_net_pair *pair = b->pair;
 
 	u64_stats_update_begin(&pair->syncp);
-	counts_add(&pair->rx, &b->rx);
-	counts_add(&pair->tx, &b->tx);
+	vsnet_counts_add(&pair->rx, &b->rx);
+	vsnet_counts_add(&pair->tx, &b->tx);
 	u64_stats_update_end(&pair->syncp);
 }
 
@@ -354,11 +354,11 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 	if (vdpasim_vq_lock_peer(rxq))
 		b.rxq = rxq;
 	for (done = 0; done < budget; done++) {
-		ret = tx_one(&b);
+		ret = vsnet_tx_one(&b);
 		if (ret <= 0)
 			break;
 	}
-	batch_account(&b);
+	vsnet_batch_account(&b);
 	vdpasim_vq_notify(vq);
 	if (b.rxq)
 		vdpasim_vq_notify(rxq);

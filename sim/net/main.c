@@ -71,32 +71,32 @@ static u16 vdpasim_net_cvq_index(const struct vdpasim_net *net)
 	return 2;
 }
 
-static bool is_cvq(const struct vdpasim_net *net, u16 idx)
+static bool vsnet_is_cvq(const struct vdpasim_net *net, u16 idx)
 {
 	return idx == vdpasim_net_cvq_index(net);
 }
 
 /* A data queue of an existing pair: not the control queue, nor past it. */
-static bool is_data(const struct vdpasim_net *net, u16 idx)
+static bool vsnet_is_data(const struct vdpasim_net *net, u16 idx)
 {
-	return idx < 2 * net->max_vqp && !is_cvq(net, idx);
+	return idx < 2 * net->max_vqp && !vsnet_is_cvq(net, idx);
 }
 
-static int net_process(struct vdpasim_vq *vq, unsigned int budget)
+static int vsnet_process(struct vdpasim_vq *vq, unsigned int budget)
 {
 	struct vdpasim_net *net = sim_to_net(vq->vs);
 
-	if (is_cvq(net, vq->idx))
+	if (vsnet_is_cvq(net, vq->idx))
 		return vdpasim_net_cvq_process(vq, budget);
-	if (!is_data(net, vq->idx))
+	if (!vsnet_is_data(net, vq->idx))
 		return -ENXIO;	/* no such queue under these features */
 	return vdpasim_net_data_process(vq, budget);
 }
 
 /* A receive queue's kick runs its transmit queue, which delivers. */
-static void net_kick(struct vdpasim_vq *vq)
+static void vsnet_kick(struct vdpasim_vq *vq)
 {
-	if (is_data(sim_to_net(vq->vs), vq->idx) && !(vq->idx & 1))
+	if (vsnet_is_data(sim_to_net(vq->vs), vq->idx) && !(vq->idx & 1))
 		vdpasim_schedule(&vq->vs->vqs[vq->idx + 1]);
 	else
 		vdpasim_schedule(vq);
@@ -104,12 +104,12 @@ static void net_kick(struct vdpasim_vq *vq)
 
 static u32 net_get_vq_group(struct vdpasim *vs, u16 idx)
 {
-	return is_cvq(sim_to_net(vs), idx) ? VDPASIM_NET_GROUP_CVQ :
+	return vsnet_is_cvq(sim_to_net(vs), idx) ? VDPASIM_NET_GROUP_CVQ :
 					     VDPASIM_NET_GROUP_DATA;
 }
 
 /* The fields the control queue and the knobs change live in the state. */
-static void net_get_config(struct vdpasim *vs)
+static void vsnet_get_config(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 	struct virtio_net_config *cfg = vs->config;
@@ -120,7 +120,7 @@ static void net_get_config(struct vdpasim *vs)
 	spin_unlock(&net->state_lock);
 }
 
-static void net_set_features(struct vdpasim *vs)
+static void vsnet_set_features(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 
@@ -130,7 +130,7 @@ static void net_set_features(struct vdpasim *vs)
 }
 
 /* Counters are the device's: they survive a reset. */
-static void net_reset(struct vdpasim *vs)
+static void vsnet_reset(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 
@@ -140,7 +140,7 @@ static void net_reset(struct vdpasim *vs)
 	spin_unlock(&net->state_lock);
 }
 
-static int put_cvq_stats(struct vdpasim_net *net, struct sk_buff *msg)
+static int vsnet_put_cvq_stats(struct vdpasim_net *net, struct sk_buff *msg)
 {
 	u64 commands, errors;
 	unsigned int start;
@@ -155,7 +155,7 @@ static int put_cvq_stats(struct vdpasim_net *net, struct sk_buff *msg)
 	       vdpasim_put_stat(msg, "cvq_errors", errors);
 }
 
-static const char *const net_stat_names[2][4] = {
+static const char *const vsnet_stat_names[2][4] = {
 	{ "rx_packets", "rx_bytes", "rx_drops", "rx_errors" },
 	{ "tx_packets", "tx_bytes", "tx_drops", "tx_errors" },
 };
@@ -165,19 +165,19 @@ static const char *const net_stat_names[2][4] = {
  * command counters for the control queue. The writers do not take the
  * device lock the caller holds; u64_stats gives untorn values.
  */
-static int net_get_stats(struct vdpasim *vs, u16 idx, struct sk_buff *msg,
-			 struct netlink_ext_ack *extack)
+static int vsnet_get_stats(struct vdpasim *vs, u16 idx, struct sk_buff *msg,
+			   struct netlink_ext_ack *extack)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
-	const char *const *names = net_stat_names[idx & 1];
+	const char *const *names = vsnet_stat_names[idx & 1];
 	const struct vdpasim_net_qstats *q;
 	struct vdpasim_net_pair *pair;
 	unsigned int start, i;
 	u64 v[4];
 	int err = 0;
 
-	if (is_cvq(net, idx))
-		return put_cvq_stats(net, msg);
+	if (vsnet_is_cvq(net, idx))
+		return vsnet_put_cvq_stats(net, msg);
 	if (idx >= 2 * net->max_vqp)
 		return 0;	/* not a queue under these features */
 	pair = &net->pairs[idx / 2];
@@ -197,8 +197,8 @@ static int net_get_stats(struct vdpasim *vs, u16 idx, struct sk_buff *msg,
 
 /* --- debugfs: link_up, announce, rx_filter --- */
 
-static ssize_t link_up_read(struct file *file, char __user *ubuf,
-			    size_t len, loff_t *ppos)
+static ssize_t vsnet_link_up_read(struct file *file, char __user *ubuf,
+				  size_t len, loff_t *ppos)
 {
 	struct vdpasim_net *net = file->private_data;
 	char buf[3] = "N\n";
@@ -209,8 +209,8 @@ static ssize_t link_up_read(struct file *file, char __user *ubuf,
 }
 
 /* Link flap: change LINK_UP and tell the driver with a config interrupt. */
-static ssize_t link_up_write(struct file *file, const char __user *ubuf,
-			     size_t len, loff_t *ppos)
+static ssize_t vsnet_link_up_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
 {
 	struct vdpasim_net *net = file->private_data;
 	bool up, changed;
@@ -235,17 +235,17 @@ static ssize_t link_up_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
-static const struct file_operations link_up_fops = {
+static const struct file_operations vsnet_link_up_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
-	.read = link_up_read,
-	.write = link_up_write,
+	.read = vsnet_link_up_read,
+	.write = vsnet_link_up_write,
 	.llseek = default_llseek,
 };
 
 /* Ask the driver to announce itself (needs GUEST_ANNOUNCE negotiated). */
-static ssize_t announce_write(struct file *file, const char __user *ubuf,
-			      size_t len, loff_t *ppos)
+static ssize_t vsnet_announce_write(struct file *file, const char __user *ubuf,
+				    size_t len, loff_t *ppos)
 {
 	struct vdpasim_net *net = file->private_data;
 	bool on, ok;
@@ -267,15 +267,15 @@ static ssize_t announce_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
-static const struct file_operations announce_fops = {
+static const struct file_operations vsnet_announce_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
-	.write = announce_write,
+	.write = vsnet_announce_write,
 	.llseek = noop_llseek,
 };
 
-static void show_table(struct seq_file *s, const char *name,
-		       const u8 (*table)[ETH_ALEN], unsigned int count)
+static void vsnet_show_table(struct seq_file *s, const char *name,
+			     const u8 (*table)[ETH_ALEN], unsigned int count)
 {
 	unsigned int i;
 
@@ -286,7 +286,7 @@ static void show_table(struct seq_file *s, const char *name,
 }
 
 /* What the control queue programmed, for tests and debugging. */
-static int rx_filter_show(struct seq_file *s, void *unused)
+static int vsnet_rx_filter_show(struct seq_file *s, void *unused)
 {
 	struct vdpasim_net *net = s->private;
 	const struct vdpasim_net_state *st = &net->state;
@@ -298,24 +298,24 @@ static int rx_filter_show(struct seq_file *s, void *unused)
 		   st->allmulti, st->alluni);
 	seq_printf(s, "nomulti %d\nnouni %d\nnobcast %d\n", st->nomulti,
 		   st->nouni, st->nobcast);
-	show_table(s, "uni", st->uni, st->uni_count);
-	show_table(s, "multi", st->multi, st->multi_count);
+	vsnet_show_table(s, "uni", st->uni, st->uni_count);
+	vsnet_show_table(s, "multi", st->multi, st->multi_count);
 	seq_printf(s, "vlans %*pbl\n", VLAN_N_VID, st->vlans);
 	spin_unlock(&net->state_lock);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(rx_filter);
+DEFINE_SHOW_ATTRIBUTE(vsnet_rx_filter);
 
-static void net_debugfs_init(struct vdpasim *vs, struct dentry *dir)
+static void vsnet_debugfs_init(struct vdpasim *vs, struct dentry *dir)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 
-	debugfs_create_file("link_up", 0600, dir, net, &link_up_fops);
-	debugfs_create_file("announce", 0200, dir, net, &announce_fops);
-	debugfs_create_file("rx_filter", 0400, dir, net, &rx_filter_fops);
+	debugfs_create_file("link_up", 0600, dir, net, &vsnet_link_up_fops);
+	debugfs_create_file("announce", 0200, dir, net, &vsnet_announce_fops);
+	debugfs_create_file("rx_filter", 0400, dir, net, &vsnet_rx_filter_fops);
 }
 
-static void net_free(struct vdpasim *vs)
+static void vsnet_free(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 	u16 i;
@@ -326,20 +326,20 @@ static void net_free(struct vdpasim *vs)
 }
 
 static const struct vdpasim_class_ops vdpasim_net_ops = {
-	.process = net_process,
-	.kick = net_kick,
+	.process = vsnet_process,
+	.kick = vsnet_kick,
 	.get_vq_group = net_get_vq_group,
-	.get_config = net_get_config,
-	.set_features = net_set_features,
-	.reset = net_reset,
-	.get_stats = net_get_stats,
-	.debugfs_init = net_debugfs_init,
-	.free = net_free,
+	.get_config = vsnet_get_config,
+	.set_features = vsnet_set_features,
+	.reset = vsnet_reset,
+	.get_stats = vsnet_get_stats,
+	.debugfs_init = vsnet_debugfs_init,
+	.free = vsnet_free,
 };
 
 /* --- management device --- */
 
-/* What dev_add is asked for, checked; dev_add has no extack. */
+/* What dev_add is asked for, checked; dev_add vsnet_has no extack. */
 struct net_params {
 	u8 mac[ETH_ALEN];
 	u16 mtu;
@@ -347,7 +347,7 @@ struct net_params {
 	u64 features;
 };
 
-static int net_params_check_features(struct device *dev, u64 f)
+static int vsnet_params_check_features(struct device *dev, u64 f)
 {
 	if (!f)
 		return 0;
@@ -369,8 +369,8 @@ static int net_params_check_features(struct device *dev, u64 f)
 	return 0;
 }
 
-static int net_params_get(struct device *dev, const char *name,
-			  const struct vdpa_dev_set_config *cfg,
+static int vsnet_params_get(struct device *dev, const char *name,
+			    const struct vdpa_dev_set_config *cfg,
 			  struct net_params *p)
 {
 	u64 mask = cfg->mask;
@@ -405,10 +405,10 @@ static int net_params_get(struct device *dev, const char *name,
 			p->max_vqp);
 		return -EINVAL;
 	}
-	return net_params_check_features(dev, p->features);
+	return vsnet_params_check_features(dev, p->features);
 }
 
-static void net_config_init(struct vdpasim_net *net)
+static void vsnet_config_init(struct vdpasim_net *net)
 {
 	struct virtio_net_config *cfg = net->vs.config;
 
@@ -418,8 +418,8 @@ static void net_config_init(struct vdpasim_net *net)
 	cfg->mtu = __cpu_to_virtio16(true, net->mtu);
 }
 
-/* The class part of a new device; put_device() undoes it (net_free). */
-static int net_init(struct vdpasim_net *net, const struct net_params *p)
+/* The class part of a new device; put_device() undoes it (vsnet_free). */
+static int vsnet_init(struct vdpasim_net *net, const struct net_params *p)
 {
 	u16 i;
 	int err;
@@ -431,7 +431,7 @@ static int net_init(struct vdpasim_net *net, const struct net_params *p)
 	spin_lock_init(&net->state_lock);
 	vdpasim_net_state_reset(&net->state, net->mac, net->max_vqp, true);
 	u64_stats_init(&net->cvq_syncp);
-	net_config_init(net);
+	vsnet_config_init(net);
 
 	net->pairs = kcalloc(net->max_vqp, sizeof(*net->pairs), GFP_KERNEL);
 	if (!net->pairs)
@@ -444,8 +444,8 @@ static int net_init(struct vdpasim_net *net, const struct net_params *p)
 	return 0;
 }
 
-static int net_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
-		       const struct vdpa_dev_set_config *config)
+static int vsnet_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
+			 const struct vdpa_dev_set_config *config)
 {
 	struct vdpasim_dev_attr attr = {
 		.mgmt_dev = mdev,
@@ -465,7 +465,7 @@ static int net_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 
 	if (vdpasim_mgmt_fail_dev_add(&vdpasim_net_mgmt))
 		return -EIO;
-	err = net_params_get(mdev->device, name, config, &p);
+	err = vsnet_params_get(mdev->device, name, config, &p);
 	if (err)
 		return err;
 	attr.provisioned = p.features;
@@ -474,7 +474,7 @@ static int net_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	vs = vdpasim_create(&attr);
 	if (IS_ERR(vs))
 		return PTR_ERR(vs);
-	err = net_init(sim_to_net(vs), &p);
+	err = vsnet_init(sim_to_net(vs), &p);
 	if (err)
 		goto err_put;
 	err = vdpasim_register(vs);
@@ -487,14 +487,14 @@ err_put:
 	return err;
 }
 
-static void net_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *dev)
+static void vsnet_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *dev)
 {
 	vdpasim_unregister(vdpa_to_sim(dev));
 }
 
 /* ``vdpa dev set ... mac``: the driver learns it from a config interrupt. */
-static int net_dev_set_attr(struct vdpa_mgmt_dev *mdev,
-			    struct vdpa_device *dev,
+static int vsnet_dev_set_attr(struct vdpa_mgmt_dev *mdev,
+			      struct vdpa_device *dev,
 			    const struct vdpa_dev_set_config *config)
 {
 	struct vdpasim_net *net = sim_to_net(vdpa_to_sim(dev));
@@ -512,9 +512,9 @@ static int net_dev_set_attr(struct vdpa_mgmt_dev *mdev,
 }
 
 static const struct vdpa_mgmtdev_ops vdpasim_net_mgmt_ops = {
-	.dev_add = net_dev_add,
-	.dev_del = net_dev_del,
-	.dev_set_attr = net_dev_set_attr,
+	.dev_add = vsnet_dev_add,
+	.dev_del = vsnet_dev_del,
+	.dev_set_attr = vsnet_dev_set_attr,
 };
 
 static struct virtio_device_id vdpasim_net_id_table[] = {
