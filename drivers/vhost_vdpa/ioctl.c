@@ -287,6 +287,7 @@ void vhost_vdpa_config_call_set(struct vhost_vdpa *v, struct eventfd_ctx *ctx)
 {
 	struct vdpa_callback cb = { };
 
+	lockdep_assert_held(&v->lock);
 	if (ctx) {
 		cb.callback = vhost_vdpa_config_cb;
 		cb.private = ctx;

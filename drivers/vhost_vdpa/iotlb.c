@@ -634,6 +634,7 @@ int vhost_vdpa_domain_alloc(struct vhost_vdpa *v)
 	struct iommu_domain *domain;
 	int err;
 
+	lockdep_assert_held(&v->lock);
 	if (vhv_ops(v)->set_map || vhv_ops(v)->dma_map)
 		return 0;
 	if (!device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY)) {
@@ -666,6 +667,7 @@ int vhost_vdpa_domain_alloc(struct vhost_vdpa *v)
  */
 void vhost_vdpa_domain_free(struct vhost_vdpa *v)
 {
+	lockdep_assert_held(&v->lock);
 	if (!v->domain)
 		return;
 	if (v->vdpa)

@@ -16,6 +16,7 @@ static int vhv_doorbell(struct vhost_vdpa *v, unsigned long index,
 {
 	const struct vdpa_config_ops *ops;
 
+	lockdep_assert_held(&v->doorbell_lock);
 	if (v->gone)
 		return -ENODEV;
 	ops = v->vdpa->config;

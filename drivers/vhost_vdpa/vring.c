@@ -334,6 +334,7 @@ long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
 	unsigned int i;
 	u32 idx;
 
+	lockdep_assert_held(&v->lock);
 	for (i = 0; i < ARRAY_SIZE(vhv_ioctls); i++)
 		if (vhv_ioctls[i].cmd == cmd)
 			break;
@@ -372,6 +373,7 @@ void vhost_vdpa_vqs_clean(struct vhost_vdpa *v)
 {
 	u32 i;
 
+	lockdep_assert_held(&v->lock);
 	for (i = 0; i < v->nvqs; i++) {
 		vhv_kick_unset(&v->vqs[i]);
 		if (v->vqs[i].call)

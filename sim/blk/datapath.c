@@ -77,6 +77,7 @@ static void *vdpasim_blk_chunk_get(struct vdpasim_blk_store *st,
 	const gfp_t gfp = GFP_NOIO | __GFP_NOWARN;
 	void *chunk, *old;
 
+	lockdep_assert_held_read(&st->lock);
 	chunk = xa_load(&st->chunks, idx);
 	if (chunk)
 		return chunk;

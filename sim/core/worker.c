@@ -136,6 +136,7 @@ bool vdpasim_vq_notify(struct vdpasim_vq *vq)
 {
 	u32 delay = READ_ONCE(vq->vs->faults.delay_us);
 
+	lockdep_assert_held(&vq->lock);
 	if (delay)
 		fsleep(delay);
 	if (vdring_publish(&vq->ring) || !vdring_need_notify(&vq->ring))
