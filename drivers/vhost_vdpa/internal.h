@@ -32,10 +32,17 @@
  *
  * Locking: &vhost_vdpa.lock (mutex) protects everything that changes after
  * probe, including &vhost_vdpa.vdpa becoming NULL on removal; every ioctl,
- * write, open, release and remove takes it. It is taken outside the mm's
- * mmap_lock (pinning takes that), so the mmap and page-fault paths, which
- * run under mmap_lock, use &vhost_vdpa.doorbell_lock instead: removal sets
- * &vhost_vdpa.gone under it before anything else. Kick eventfd wakeups
+ * write, open, release and remove takes it. IOTLB messages (writes) are
+ * also serialised by &vhost_vdpa.map_lock, taken before &vhost_vdpa.lock:
+ * a write drops &vhost_vdpa.lock while it pins user pages (a page fault
+ * may stall for as long as userspace likes) and re-checks that the device
+ * is still there when it takes it back, so removal never waits for a
+ * fault. The message is copied in before either lock. The locks are taken
+ * outside the mm's mmap_lock (pinning takes that), so the mmap and
+ * page-fault paths, which run under mmap_lock, use
+ * &vhost_vdpa.doorbell_lock instead: removal sets &vhost_vdpa.gone under
+ * it before anything else. Ioctls still copy their arguments with
+ * &vhost_vdpa.lock held. Kick eventfd wakeups
  * run in atomic context under the eventfd's own lock and only call the
  * parent's kick_vq, which may be called in any context.
  */
@@ -98,6 +105,8 @@ struct vhost_vdpa_vq {
  * @mapping: address space of the opened file, for zapping doorbells
  * @suspended: VHOST_VDPA_SUSPEND succeeded, not resumed yet
  * @fork_owner: stored for VHOST_GET_FORK_FROM_OWNER
+ * @map_lock: serialises IOTLB messages; held while pinning, when @lock
+ *            is dropped
  * @doorbell_lock: protects @gone, for the mmap and fault paths
  * @gone: the vDPA device was removed (read under @doorbell_lock)
  */
@@ -125,6 +134,7 @@ struct vhost_vdpa {
 	struct address_space *mapping;
 	bool suspended;
 	u8 fork_owner;
+	struct mutex map_lock;		/* serialises IOTLB messages */
 	struct mutex doorbell_lock;	/* protects gone */
 	bool gone;
 };

@@ -336,6 +336,30 @@ static int vhv_take_pages(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
 	return 0;
 }
 
+/*
+ * Pin up to @n pages at @uaddr with the device lock dropped: a page fault
+ * that stalls (userfaultfd, say) must not hold up removal, which takes
+ * the lock. IOTLB messages stay serialised by map_lock, so the table
+ * range checked free stays free; removal may empty the table meanwhile.
+ * Returns the number pinned, or -errno (-ENODEV: removed meanwhile).
+ */
+static long vhv_pin_unlocked(struct vhost_vdpa *v, unsigned long uaddr,
+			     unsigned long n, unsigned int gup,
+			     struct page **pages)
+{
+	long got;
+
+	lockdep_assert_held(&v->map_lock);
+	mutex_unlock(&v->lock);
+	got = pin_user_pages_fast(uaddr, n, gup, pages);
+	mutex_lock(&v->lock);
+	if (got > 0 && !v->vdpa) {
+		unpin_user_pages(pages, got);
+		return -ENODEV;
+	}
+	return got ? got : -EFAULT;
+}
+
 static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 		       const struct vhost_iotlb_msg *msg)
 {
@@ -359,10 +383,10 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 	if (!pages)
 		return -ENOMEM;
 	while (done < npages && !err) {
-		n = pin_user_pages_fast(msg->uaddr - off + done * PAGE_SIZE,
-					min(npages - done, batch), gup, pages);
-		if (n <= 0) {
-			err = n ? n : -EFAULT;
+		n = vhv_pin_unlocked(v, msg->uaddr - off + done * PAGE_SIZE,
+				     min(npages - done, batch), gup, pages);
+		if (n < 0) {
+			err = n;
 			break;
 		}
 		done += n;
@@ -610,6 +634,7 @@ ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	err = vhv_copy_msg(from, &raw);
 	if (err)
 		return err;
+	mutex_lock(&v->map_lock);
 	mutex_lock(&v->lock);
 	len = vhv_parse_msg(v, &raw, &asid);
 	if (len > 0) {
@@ -618,6 +643,7 @@ ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			len = err;
 	}
 	mutex_unlock(&v->lock);
+	mutex_unlock(&v->map_lock);
 	return len;
 }
 

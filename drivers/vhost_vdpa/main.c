@@ -122,6 +122,7 @@ static void vhost_vdpa_dev_release(struct device *dev)
 	kfree(v->iotlb);
 	kfree(v->vqs);
 	mutex_destroy(&v->doorbell_lock);
+	mutex_destroy(&v->map_lock);
 	mutex_destroy(&v->lock);
 	kfree(v);
 }
@@ -167,6 +168,7 @@ static int vhost_vdpa_probe(struct vdpa_device *vdpa)
 		return -ENOMEM;
 	}
 	mutex_init(&v->lock);
+	mutex_init(&v->map_lock);
 	mutex_init(&v->doorbell_lock);
 	INIT_LIST_HEAD(&v->retired);
 	v->minor = minor;

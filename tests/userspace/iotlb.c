@@ -58,8 +58,20 @@ int iotlb_msg(int fd, __u32 asid, __u8 type, __u64 iova,
 	return 0;
 }
 
-static int iotlb_checked(int fd, __u32 asid, __u8 type, __u64 iova,
-			 __u64 size, const void *uaddr)
+/**
+ * iotlb_checked() - iotlb_msg() with read-write permission that reports
+ *		     its failure
+ * @fd: the device
+ * @asid: address space
+ * @type: VHOST_IOTLB_*
+ * @iova: first device address
+ * @size: bytes
+ * @uaddr: user address of @iova
+ *
+ * Return: 0 or -errno.
+ */
+int iotlb_checked(int fd, __u32 asid, __u8 type, __u64 iova, __u64 size,
+		  const void *uaddr)
 {
 	int r = iotlb_msg(fd, asid, type, iova, size, uaddr, VHOST_ACCESS_RW);
 

@@ -16,16 +16,12 @@
 #include "net.h"
 
 /**
- * struct vm_kb - memory counters of this process, in kB
- * @pin: VmPin (mm->pinned_vm)
- * @lck: VmLck (mm->locked_vm)
+ * vm_read() - read VmPin and VmLck of this process
+ * @v: filled in
+ *
+ * Return: 0 or -errno (reported when the lines are missing).
  */
-struct vm_kb {
-	long pin;
-	long lck;
-};
-
-static int vm_read(struct vm_kb *v)
+int vm_read(struct vm_kb *v)
 {
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "r");

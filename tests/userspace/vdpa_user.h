@@ -45,6 +45,7 @@
  *	   frames are checked for length and sequence only, not byte by byte
  * @expect_ours: misuse: expect our driver's errnos where they differ
  * @hold: doorbell: keep a doorbell mapped across a line of standard input
+ * @case_name: abuse: the case to run
  */
 struct options {
 	const char *dev;
@@ -62,6 +63,7 @@ struct options {
 	bool bench;
 	bool expect_ours;
 	bool hold;
+	const char *case_name;
 };
 
 /**
@@ -199,6 +201,16 @@ struct vq {
 	__u32 done;
 };
 
+/**
+ * struct vm_kb - memory counters of this process, in kB
+ * @pin: VmPin (mm->pinned_vm)
+ * @lck: VmLck (mm->locked_vm)
+ */
+struct vm_kb {
+	long pin;
+	long lck;
+};
+
 extern const struct ring_ops ring_split_ops;
 extern const struct ring_ops ring_packed_ops;
 
@@ -222,6 +234,8 @@ const char *feature_name(int bit);
 /* iotlb.c */
 int iotlb_msg(int fd, __u32 asid, __u8 type, __u64 iova,
 	      __u64 size, const void *uaddr, __u8 perm);
+int iotlb_checked(int fd, __u32 asid, __u8 type, __u64 iova, __u64 size,
+		  const void *uaddr);
 int region_create(struct region *r, size_t len, __u64 iova, __u32 asid);
 void region_destroy(struct region *r);
 void *region_take(struct region *r, size_t len, size_t align,
@@ -246,5 +260,9 @@ int cmd_iommu_map(const struct options *o);
 int cmd_config_call(const struct options *o);
 int cmd_misuse(const struct options *o);
 int cmd_pin_check(const struct options *o);
+int cmd_abuse(const struct options *o);
+
+/* pin.c */
+int vm_read(struct vm_kb *v);
 
 #endif
