@@ -94,8 +94,14 @@ static int vdpasim_alloc_parts(struct vdpasim *vs)
 	vs->vqs = kcalloc(attr->nvqs, sizeof(*vs->vqs), GFP_KERNEL);
 	vs->as = kcalloc(attr->nas, sizeof(*vs->as), GFP_KERNEL);
 	vs->group_asid = kcalloc(attr->ngroups, sizeof(u32), GFP_KERNEL);
-	if (!vs->config || !vs->vqs || !vs->as || !vs->group_asid)
+	if (!vs->config || !vs->vqs || !vs->as || !vs->group_asid) {
+		/* vdpasim_free() only looks at what is initialised. */
+		kfree(vs->vqs);
+		vs->vqs = NULL;
+		kfree(vs->as);
+		vs->as = NULL;
 		return -ENOMEM;
+	}
 	for (i = 0; i < attr->nas; i++)
 		vdpasim_as_init(&vs->as[i]);
 	for (i = 0; i < attr->nvqs; i++) {
@@ -107,9 +113,10 @@ static int vdpasim_alloc_parts(struct vdpasim *vs)
 		vq->idx = i;
 		vq->as = &vs->as[0];
 		vq->ring.map = &vq->as->map;
-		if (vdring_iov_init(&vq->iov, 16))
-			return -ENOMEM;
 	}
+	for (i = 0; i < attr->nvqs; i++)
+		if (vdring_iov_init(&vs->vqs[i].iov, 16))
+			return -ENOMEM;
 	return 0;
 }
 
