@@ -619,13 +619,15 @@ static ssize_t vhv_parse_msg(struct vhost_vdpa *v, const struct vhv_raw_msg *raw
  *
  * Only the owner may write. Unlike the in-tree driver, a refused message
  * returns its real errno (-EINVAL, -EEXIST, -ENOMEM, -EPERM...) instead
- * of -EFAULT.
+ * of -EFAULT, and a write shorter than the whole message (72 bytes for
+ * both layouts) is -EINVAL instead of a success reporting 72 bytes.
  *
  * Return: the message size, or -errno.
  */
 ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct vhost_vdpa *v = iocb->ki_filp->private_data;
+	size_t count = iov_iter_count(from);
 	struct vhv_raw_msg raw;
 	ssize_t len;
 	u32 asid;
@@ -637,6 +639,9 @@ ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	mutex_lock(&v->map_lock);
 	mutex_lock(&v->lock);
 	len = vhv_parse_msg(v, &raw, &asid);
+	/* A write never reports more bytes than it was given. */
+	if (len > 0 && count < len)
+		len = -EINVAL;
 	if (len > 0) {
 		err = vhv_handle_msg(v, asid, &raw.msg);
 		if (err)

@@ -140,7 +140,7 @@ struct vdpasim *vdpasim_create(const struct vdpasim_dev_attr *attr)
 	int err;
 
 	if (why) {
-		pr_err("vdpa_sim: cannot create %s: %s\n", attr->name, why);
+		pr_err_ratelimited("vdpa_sim: cannot create %s: %s\n", attr->name, why);
 		return ERR_PTR(-EINVAL);
 	}
 	vdpa = __vdpa_alloc_device(attr->mgmt_dev->device,

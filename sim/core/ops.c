@@ -114,8 +114,8 @@ static int vdpasim_vq_setup(struct vdpasim_vq *vq)
 		err = vdring_set_state(&vq->ring, cfg.packed, &vq->state);
 	if (err) {
 		vdring_release(&vq->ring);
-		dev_warn(&vs->vdpa.dev, "queue %u: cannot enable (size %u): %d\n",
-			 vq->idx, vq->num, err);
+		dev_warn_ratelimited(&vs->vdpa.dev, "queue %u: cannot enable (size %u): %d\n",
+				     vq->idx, vq->num, err);
 	}
 	return err;
 }
@@ -413,7 +413,7 @@ static u8 vdpasim_check_features_ok(struct vdpasim *vs, u8 status)
 {
 	if (vs->features & BIT_ULL(VIRTIO_F_VERSION_1))
 		return status;
-	dev_warn(&vs->vdpa.dev, "FEATURES_OK refused: VERSION_1 not accepted\n");
+	dev_warn_ratelimited(&vs->vdpa.dev, "FEATURES_OK refused: VERSION_1 not accepted\n");
 	return status & ~VIRTIO_CONFIG_S_FEATURES_OK;
 }
 

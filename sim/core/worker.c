@@ -211,7 +211,7 @@ void vdpasim_set_needs_reset(struct vdpasim *vs, const char *why)
 {
 	if (xchg(&vs->needs_reset, true))
 		return;
-	dev_warn(&vs->vdpa.dev, "needs reset: %s\n", why);
+	dev_warn_ratelimited(&vs->vdpa.dev, "needs reset: %s\n", why);
 	vdpasim_config_changed(vs);
 }
 EXPORT_SYMBOL_GPL(vdpasim_set_needs_reset);

@@ -352,18 +352,18 @@ static int vsnet_params_check_features(struct device *dev, u64 f)
 	if (!f)
 		return 0;
 	if (!(f & BIT_ULL(VIRTIO_F_VERSION_1))) {
-		dev_err(dev, "device_features must include VERSION_1\n");
+		dev_err_ratelimited(dev, "device_features must include VERSION_1\n");
 		return -EINVAL;
 	}
 	if ((f & VDPASIM_NET_CTRL_FEATURES) &&
 	    !(f & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))) {
-		dev_err(dev, "device_features 0x%llx need CTRL_VQ\n",
-			f & VDPASIM_NET_CTRL_FEATURES);
+		dev_err_ratelimited(dev, "device_features 0x%llx need CTRL_VQ\n",
+				    f & VDPASIM_NET_CTRL_FEATURES);
 		return -EINVAL;
 	}
 	if ((f & BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA)) &&
 	    !(f & BIT_ULL(VIRTIO_NET_F_CTRL_RX))) {
-		dev_err(dev, "device_features: CTRL_RX_EXTRA needs CTRL_RX\n");
+		dev_err_ratelimited(dev, "device_features: CTRL_RX_EXTRA needs CTRL_RX\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -390,19 +390,19 @@ static int vsnet_params_get(struct device *dev, const char *name,
 		p->features = cfg->device_features;
 
 	if (p->mtu < VDPASIM_NET_MIN_MTU) {
-		dev_err(dev, "cannot create %s: mtu %u below %u\n", name,
-			p->mtu, VDPASIM_NET_MIN_MTU);
+		dev_err_ratelimited(dev, "cannot create %s: mtu %u below %u\n", name,
+				    p->mtu, VDPASIM_NET_MIN_MTU);
 		return -EINVAL;
 	}
 	if (p->max_vqp < 1 || p->max_vqp > VDPASIM_NET_MAX_VQP) {
-		dev_err(dev, "cannot create %s: max_vqp %u not in 1..%u\n",
-			name, p->max_vqp, VDPASIM_NET_MAX_VQP);
+		dev_err_ratelimited(dev, "cannot create %s: max_vqp %u not in 1..%u\n",
+				    name, p->max_vqp, VDPASIM_NET_MAX_VQP);
 		return -EINVAL;
 	}
 	if (p->max_vqp > 1 && p->features &&
 	    !(p->features & BIT_ULL(VIRTIO_NET_F_MQ))) {
-		dev_err(dev, "cannot create %s: max_vqp %u needs MQ\n", name,
-			p->max_vqp);
+		dev_err_ratelimited(dev, "cannot create %s: max_vqp %u needs MQ\n", name,
+				    p->max_vqp);
 		return -EINVAL;
 	}
 	return vsnet_params_check_features(dev, p->features);
@@ -500,7 +500,7 @@ static int vsnet_dev_set_attr(struct vdpa_mgmt_dev *mdev,
 	struct vdpasim_net *net = sim_to_net(vdpa_to_sim(dev));
 
 	if (config->mask != BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR)) {
-		dev_err(&dev->dev, "only the mac address can be changed\n");
+		dev_err_ratelimited(&dev->dev, "only the mac address can be changed\n");
 		return -EOPNOTSUPP;
 	}
 	spin_lock(&net->state_lock);

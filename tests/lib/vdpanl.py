@@ -40,15 +40,35 @@ listen to the family's "dev" multicast group.
       Print every management device, device and device configuration
       (three dumps), one sorted line each: what "nothing changed"
       compares.
+  vdpanl.py fuzz --seed S --count N [--keep NAME,...] [--prefix P]
+                 [--timeout T] [--dry-run] [--trace]
+      Send N seeded random messages over one socket: every command of
+      the family (and unknown ones), every attribute with valid,
+      boundary and invalid payloads, unknown and duplicated attributes,
+      every flag combination, broken attribute streams and headers,
+      several messages per datagram; about 30% are well-formed requests
+      on real objects (the management devices, the fuzzer's own devices,
+      the --keep devices).  DEV_NEW, DEV_DEL and DEV_ATTR_SET only ever
+      name devices starting with P (default "fz"), which are all deleted
+      at the end; the --keep devices are only read.  Every reply is
+      checked: well-formed, answering a request of the round, an errno
+      the family can return, an extack message where the family sets
+      one, no wait over T seconds (default 5).  Prints "# netlink fuzz
+      seed S: N messages, ok=.. EINVAL=.. ...", the mix, and a final
+      line; exits 1 on any violation or if the state (snapshot, below)
+      differs after the run.  --dry-run only builds the messages (no
+      kernel needed); --trace prints each request's outcome on stderr.
 
 Errno names are those of <errno.h> (EOPNOTSUPP, not its alias ENOTSUP).
 """
 
 import errno
+import random
 import select
 import socket
 import struct
 import sys
+import time
 
 NETLINK_GENERIC = 16
 NETLINK_EXT_ACK = 11
@@ -436,6 +456,1405 @@ def cmd_monitor(args):
     return 0
 
 
+# --- fuzz: seeded random requests, every reply checked ----------------------
+#
+# The fuzzer sends "rounds": one datagram holding one message (sometimes
+# several), followed, when some message of it asks for no ack, by a
+# NLMSG_NOOP with NLM_F_ACK (the sentinel): the kernel handles a datagram's
+# messages in order before sendmsg() returns, so once the sentinel's ack
+# is in, every other reply of the round is queued ahead of it, except the
+# later parts of a dump, which come as the socket is read. Before sending,
+# the datagram is walked the way netlink_rcv_skb() walks it, which says
+# which messages the kernel will handle (and with which sequence numbers)
+# and lets a guard refuse any round that could touch what is not the
+# fuzzer's: a request to another generic netlink family, or a DEV_NEW,
+# DEV_DEL or DEV_ATTR_SET whose device name (as the kernel would read it)
+# does not start with the fuzzer's prefix.
+
+NLMSG_NOOP = 1
+NLMSG_MIN_TYPE = 0x10
+NLM_F_ECHO = 0x8
+NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK = 0x8000, 0x4000, 0x3fff
+GENL_MAX_ID = 1023          # <uapi/linux/genetlink.h>: no family above it
+VDPA_GENL_VERSION = 1
+
+FZ_C = {name: i for i, name in enumerate(CMDS)}
+FZ_A = {name: i for i, name in enumerate(ATTRS)}
+
+
+def _fz_attrs(*names):
+    return frozenset(FZ_A[n] for n in names)
+
+
+# core/netlink.c, vdpa_nl_ops: command -> (doit, dumpit, GENL_ADMIN_PERM).
+FZ_OPS = {FZ_C["MGMTDEV_GET"]: (True, True, False),
+          FZ_C["DEV_NEW"]: (True, False, True),
+          FZ_C["DEV_DEL"]: (True, False, True),
+          FZ_C["DEV_GET"]: (True, True, False),
+          FZ_C["DEV_CONFIG_GET"]: (True, True, False),
+          FZ_C["DEV_VSTATS_GET"]: (True, False, True),
+          FZ_C["DEV_ATTR_SET"]: (True, False, True)}
+# core/nl_parse.c, vdpa_nl_cmd_attrs: what each doit takes (dumps: none).
+FZ_HANDLE = ("MGMTDEV_BUS_NAME", "MGMTDEV_DEV_NAME")
+FZ_DEV_CONFIG = ("DEV_NET_CFG_MACADDR", "DEV_NET_CFG_MTU",
+                 "DEV_NET_CFG_MAX_VQP", "DEV_FEATURES")
+FZ_CMD_ATTRS = {
+    FZ_C["MGMTDEV_GET"]: _fz_attrs(*FZ_HANDLE),
+    FZ_C["DEV_NEW"]: _fz_attrs("DEV_NAME", *FZ_HANDLE, *FZ_DEV_CONFIG),
+    FZ_C["DEV_DEL"]: _fz_attrs("DEV_NAME"),
+    FZ_C["DEV_GET"]: _fz_attrs("DEV_NAME"),
+    FZ_C["DEV_CONFIG_GET"]: _fz_attrs("DEV_NAME"),
+    FZ_C["DEV_VSTATS_GET"]: _fz_attrs("DEV_NAME", "DEV_QUEUE_INDEX"),
+    FZ_C["DEV_ATTR_SET"]: _fz_attrs("DEV_NAME", *FZ_DEV_CONFIG),
+}
+# core/nl_msg.c: request command -> (reply command, attributes every
+# reply carries).
+FZ_REPLY = {
+    FZ_C["MGMTDEV_GET"]: (FZ_C["MGMTDEV_NEW"], _fz_attrs(
+        "MGMTDEV_DEV_NAME", "MGMTDEV_SUPPORTED_CLASSES",
+        "DEV_MGMTDEV_MAX_VQS", "DEV_SUPPORTED_FEATURES")),
+    FZ_C["DEV_GET"]: (FZ_C["DEV_NEW"], _fz_attrs(
+        "MGMTDEV_DEV_NAME", "DEV_NAME", "DEV_ID", "DEV_VENDOR_ID",
+        "DEV_MAX_VQS", "DEV_MAX_VQ_SIZE", "DEV_MIN_VQ_SIZE")),
+    FZ_C["DEV_CONFIG_GET"]: (FZ_C["DEV_CONFIG_GET"], _fz_attrs(
+        "DEV_NAME", "DEV_ID", "DEV_FEATURES")),
+    FZ_C["DEV_VSTATS_GET"]: (FZ_C["DEV_VSTATS_GET"], _fz_attrs(
+        "DEV_NAME", "DEV_ID", "DEV_NEGOTIATED_FEATURES", "DEV_QUEUE_INDEX")),
+}
+FZ_DESTRUCTIVE = frozenset(FZ_C[c] for c in ("DEV_NEW", "DEV_DEL",
+                                              "DEV_ATTR_SET"))
+
+# Every errno a request to the family can be refused with:
+#  EINVAL     policy (core), genl header checks (core), the family's own
+#             checks, the parents' dev_add refusals (sim: bad parameters)
+#  ERANGE     policy (NLA_POLICY_MIN, binary size, string length past a
+#             NUL), max_vqp above the mgmtdev's limit, queue index
+#  EOPNOTSUPP no such operation (core: unknown command, dump flag on a
+#             command without dumpit), attribute or features the mgmtdev
+#             does not take, no dev_set_attr, no vendor statistics
+#  ENODEV     no such management device or device
+#  EEXIST     DEV_NEW of a name in use
+#  EPERM      GENL_ADMIN_PERM (core; not seen as root)
+#  ENOMEM     allocations of the core, the family and the parents
+#  EMSGSIZE   a reply that does not fit its message
+#  EBUSY      a dump requested while one is running on the socket (core)
+#  ENOENT     a message type that is no family (core)
+#  EAGAIN     DEV_VSTATS_GET before feature negotiation completed
+# E2BIG (only nla_strscpy(), which the family does not use) and EIO (the
+# simulators' fail_dev_add knob, which the fuzzer leaves alone) are not
+# among them.
+FZ_ERRNOS = frozenset((errno.EINVAL, errno.ERANGE, errno.EOPNOTSUPP,
+                       errno.ENODEV, errno.EEXIST, errno.EPERM, errno.ENOMEM,
+                       errno.EMSGSIZE, errno.EBUSY, errno.ENOENT,
+                       errno.EAGAIN))
+# Refusals that come without an extack message whatever the request.
+FZ_BARE_ERRNOS = frozenset((errno.EPERM, errno.ENOENT, errno.ENOMEM,
+                            errno.EMSGSIZE, errno.EBUSY))
+
+# Feature bits (<uapi/linux/virtio_config.h>, virtio_net.h).
+FZ_F_VERSION_1, FZ_F_ACCESS_PLATFORM = 32, 33
+FZ_NET_F_MTU, FZ_NET_F_MAC, FZ_NET_F_CTRL_VQ = 3, 5, 17
+FZ_NET_F_CTRL_RX, FZ_NET_F_CTRL_RX_EXTRA, FZ_NET_F_MQ = 18, 20, 22
+FZ_NET_CTRL_BITS = (18, 19, 20, 21, 22, 23)
+VIRTIO_ID_NET, VIRTIO_ID_BLOCK = 1, 2
+
+# The payload kind of each attribute: the policy's (core/netlink.c) for
+# those requests take, the reply's type (core/nl_msg.c) for the others.
+FZ_KIND = {FZ_A["MGMTDEV_BUS_NAME"]: "bus", FZ_A["MGMTDEV_DEV_NAME"]: "mgmt",
+           FZ_A["DEV_NAME"]: "name", FZ_A["DEV_NET_CFG_MACADDR"]: "mac",
+           FZ_A["DEV_NET_CFG_MAX_VQP"]: "vqp", FZ_A["DEV_NET_CFG_MTU"]: "mtu",
+           FZ_A["DEV_QUEUE_INDEX"]: "qidx", FZ_A["DEV_FEATURES"]: "features",
+           FZ_A["DEV_VENDOR_ATTR_NAME"]: "str"}
+for _name, _kind in (("u64", ("MGMTDEV_SUPPORTED_CLASSES",
+                              "DEV_NEGOTIATED_FEATURES",
+                              "DEV_SUPPORTED_FEATURES",
+                              "DEV_VENDOR_ATTR_VALUE",
+                              "DEV_BLK_CFG_CAPACITY")),
+                     ("u32", ("DEV_ID", "DEV_VENDOR_ID", "DEV_MAX_VQS",
+                              "DEV_MGMTDEV_MAX_VQS", "DEV_BLK_CFG_SIZE_MAX",
+                              "DEV_BLK_CFG_BLK_SIZE", "DEV_BLK_CFG_SEG_MAX",
+                              "DEV_BLK_CFG_OPT_IO_SIZE",
+                              "DEV_BLK_CFG_MAX_DISCARD_SEC",
+                              "DEV_BLK_CFG_MAX_DISCARD_SEG",
+                              "DEV_BLK_CFG_DISCARD_SEC_ALIGN",
+                              "DEV_BLK_CFG_MAX_WRITE_ZEROES_SEC",
+                              "DEV_BLK_CFG_MAX_WRITE_ZEROES_SEG")),
+                     ("u16", ("DEV_MAX_VQ_SIZE", "DEV_MIN_VQ_SIZE",
+                              "DEV_NET_STATUS", "DEV_BLK_CFG_NUM_QUEUES",
+                              "DEV_BLK_CFG_MIN_IO_SIZE")),
+                     ("u8", ("DEV_BLK_CFG_PHY_BLK_EXP",
+                             "DEV_BLK_CFG_ALIGN_OFFSET", "DEV_BLK_READ_ONLY",
+                             "DEV_BLK_FLUSH"))):
+    for _a in _kind:
+        FZ_KIND[FZ_A[_a]] = _name
+
+FZ_INT_FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}
+FZ_UNKNOWN_ATTRS = (0, len(ATTRS), len(ATTRS) + 1, 63, 64, 255, 256,
+                    NLA_TYPE_MASK)
+
+
+def fz_hdr(length, mtype, flags, seq, pid=0):
+    return struct.pack("=IHHII", length, mtype, flags, seq, pid)
+
+
+def fz_walk(data):
+    """(offset, length) of each message netlink_rcv_skb() handles in data."""
+    out, off, total = [], 0, len(data)
+    while total - off >= NLMSG_HDRLEN:
+        length = struct.unpack_from("=I", data, off)[0]
+        if length < NLMSG_HDRLEN or total - off < length:
+            break
+        out.append((off, length))
+        off += min(align4(length), total - off)
+    return out
+
+
+def fz_dev_names(msg):
+    """What the kernel would read as each DEV_NAME of message msg: the
+    bytes before the first NUL, None when the policy refuses it for want
+    of a NUL.  Attribute flags are ignored, as nla_type() does."""
+    names, off, end = [], NLMSG_HDRLEN + GENL_HDRLEN, len(msg)
+    while end - off >= 4:
+        length, atype = struct.unpack_from("=HH", msg, off)
+        if length < 4 or length > end - off:
+            break
+        if atype & NLA_TYPE_MASK == FZ_A["DEV_NAME"]:
+            nul = msg.find(b"\0", off + 4, off + min(length, 4 + 256))
+            names.append(msg[off + 4:nul] if nul >= 0 else None)
+        off += align4(length)
+    return names
+
+
+class FzReq:  # pylint: disable=too-many-instance-attributes
+    """One message the kernel handles in a round, and what came back."""
+
+    def __init__(self, raw, family_id):
+        self.raw = raw
+        self.hdr = raw[:NLMSG_HDRLEN]
+        _, self.type, self.flags, self.seq, _ = struct.unpack_from(
+            "=IHHII", raw)
+        self.ack = bool(self.flags & NLM_F_ACK)
+        self.cmd = raw[NLMSG_HDRLEN] if len(raw) >= 20 else None
+        self.ours = self.type == family_id
+        # Whether the kernel hands it to a netlink family at all.
+        self.processed = bool(self.flags & NLM_F_REQUEST) and \
+            self.type >= NLMSG_MIN_TYPE
+        op = FZ_OPS.get(self.cmd)
+        dump_flag = self.flags & NLM_F_DUMP == NLM_F_DUMP
+        self.has_op = bool(op) and op[1 if dump_flag else 0]
+        live = self.processed and self.ours and self.cmd is not None
+        self.is_dump = live and dump_flag and self.has_op
+        self.reply_cmd = None
+        if live and self.has_op and self.cmd in FZ_REPLY:
+            self.reply_cmd = FZ_REPLY[self.cmd][0]
+        names = fz_dev_names(raw) if live else []
+        self.name = names[-1] if names else None
+        self.err = None          # 0 for an ack, else the errno
+        self.msg = ""            # the extack message of a refusal
+        self.final = False       # NLMSG_ERROR or NLMSG_DONE seen
+        self.data = []           # attribute dicts of the data replies
+        self.gen = None          # the generated message it comes from
+        self.sentinel = False
+
+    def describe(self):
+        cmd = self.cmd if self.cmd is not None else "-"
+        if isinstance(cmd, int) and cmd < len(CMDS):
+            cmd = CMDS[cmd]
+        label = self.gen.label if self.gen else "-"
+        return (f"seq {self.seq} ({label}) type {self.type:#x} flags "
+                f"{self.flags:#x} cmd {cmd} len {len(self.raw)}: "
+                f"{self.raw[:96].hex()}{'...' if len(self.raw) > 96 else ''}")
+
+
+class FzMsg:  # pylint: disable=too-few-public-methods
+    """A generated message: its bytes and how it was made (tags: "valid"
+    or "fuzz", then the command or how it was fuzzed, then extras)."""
+
+    def __init__(self, data, tags, framed=True):
+        self.data = data
+        self.tags = list(tags)
+        # nlmsg_len is the length of the bytes: it can share a datagram.
+        self.framed = framed
+
+    @property
+    def label(self):
+        return ":".join(self.tags)
+
+
+class FzMgmt:  # pylint: disable=too-few-public-methods
+    """A management device, as MGMTDEV_GET shows it."""
+
+    def __init__(self, bus, name, classes, max_vqs, features):
+        self.bus, self.name = bus, name
+        self.classes, self.max_vqs, self.features = classes, max_vqs, features
+
+    def handle(self):
+        out = b""
+        if self.bus is not None:
+            out += nla(FZ_A["MGMTDEV_BUS_NAME"], self.bus + b"\0")
+        return out + nla(FZ_A["MGMTDEV_DEV_NAME"], self.name + b"\0")
+
+
+# Used by --dry-run, which asks no kernel: the three management devices
+# of the tests with their sizes (the features need not be exact).
+FZ_DRY_MGMTDEVS = (
+    FzMgmt(None, b"vdpasim_net", 1 << VIRTIO_ID_NET, 17,
+           (1 << 34) - 1 & ~(1 << 31)),
+    FzMgmt(None, b"vdpasim_blk", 1 << VIRTIO_ID_BLOCK, 1,
+           (1 << 33) | (1 << 32) | 0x7ff),
+    FzMgmt(None, b"vdpa_test", 1 << VIRTIO_ID_NET, 9,
+           (1 << 32) | (1 << 33) | (1 << 3) | (1 << 5) | (1 << 16) |
+           (1 << 17) | (1 << 22)),
+)
+
+
+class FzGen:  # pylint: disable=too-many-instance-attributes
+    """Seeded generator of messages; knows the fuzzer's own devices."""
+
+    VALID_SHARE = 0.3       # well-formed requests on real objects
+    OWN_CAP = 12            # valid DEV_NEW stops at this many devices
+
+    def __init__(self, rng, prefix, family_id, mgmtdevs, keep):
+        self.rng = rng
+        self.prefix = prefix
+        self.family_id = family_id
+        self.mgmtdevs = list(mgmtdevs)
+        self.keep = list(keep)
+        self.plain = [prefix + b"%d" % i for i in range(16)]
+        self.special = [prefix + b"x" * (255 - len(prefix)),
+                        prefix + b"%s%n%p", prefix + b"\xff\xfe\x80",
+                        prefix + b"-._:@+", prefix + b" sp", prefix]
+        self.own = {}           # name -> FzMgmt or None
+        self.nvqs = {}          # name -> DEV_MAX_VQS last seen
+        self.seq = 0
+        self.mix = {}
+
+    # --- helpers ---
+
+    def next_seq(self):
+        self.seq = (self.seq + 1) & 0xffffffff
+        return self.seq
+
+    def count(self, label):
+        self.mix[label] = self.mix.get(label, 0) + 1
+
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def pick(self, weighted):
+        """A key of the (key, weight) pairs, by weight."""
+        total = sum(w for _, w in weighted)
+        x = self.rng.random() * total
+        for key, weight in weighted:
+            x -= weight
+            if x < 0:
+                return key
+        return weighted[-1][0]
+
+    def message(self, cmd, payload, flags, mtype=None, version=1,
+                reserved=0, pid=0):
+        body = struct.pack("=BBH", cmd, version, reserved) + payload
+        mtype = self.family_id if mtype is None else mtype
+        return fz_hdr(NLMSG_HDRLEN + len(body), mtype, flags,
+                      self.next_seq(), pid) + body
+
+    def dev_targets(self):
+        return list(self.own) + [k for k in self.keep]
+
+    # --- valid requests ---
+
+    def valid_flags(self):
+        return NLM_F_REQUEST | (NLM_F_ACK if self.chance(0.8) else 0)
+
+    def valid_features(self, mgmt, mac, mtu, vqp):
+        r = self.rng
+        sup = mgmt.features
+        f = 1 << FZ_F_VERSION_1
+        for bit in range(64):
+            if sup >> bit & 1 and bit not in FZ_NET_CTRL_BITS and \
+               r.random() < 0.3:
+                f |= 1 << bit
+        if mgmt.classes & (1 << VIRTIO_ID_NET):
+            if mac:
+                f |= 1 << FZ_NET_F_MAC
+            if mtu:
+                f |= 1 << FZ_NET_F_MTU
+            if vqp and vqp > 1:
+                f |= 1 << FZ_NET_F_MQ
+            if r.random() < 0.4:
+                for bit in FZ_NET_CTRL_BITS:
+                    if r.random() < 0.4:
+                        f |= 1 << bit
+            if f & (1 << FZ_NET_F_CTRL_RX_EXTRA):
+                f |= 1 << FZ_NET_F_CTRL_RX
+            if any(f >> bit & 1 for bit in FZ_NET_CTRL_BITS):
+                f |= 1 << FZ_NET_F_CTRL_VQ
+        return f & sup
+
+    def unicast_mac(self):
+        mac = bytearray(self.rng.randbytes(6))
+        mac[0] = (mac[0] & 0xfe) | 0x02
+        return bytes(mac)
+
+    def valid_new(self):
+        r = self.rng
+        free = [n for n in self.plain if n not in self.own]
+        if not free or not self.mgmtdevs:
+            return None
+        name, mgmt = r.choice(free), r.choice(self.mgmtdevs)
+        payload = nla(FZ_A["DEV_NAME"], name + b"\0") + mgmt.handle()
+        mac = mtu = vqp = None
+        if mgmt.classes & (1 << VIRTIO_ID_NET):
+            if r.random() < 0.5:
+                mac = self.unicast_mac()
+                payload += nla(FZ_A["DEV_NET_CFG_MACADDR"], mac)
+            if r.random() < 0.4:
+                mtu = r.choice((68, 576, 1280, 1500, 4000, 9000, 65535))
+                payload += nla(FZ_A["DEV_NET_CFG_MTU"],
+                               struct.pack("=H", mtu))
+            if r.random() < 0.4:
+                vqp = r.randint(1, max(1, mgmt.max_vqs // 2 or 4))
+                payload += nla(FZ_A["DEV_NET_CFG_MAX_VQP"],
+                               struct.pack("=H", vqp))
+        if mgmt.classes & ((1 << VIRTIO_ID_NET) | (1 << VIRTIO_ID_BLOCK)) \
+           and r.random() < 0.4:
+            payload += nla(FZ_A["DEV_FEATURES"], struct.pack(
+                "=Q", self.valid_features(mgmt, mac, mtu, vqp)))
+        return FzMsg(self.message(FZ_C["DEV_NEW"], payload,
+                                  self.valid_flags()), ("valid", "DEV_NEW"))
+
+    def valid_msg(self):
+        r = self.rng
+        own, targets = len(self.own), self.dev_targets()
+        kind = self.pick((("mgmt_dump", 1), ("mgmt_get", 2),
+                          ("dev_dump", 1), ("dev_get", 3 if targets else 0),
+                          ("cfg_dump", 1), ("cfg_get", 3 if targets else 0),
+                          ("vstats", 3 if targets else 0),
+                          ("new", 4 if own < self.OWN_CAP else 0),
+                          ("del", (6 if own >= self.OWN_CAP else 3)
+                           if own else 0),
+                          ("set", 1 if own else 0)))
+        dump = NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP
+        if kind == "new":
+            msg = self.valid_new()
+            if msg:
+                return msg
+            kind = "dev_dump"
+        if kind.endswith("_dump"):
+            cmd = {"mgmt_dump": "MGMTDEV_GET", "dev_dump": "DEV_GET",
+                   "cfg_dump": "DEV_CONFIG_GET"}[kind]
+            flags = dump if r.random() < 0.8 else NLM_F_REQUEST | NLM_F_DUMP
+            return FzMsg(self.message(FZ_C[cmd], b"", flags),
+                         ("valid", f"{cmd}-dump"))
+        if kind == "mgmt_get":
+            if not self.mgmtdevs:
+                return FzMsg(self.message(FZ_C["MGMTDEV_GET"], b"", dump),
+                             ("valid", "MGMTDEV_GET-dump"))
+            return FzMsg(self.message(FZ_C["MGMTDEV_GET"],
+                                      r.choice(self.mgmtdevs).handle(),
+                                      self.valid_flags()),
+                         ("valid", "MGMTDEV_GET"))
+        if kind == "del":
+            name = r.choice(list(self.own))
+            return FzMsg(self.message(FZ_C["DEV_DEL"],
+                                      nla(FZ_A["DEV_NAME"], name + b"\0"),
+                                      self.valid_flags()), ("valid", "DEV_DEL"))
+        if kind == "set":
+            name = r.choice(list(self.own))
+            payload = nla(FZ_A["DEV_NAME"], name + b"\0") + \
+                nla(FZ_A["DEV_NET_CFG_MACADDR"], self.unicast_mac())
+            return FzMsg(self.message(FZ_C["DEV_ATTR_SET"], payload,
+                                      self.valid_flags()),
+                         ("valid", "DEV_ATTR_SET"))
+        name = r.choice(targets)
+        payload = nla(FZ_A["DEV_NAME"], name + b"\0")
+        cmd = {"dev_get": "DEV_GET", "cfg_get": "DEV_CONFIG_GET",
+               "vstats": "DEV_VSTATS_GET"}[kind]
+        if kind == "vstats":
+            nvqs = self.nvqs.get(name, 3)
+            qidx = r.randrange(nvqs) if r.random() < 0.9 else nvqs
+            payload += nla(FZ_A["DEV_QUEUE_INDEX"], struct.pack("=I", qidx))
+        return FzMsg(self.message(FZ_C[cmd], payload, self.valid_flags()),
+                     ("valid", cmd))
+
+    # --- payloads ---
+
+    def int_payload(self, fmt_name, special):
+        r = self.rng
+        bits = {"u8": 8, "u16": 16, "u32": 32, "u64": 64}[fmt_name]
+        top = (1 << bits) - 1
+        x = r.random()
+        if x < 0.6 and special:
+            value = r.choice(special)
+        elif x < 0.8:
+            value = r.choice((0, 1, 2, top, top - 1, 1 << (bits - 1)))
+        else:
+            value = r.getrandbits(bits)
+        return struct.pack(FZ_INT_FMT[fmt_name], value & top)
+
+    def wrong_size(self, good):
+        """An integer payload of a size other than good bytes."""
+        r = self.rng
+        size = r.choice([n for n in (0, 1, 2, 3, 4, 5, 7, 8, 9, 16)
+                         if n != good])
+        return r.randbytes(size)
+
+    def junk(self):
+        """A payload of no particular type."""
+        r = self.rng
+        x = r.random()
+        if x < 0.3:
+            return r.randbytes(r.randrange(0, 24))
+        if x < 0.5:
+            return self.int_payload(r.choice(("u8", "u16", "u32", "u64")),
+                                    ())
+        if x < 0.7:
+            return b"1500\0"
+        if x < 0.85:
+            return self.nested_junk(2)
+        return b"\0" * r.randrange(0, 12)
+
+    def nested_junk(self, depth):
+        r = self.rng
+        out = b""
+        for _ in range(r.randrange(0, 5)):
+            atype = r.randrange(0, 48)
+            if depth and r.random() < 0.3:
+                out += nla(atype | NLA_F_NESTED, self.nested_junk(depth - 1))
+            else:
+                out += nla(atype, r.randbytes(r.randrange(0, 12)))
+        if r.random() < 0.2:
+            out += struct.pack("=HH", r.randrange(0, 64), r.randrange(48))
+        return out
+
+    def fuzz_name(self, destructive):
+        """A DEV_NAME payload; for a request that can change something,
+        only names starting with the prefix, or none the kernel takes."""
+        r, p = self.rng, self.prefix
+        pool = self.plain + self.special + list(self.own)
+        if not destructive:
+            pool += self.keep + [b"nosuchdev", b"vdpasim_net", b"vdpa0"]
+        base = r.choice(pool)
+        x = r.random()
+        if x < 0.5:
+            return base + b"\0"
+        if x < 0.55:
+            return base                                 # no NUL
+        if x < 0.6:
+            return b"\0"                                # empty
+        if x < 0.63:
+            return b""                                  # zero-length
+        if x < 0.67:
+            return p + b"y" * (256 - len(p)) + b"\0"    # one too long
+        if x < 0.7:
+            return p + b"z" * r.choice((300, 1000, 4000)) + b"\0"
+        if x < 0.75:
+            return base + b"\0" + r.randbytes(r.randrange(1, 8))
+        if x < 0.79:
+            return r.choice((p + b"/a", p + b"/", p + b"/../x")) + b"\0"
+        if x < 0.83:
+            return base + b"\0" * r.randrange(2, 9)
+        if x < 0.88:
+            return p + bytes((r.choice(b"abcdefgh"),)) + b"\0"
+        if x < 0.94:
+            return self.int_payload(r.choice(("u16", "u32", "u64")), ())
+        return r.randbytes(r.randrange(0, 16))
+
+    def fuzz_mgmt(self):
+        r = self.rng
+        names = [m.name for m in self.mgmtdevs] or [b"vdpasim_net"]
+        x = r.random()
+        if x < 0.5:
+            return r.choice(names) + b"\0"
+        if x < 0.55:
+            return r.choice(names)
+        return r.choice((b"nope\0", b"vdpasim_ne\0", b"VDPA_TEST\0", b"\0",
+                         b"", b"m" * 255 + b"\0", b"m" * 256 + b"\0",
+                         b"vdpa_test\0junk", b"pci/0000:00:01.0\0",
+                         b"%s%n\0", self.int_payload("u32", ())))
+
+    def fuzz_bus(self):
+        r = self.rng
+        return r.choice((b"pci\0", b"vdpa\0", b"platform\0", b"\0", b"",
+                         b"b" * 64 + b"\0", b"b" * 65 + b"\0", b"pci",
+                         b"pci\0\0\0", self.int_payload("u16", ())))
+
+    def fuzz_mac(self):
+        r = self.rng
+        x = r.random()
+        if x < 0.4:
+            return self.unicast_mac()
+        if x < 0.7:
+            return r.choice((b"\0" * 6, b"\xff" * 6,
+                             b"\x01\x00\x5e\x00\x00\x01",
+                             b"\x03" + r.randbytes(5), r.randbytes(6)))
+        return r.randbytes(r.choice((0, 1, 4, 5, 7, 8, 12)))
+
+    def fuzz_payload(self, atype, cmd, target_vqs):
+        """A payload for attribute atype: valid, boundary or invalid."""
+        r = self.rng
+        kind = FZ_KIND.get(atype)
+        if kind is None or r.random() < 0.08:
+            return self.junk()
+        if kind == "name":
+            return self.fuzz_name(cmd in FZ_DESTRUCTIVE)
+        if kind == "mgmt":
+            return self.fuzz_mgmt()
+        if kind == "bus":
+            return self.fuzz_bus()
+        if kind == "str":
+            return r.choice((b"kicks\0", b"\0", b"x" * 300 + b"\0"))
+        if kind == "mac":
+            return self.fuzz_mac()
+        sizes = {"mtu": "u16", "vqp": "u16", "qidx": "u32",
+                 "features": "u64"}
+        fmt_name = sizes.get(kind, kind)
+        good = struct.calcsize(FZ_INT_FMT[fmt_name])
+        if r.random() < 0.15:
+            return self.wrong_size(good)
+        special = ()
+        if kind == "mtu":
+            special = (0, 67, 68, 69, 1500, 9000, 65535)
+        elif kind == "vqp":
+            half = [m.max_vqs // 2 for m in self.mgmtdevs] or [4]
+            special = tuple({0, 1, 2, 3, 65535} |
+                            {h + d for h in half for d in (0, 1)})
+        elif kind == "qidx":
+            special = (0, 1, 2, target_vqs - 1, target_vqs, target_vqs + 1,
+                       0xffff, 0x10000, 0xffffffff)
+        elif kind == "features":
+            sup = [m.features for m in self.mgmtdevs] or [1 << 32]
+            special = tuple(sup) + (0, 1 << FZ_F_VERSION_1,
+                                    r.choice(sup) & r.getrandbits(64),
+                                    r.choice(sup) | 1 << 63,
+                                    (1 << 64) - 1, 1 << 34)
+        return self.int_payload(fmt_name, special)
+
+    # --- fuzzed requests ---
+
+    def fuzz_type(self, atype, cmd):
+        """An attribute type near atype: other attributes, unknown ones,
+        flag bits."""
+        r = self.rng
+        x = r.random()
+        allowed = FZ_CMD_ATTRS.get(cmd, frozenset())
+        if x < 0.6 and allowed:
+            return r.choice(sorted(allowed))
+        if x < 0.8:
+            return r.randrange(1, len(ATTRS))
+        if x < 0.9:
+            return r.choice(FZ_UNKNOWN_ATTRS + (r.randrange(len(ATTRS),
+                                                            NLA_TYPE_MASK),))
+        if x < 0.95:
+            return (atype or r.randrange(1, len(ATTRS))) | \
+                r.choice((NLA_F_NESTED, NLA_F_NET_BYTEORDER))
+        return atype or r.randrange(1, len(ATTRS))
+
+    def valid_attrs(self, cmd):
+        """The attributes of a plausible request for cmd, as (type,
+        payload) pairs, for mutated messages."""
+        r = self.rng
+        out = []
+        targets = self.dev_targets()
+        destructive = cmd in FZ_DESTRUCTIVE
+        names = list(self.own) + (self.plain if cmd == FZ_C["DEV_NEW"]
+                                  else [])
+        if not destructive:
+            names += targets
+        if cmd in (FZ_C["DEV_NEW"], FZ_C["MGMTDEV_GET"]) and self.mgmtdevs:
+            mgmt = r.choice(self.mgmtdevs)
+            if mgmt.bus is not None:
+                out.append((FZ_A["MGMTDEV_BUS_NAME"], mgmt.bus + b"\0"))
+            out.append((FZ_A["MGMTDEV_DEV_NAME"], mgmt.name + b"\0"))
+        if cmd in (FZ_C["DEV_NEW"], FZ_C["DEV_DEL"], FZ_C["DEV_GET"],
+                   FZ_C["DEV_CONFIG_GET"], FZ_C["DEV_VSTATS_GET"],
+                   FZ_C["DEV_ATTR_SET"]):
+            name = r.choice(names) if names else self.plain[0]
+            out.append((FZ_A["DEV_NAME"], name + b"\0"))
+        if cmd == FZ_C["DEV_VSTATS_GET"]:
+            out.append((FZ_A["DEV_QUEUE_INDEX"],
+                        struct.pack("=I", r.randrange(4))))
+        if cmd in (FZ_C["DEV_NEW"], FZ_C["DEV_ATTR_SET"]):
+            if r.random() < 0.5:
+                out.append((FZ_A["DEV_NET_CFG_MACADDR"], self.unicast_mac()))
+            if r.random() < 0.3:
+                out.append((FZ_A["DEV_NET_CFG_MTU"], struct.pack("=H", 1500)))
+            if r.random() < 0.3:
+                out.append((FZ_A["DEV_NET_CFG_MAX_VQP"],
+                            struct.pack("=H", r.randint(1, 4))))
+            if r.random() < 0.3 and self.mgmtdevs:
+                out.append((FZ_A["DEV_FEATURES"], struct.pack(
+                    "=Q", r.choice(self.mgmtdevs).features)))
+        return out
+
+    def target_vqs(self):
+        return self.nvqs.get(self.rng.choice(self.dev_targets()), 3) \
+            if self.dev_targets() else 3
+
+    def fuzz_attrs(self, cmd):
+        """Attributes for a fuzzed request of cmd; returns (pairs, how)."""
+        r = self.rng
+        vqs = self.target_vqs()
+        if r.random() < 0.5:
+            attrs, how = self.valid_attrs(cmd), "mutated"
+            for _ in range(r.choice((1, 1, 1, 2, 3))):
+                op = r.random()
+                if op < 0.4 and attrs:
+                    i = r.randrange(len(attrs))
+                    attrs[i] = (attrs[i][0],
+                                self.fuzz_payload(attrs[i][0], cmd, vqs))
+                elif op < 0.6:
+                    atype = self.fuzz_type(0, cmd)
+                    attrs.append((atype, self.fuzz_payload(
+                        atype & NLA_TYPE_MASK, cmd, vqs)))
+                elif op < 0.7 and attrs:
+                    del attrs[r.randrange(len(attrs))]
+                elif op < 0.8 and attrs:
+                    i = r.randrange(len(attrs))
+                    atype = attrs[i][0]
+                    attrs.insert(r.randrange(len(attrs) + 1),
+                                 (atype, self.fuzz_payload(
+                                     atype & NLA_TYPE_MASK, cmd, vqs)
+                                  if r.random() < 0.5 else attrs[i][1]))
+                elif op < 0.9 and attrs:
+                    i = r.randrange(len(attrs))
+                    attrs[i] = (self.fuzz_type(attrs[i][0], cmd),
+                                attrs[i][1])
+                else:
+                    r.shuffle(attrs)
+        else:
+            how = "random"
+            attrs = []
+            for _ in range(r.choice((0, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 8))):
+                atype = self.fuzz_type(0, cmd)
+                attrs.append((atype, self.fuzz_payload(atype & NLA_TYPE_MASK,
+                                                       cmd, vqs)))
+            if attrs and r.random() < 0.15:
+                attrs.append(r.choice(attrs))
+        return attrs, how
+
+    def fuzz_flags(self):
+        r = self.rng
+        x = r.random()
+        if x < 0.55:
+            return NLM_F_REQUEST | NLM_F_ACK
+        if x < 0.67:
+            return NLM_F_REQUEST
+        if x < 0.76:
+            return NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP
+        if x < 0.80:
+            return NLM_F_REQUEST | NLM_F_DUMP
+        if x < 0.84:
+            return NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO
+        if x < 0.88:
+            return r.choice((0, NLM_F_ACK, NLM_F_ACK | NLM_F_DUMP))
+        flags = NLM_F_REQUEST if r.random() < 0.9 else 0
+        for bit in (NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, 0x10, 0x20, 0x100,
+                    0x200, 0x400, 0x800, 0x1000, 0x8000):
+            if r.random() < 0.25:
+                flags |= bit
+        return flags
+
+    def fuzz_msg(self, framing):
+        """A fuzzed message; framing allows nlmsg_len that does not match
+        the bytes (such a message goes alone in its datagram)."""
+        r = self.rng
+        x = r.random()
+        if x < 0.93:
+            mtype, tags = self.family_id, []
+        elif x < 0.96:
+            mtype, tags = r.randrange(NLMSG_MIN_TYPE), ["control-type"]
+        else:
+            mtype = r.randrange(GENL_MAX_ID + 1, 0x10000)
+            tags = ["no-family"]
+        cmd = self.pick(([(c, 10) for c in FZ_OPS] +
+                         [(0, 2), (FZ_C["MGMTDEV_NEW"], 2), (len(CMDS), 2),
+                          (r.randrange(len(CMDS), 256), 3)]))
+        attrs, how = self.fuzz_attrs(cmd)
+        payload = b"".join(nla(t, p) for t, p in attrs)
+        flags = self.fuzz_flags()
+        version = 1 if r.random() < 0.9 else r.randrange(256)
+        reserved = 0 if r.random() < 0.95 else r.randrange(1, 0x10000)
+        pid = 0 if r.random() < 0.9 else r.getrandbits(32)
+        tags = ["fuzz", how] + tags
+        if r.random() < 0.15:
+            return self.structural(mtype, cmd, payload, flags, framing, tags)
+        if version != 1:
+            tags.append("version")
+        if reserved:
+            tags.append("reserved")
+        return FzMsg(self.message(cmd, payload, flags, mtype, version,
+                                  reserved, pid), tags)
+
+    def structural(self, mtype, cmd, payload, flags, framing, tags):
+        """A message whose attribute stream or header is broken."""
+        r = self.rng
+        choices = ["trailing", "cut-attr", "short-attr", "huge-attr-len",
+                   "genl-cut"]
+        if framing:
+            # Alone in its datagram (a batch of big ones would not fit
+            # the socket's send buffer).
+            choices += ["big", "len-over", "len-under", "tiny"]
+        how = r.choice(choices)
+        label = tags + ["struct-" + how]
+        if how == "trailing":
+            return FzMsg(self.message(cmd, payload + r.randbytes(
+                r.randrange(1, 4)), flags, mtype), label)
+        if how == "cut-attr":
+            body = r.randbytes(r.randrange(0, 8))
+            atype = r.randrange(1, len(ATTRS))
+            cut = struct.pack("=HH", 4 + len(body) + r.randrange(1, 40),
+                              atype) + body
+            return FzMsg(self.message(cmd, payload + cut, flags, mtype),
+                         label)
+        if how == "short-attr":
+            cut = struct.pack("=HH", r.randrange(0, 4), r.randrange(64))
+            return FzMsg(self.message(cmd, payload + cut, flags, mtype),
+                         label)
+        if how == "huge-attr-len":
+            cut = struct.pack("=HH", 0xffff, FZ_A["DEV_NAME"]) + b"fz\0\0"
+            return FzMsg(self.message(cmd, payload + cut, flags, mtype),
+                         label)
+        if how == "genl-cut":
+            # nlmsg_len covers less than the generic netlink header.
+            keep = r.randrange(0, 4)
+            body = struct.pack("=BBH", cmd, 1, 0)[:keep]
+            return FzMsg(fz_hdr(NLMSG_HDRLEN + keep, mtype, flags,
+                                self.next_seq()) + body, label)
+        if how == "big":
+            size = r.choice((1000, 4000, 16000, 60000))
+            big = nla(r.choice((FZ_A["DEV_NAME"], FZ_A["DEV_VENDOR_ATTR_NAME"],
+                                len(ATTRS) + 3)), b"q" * size)
+            return FzMsg(self.message(cmd, payload + big, flags, mtype),
+                         label)
+        data = self.message(cmd, payload, flags, mtype)
+        if how == "len-over":
+            # nlmsg_len beyond the datagram: the kernel drops it.
+            over = len(data) + r.randrange(1, 64)
+            return FzMsg(struct.pack("=I", over) + data[4:], label, False)
+        if how == "len-under":
+            # The rest of the bytes are read as further messages.
+            under = r.randrange(NLMSG_HDRLEN, len(data)) \
+                if len(data) > NLMSG_HDRLEN else NLMSG_HDRLEN
+            return FzMsg(struct.pack("=I", under) + data[4:], label, False)
+        return FzMsg(data[:r.randrange(1, NLMSG_HDRLEN)], label, False)
+
+    def round(self, most):
+        """The generated messages of one round, at most most."""
+        r = self.rng
+        if r.random() < 0.05 and most > 1:
+            msgs = []
+            for _ in range(min(most, r.randrange(2, 6))):
+                msgs.append(self.valid_msg() if r.random() < 0.5
+                            else self.fuzz_msg(False))
+            for m in msgs:
+                m.tags.append("batched")
+            return msgs
+        if r.random() < self.VALID_SHARE:
+            return [self.valid_msg()]
+        return [self.fuzz_msg(True)]
+
+    # --- the fuzzer's view of its devices ---
+
+    def learn(self, req):
+        """Updates the own devices after request req (handled, final)."""
+        if not req.ours or not req.processed:
+            return
+        name, cmd, err = req.name or b"", req.cmd, req.err or 0
+        mine = name.startswith(self.prefix)
+        if req.name is None:
+            pass
+        elif cmd == FZ_C["DEV_NEW"] and mine and err in (0, errno.EEXIST):
+            if name not in self.own:
+                self.own[name] = None
+        elif cmd == FZ_C["DEV_DEL"] and err in (0, errno.ENODEV):
+            self.own.pop(name, None)
+        elif err == errno.ENODEV and cmd in (FZ_C["DEV_GET"],
+                                             FZ_C["DEV_CONFIG_GET"],
+                                             FZ_C["DEV_VSTATS_GET"],
+                                             FZ_C["DEV_ATTR_SET"]):
+            self.own.pop(name, None)
+        for attrs in req.data:
+            dev = attrs.get(FZ_A["DEV_NAME"])
+            vqs = attrs.get(FZ_A["DEV_MAX_VQS"])
+            if dev is not None and vqs is not None and len(vqs) == 4:
+                self.nvqs[dev.split(b"\0")[0]] = struct.unpack("=I", vqs)[0]
+        if req.is_dump and req.cmd == FZ_C["DEV_GET"] and req.err == 0 \
+           and req.final:
+            # In the dump's order (set order would vary between runs).
+            seen = [a[FZ_A["DEV_NAME"]].split(b"\0")[0] for a in req.data
+                    if FZ_A["DEV_NAME"] in a]
+            self.own = {n: None for n in seen if n.startswith(self.prefix)}
+
+
+class FzViolation(Exception):
+    pass
+
+
+class Fuzzer:  # pylint: disable=too-many-instance-attributes
+    """Sends what FzGen makes and checks every reply."""
+
+    MAX_VIOLATIONS = 20
+
+    def __init__(self, args):
+        self.args = args
+        self.prefix = args.prefix.encode()
+        self.keep = [k.encode() for k in args.keep.split(",") if k]
+        self.genl = None
+        self.portid = 0
+        self.violations = []
+        self.outcomes = {}      # label class -> outcome -> count
+        self.reopened = 0
+        self.guarded = 0
+        self.sent = 0
+        self.unwalked = 0
+        self.fuzzing = False    # violations stop the run only while fuzzing
+
+    # --- the socket ---
+
+    def open(self):
+        if self.genl is not None:
+            self.genl.sock.close()
+        self.genl = Genl()
+        sock = self.genl.sock
+        # Room for every reply of a round (errors echo the request) and
+        # for the largest datagram; the *FORCE options need CAP_NET_ADMIN.
+        for force, opt, size in ((33, socket.SO_RCVBUF, 8 << 20),
+                                 (32, socket.SO_SNDBUF, 1 << 20)):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET,
+                                getattr(socket, "SO_RCVBUFFORCE" if force == 33
+                                        else "SO_SNDBUFFORCE", force), size)
+            except OSError:
+                sock.setsockopt(socket.SOL_SOCKET, opt, size)
+        sock.settimeout(self.args.timeout)
+        self.portid = sock.getsockname()[0]
+        self.buf = bytearray(1 << 20)   # pylint: disable=attribute-defined-outside-init
+        self.view = memoryview(self.buf)  # pylint: disable=attribute-defined-outside-init
+
+    def violate(self, text):
+        self.violations.append(text)
+        print(f"# violation: {text}", flush=True)
+        if self.fuzzing and len(self.violations) >= self.MAX_VIOLATIONS:
+            raise FzViolation("too many violations")
+
+    # --- one round ---
+
+    def build(self, gen):
+        """Datagrams and handled requests of one round, guarded."""
+        for _ in range(50):
+            msgs = gen.round(self.args.count - self.sent)
+            datagrams = self.pack(msgs)
+            reqs, unwalked = self.walk(gen, msgs, datagrams)
+            if reqs is not None:
+                return msgs, datagrams, reqs, unwalked
+            self.guarded += 1
+        raise FzViolation("the guard refused 50 rounds in a row")
+
+    @staticmethod
+    def pack(msgs):
+        """The datagrams that carry msgs; the sentinel is added in walk()."""
+        if len(msgs) == 1 and not msgs[0].framed:
+            return [msgs[0].data]
+        return [b"".join(m.data + b"\0" * (-len(m.data) % 4) for m in msgs)]
+
+    def walk(self, gen, msgs, datagrams):
+        """The requests the kernel will handle; None if the guard refuses."""
+        reqs, starts = [], {}
+        for index, dgram in enumerate(datagrams):
+            for off, length in fz_walk(dgram):
+                req = FzReq(dgram[off:off + length], gen.family_id)
+                if not self.safe(req):
+                    return None, 0
+                starts[(index, off)] = req
+                reqs.append(req)
+        # Which generated message each request is (all in datagram 0).
+        off, unwalked = 0, 0
+        for m in msgs:
+            req = starts.get((0, off))
+            if req is None:
+                unwalked += 1
+            else:
+                req.gen = m
+            off += align4(len(m.data))
+        need_sentinel = not reqs or any(not q.ack for q in reqs) or \
+            any(not m.framed for m in msgs)
+        if need_sentinel:
+            sentinel = fz_hdr(NLMSG_HDRLEN, NLMSG_NOOP,
+                              NLM_F_REQUEST | NLM_F_ACK, gen.next_seq())
+            req = FzReq(sentinel, gen.family_id)
+            req.sentinel = True
+            reqs.append(req)
+            if len(datagrams) == 1 and all(m.framed for m in msgs):
+                datagrams[0] += sentinel
+            else:
+                datagrams.append(sentinel)
+        seqs = [q.seq for q in reqs]
+        if len(set(seqs)) != len(seqs):
+            return None, 0
+        return reqs, unwalked
+
+    def safe(self, req):
+        """Whether the kernel handling req can touch only what is ours."""
+        if not req.processed:
+            return True
+        if not req.ours:
+            return req.type > GENL_MAX_ID
+        if req.cmd not in FZ_DESTRUCTIVE:
+            return True
+        for name in fz_dev_names(req.raw):
+            if name is not None and name and not name.startswith(self.prefix):
+                return False
+        return True
+
+    def run_round(self, gen):
+        msgs, datagrams, reqs, unwalked = self.build(gen)
+        for m in msgs:
+            gen.count(":".join(m.tags[:2]))
+            for tag in m.tags[2:]:
+                gen.count(tag)
+        self.sent += len(msgs)
+        self.unwalked += unwalked
+        if self.args.dry_run:
+            self.dry_learn(gen, reqs)
+            return
+        by_seq = {q.seq: q for q in reqs}
+        try:
+            for dgram in datagrams:
+                self.genl.sock.send(dgram)
+            while not self.complete(reqs):
+                n, _, flags, _ = self.genl.sock.recvmsg_into([self.view])
+                if flags & socket.MSG_TRUNC:
+                    self.violate(f"a reply datagram of more than {n} bytes")
+                self.replies(bytes(self.view[:n]), by_seq)
+        except socket.timeout:
+            pending = [q.describe() for q in reqs if not q.final]
+            self.violate(f"no reply for {self.args.timeout:g} s; waiting "
+                         f"for: {'; '.join(pending) or 'dump continuation'}")
+            raise FzViolation("socket blocked") from None
+        except OSError as e:
+            if e.errno != errno.ENOBUFS:
+                raise
+            # Replies were dropped: nothing of this round can be judged.
+            print(f"# note: ENOBUFS after seq {reqs[0].seq}: reopening the "
+                  f"socket", flush=True)
+            self.reopened += 1
+            self.open()
+            return
+        self.close_round(gen, reqs)
+
+    @staticmethod
+    def complete(reqs):
+        sentinel = reqs[-1] if reqs[-1].sentinel else None
+        if sentinel is not None and not sentinel.final:
+            return False
+        for q in reqs:
+            if q.final:
+                continue
+            if q.is_dump and q.data:
+                return False    # a dump under way
+            if q.ack and sentinel is None:
+                return False
+        return True
+
+    def close_round(self, gen, reqs):
+        for q in reqs:
+            if q.sentinel:
+                continue
+            if q.is_dump and not q.final:
+                self.violate(f"dump without NLMSG_DONE or error: "
+                             f"{q.describe()}")
+            elif q.ack and not q.final:
+                self.violate(f"no ack: {q.describe()}")
+            elif q.reply_cmd is not None and not q.is_dump and \
+                    not q.err and not q.data:
+                self.violate(f"no reply and no error: {q.describe()}")
+            if not q.processed:
+                outcome = "not-request"
+            elif q.err:
+                outcome = errno_name(q.err)
+            else:
+                outcome = "ok"
+            group = "valid" if q.gen and q.gen.tags[0] == "valid" else "fuzz"
+            counts = self.outcomes.setdefault(group, {})
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if q.cmd is not None and q.ours and q.processed:
+                name = CMDS[q.cmd] if q.cmd < len(CMDS) else "other"
+                if q.is_dump:
+                    name += "-dump"
+                counts = self.outcomes.setdefault(name, {})
+                counts[outcome] = counts.get(outcome, 0) + 1
+            if self.args.trace:
+                print(f"# {outcome} {q.describe()}"
+                      f"{' msg=' + repr(q.msg) if q.msg else ''}",
+                      file=sys.stderr)
+            gen.learn(q)
+
+    @staticmethod
+    def dry_learn(gen, reqs):
+        """Without a kernel: assume valid DEV_NEW and DEV_DEL succeed."""
+        for q in reqs:
+            if q.gen and q.gen.tags == ["valid", "DEV_NEW"]:
+                gen.own[q.name] = None
+            elif q.gen and q.gen.tags == ["valid", "DEV_DEL"]:
+                gen.own.pop(q.name, None)
+
+    # --- replies ---
+
+    def replies(self, data, by_seq):
+        off, total = 0, len(data)
+        while off < total:
+            if total - off < NLMSG_HDRLEN:
+                self.violate(f"{total - off} stray bytes after the last "
+                             f"reply message: {data[off:].hex()}")
+                return
+            length, mtype, mflags, seq, pid = struct.unpack_from(
+                "=IHHII", data, off)
+            if length < NLMSG_HDRLEN or length > total - off:
+                self.violate(f"reply nlmsg_len {length} with {total - off} "
+                             f"bytes left: {data[off:off + 64].hex()}")
+                return
+            body = data[off + NLMSG_HDRLEN:off + length]
+            off += align4(length)
+            req = by_seq.get(seq)
+            if req is None:
+                self.violate(f"reply type {mtype:#x} flags {mflags:#x} with "
+                             f"seq {seq} that no request of the round has: "
+                             f"{data[off - align4(length):][:64].hex()}")
+                continue
+            if pid != self.portid:
+                self.violate(f"reply nlmsg_pid {pid}, not our port "
+                             f"{self.portid}: {req.describe()}")
+            if req.final:
+                self.violate(f"reply type {mtype:#x} after the final one: "
+                             f"{req.describe()}")
+                continue
+            if mtype == NLMSG_ERROR:
+                self.error_reply(req, mflags, body)
+            elif mtype == NLMSG_DONE:
+                self.done_reply(req, mflags, body)
+            elif mtype == self.genl.family_id:
+                self.data_reply(req, mflags, body)
+            else:
+                self.violate(f"reply of type {mtype:#x} (neither "
+                             f"NLMSG_ERROR, NLMSG_DONE nor the family's): "
+                             f"{req.describe()}")
+
+    def tlvs(self, req, raw):
+        """The extack TLVs raw as a dict; a violation if malformed."""
+        out, off = {}, 0
+        while off < len(raw):
+            if len(raw) - off < 4:
+                self.violate(f"extack TLVs end in {len(raw) - off} stray "
+                             f"bytes: {req.describe()}")
+                break
+            length, atype = struct.unpack_from("=HH", raw, off)
+            if length < 4 or length > len(raw) - off:
+                self.violate(f"extack TLV of length {length}: "
+                             f"{req.describe()}")
+                break
+            out[atype & NLA_TYPE_MASK] = raw[off + 4:off + length]
+            off += align4(length)
+        return out
+
+    def refusal(self, req, err, tlvs, what):
+        """Checks the errno and extack message of a refusal."""
+        msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0")
+        req.msg = msg.decode(errors="replace")
+        if err not in FZ_ERRNOS:
+            self.violate(f"{what} with errno {errno_name(err)}, which the "
+                         f"family never returns: {req.describe()}"
+                         f"{' (' + req.msg + ')' if req.msg else ''}")
+            return
+        bare = err in FZ_BARE_ERRNOS or not req.ours or \
+            (err == errno.EOPNOTSUPP and not req.has_op) or \
+            (err == errno.EINVAL and len(req.raw) < 20)
+        if not msg and not bare:
+            self.violate(f"{what} {errno_name(err)} without an extack "
+                         f"message: {req.describe()}")
+
+    def error_reply(self, req, mflags, body):
+        req.final = True
+        if len(body) < 4 + NLMSG_HDRLEN:
+            self.violate(f"NLMSG_ERROR of {len(body)} bytes: "
+                         f"{req.describe()}")
+            req.err = errno.EINVAL
+            return
+        err = -struct.unpack_from("=i", body)[0]
+        if body[4:4 + NLMSG_HDRLEN] != req.hdr:
+            self.violate(f"NLMSG_ERROR echoes header "
+                         f"{body[4:4 + NLMSG_HDRLEN].hex()}: "
+                         f"{req.describe()}")
+        if err < 0:
+            self.violate(f"NLMSG_ERROR with positive error {-err}: "
+                         f"{req.describe()}")
+        inner = NLMSG_HDRLEN if mflags & NLM_F_CAPPED else len(req.raw)
+        if not mflags & NLM_F_CAPPED and \
+           body[4:4 + inner] != req.raw:
+            self.violate(f"NLMSG_ERROR does not echo the request: "
+                         f"{req.describe()}")
+        tlvs = self.tlvs(req, body[4 + align4(inner):]) \
+            if mflags & NLM_F_ACK_TLVS else {}
+        req.err = err
+        if err == 0:
+            if not req.ack:
+                self.violate(f"ack to a request without NLM_F_ACK: "
+                             f"{req.describe()}")
+            if req.is_dump and req.data:
+                self.violate(f"ack after dump data (want NLMSG_DONE): "
+                             f"{req.describe()}")
+            return
+        if req.data:
+            self.violate(f"error {errno_name(err)} after a data reply: "
+                         f"{req.describe()}")
+        self.refusal(req, err, tlvs, "refusal")
+
+    def done_reply(self, req, mflags, body):
+        req.final = True
+        if not req.is_dump:
+            self.violate(f"NLMSG_DONE for a request that is no dump: "
+                         f"{req.describe()}")
+        if len(body) < 4:
+            self.violate(f"NLMSG_DONE of {len(body)} bytes: "
+                         f"{req.describe()}")
+            req.err = 0
+            return
+        err = -struct.unpack_from("=i", body)[0]
+        req.err = err
+        if err < 0:
+            self.violate(f"NLMSG_DONE with positive error {-err}: "
+                         f"{req.describe()}")
+        elif err:
+            tlvs = self.tlvs(req, body[4:]) if mflags & NLM_F_ACK_TLVS else {}
+            self.refusal(req, err, tlvs, "dump ended")
+
+    def data_reply(self, req, mflags, body):
+        echo = req.flags & NLM_F_ECHO and req.cmd in (FZ_C["DEV_NEW"],
+                                                      FZ_C["DEV_DEL"])
+        if req.reply_cmd is None and not echo:
+            self.violate(f"data reply to a request that has none: "
+                         f"{req.describe()}")
+            return
+        if len(body) < GENL_HDRLEN:
+            self.violate(f"data reply of {len(body)} bytes: "
+                         f"{req.describe()}")
+            return
+        cmd, version, reserved = struct.unpack_from("=BBH", body)
+        want = req.reply_cmd if req.reply_cmd is not None else req.cmd
+        if cmd != want or version != VDPA_GENL_VERSION or reserved:
+            self.violate(f"data reply cmd {cmd} version {version} reserved "
+                         f"{reserved} (want cmd {want}, version "
+                         f"{VDPA_GENL_VERSION}): {req.describe()}")
+        multi = bool(mflags & NLM_F_MULTI)
+        if multi != req.is_dump:
+            self.violate(f"data reply {'with' if multi else 'without'} "
+                         f"NLM_F_MULTI: {req.describe()}")
+        if not req.is_dump and req.data:
+            self.violate(f"a second data reply to a doit: {req.describe()}")
+        attrs, off = {}, GENL_HDRLEN
+        while off < len(body):
+            if len(body) - off < 4:
+                self.violate(f"data reply ends in {len(body) - off} stray "
+                             f"bytes: {req.describe()}")
+                break
+            length, atype = struct.unpack_from("=HH", body, off)
+            if length < 4 or length > len(body) - off:
+                self.violate(f"data reply attribute {atype} of length "
+                             f"{length}: {req.describe()}")
+                break
+            if atype & NLA_TYPE_MASK >= len(ATTRS):
+                self.violate(f"data reply with unknown attribute {atype}: "
+                             f"{req.describe()}")
+            attrs.setdefault(atype & NLA_TYPE_MASK,
+                             body[off + 4:off + length])
+            off += align4(length)
+        if req.reply_cmd is not None:
+            missing = FZ_REPLY[req.cmd][1] - set(attrs)
+            if missing:
+                self.violate(f"data reply lacks "
+                             f"{', '.join(ATTRS[a] for a in sorted(missing))}"
+                             f": {req.describe()}")
+        req.data.append(attrs)
+
+    # --- before and after ---
+
+    def dump(self, cmd):
+        return self.genl.request(self.genl.family_id, FZ_C[cmd], b"",
+                                 NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)
+
+    def devices(self):
+        """Names (bytes) of the managed devices."""
+        out = []
+        for body in self.dump("DEV_GET"):
+            attrs = dict(parse_attrs(body))
+            out.append(attrs.get(FZ_A["DEV_NAME"], b"").split(b"\0")[0])
+        return out
+
+    def mgmtdevs(self):
+        out = []
+        for body in self.dump("MGMTDEV_GET"):
+            attrs = dict(parse_attrs(body))
+
+            def num(name, fmt, attrs=attrs):
+                raw = attrs.get(FZ_A[name])
+                return struct.unpack(fmt, raw)[0] if raw and \
+                    len(raw) == struct.calcsize(fmt) else 0
+            bus = attrs.get(FZ_A["MGMTDEV_BUS_NAME"])
+            out.append(FzMgmt(
+                bus.split(b"\0")[0] if bus is not None else None,
+                attrs.get(FZ_A["MGMTDEV_DEV_NAME"], b"").split(b"\0")[0],
+                num("MGMTDEV_SUPPORTED_CLASSES", "=Q"),
+                num("DEV_MGMTDEV_MAX_VQS", "=I"),
+                num("DEV_SUPPORTED_FEATURES", "=Q")))
+        return out
+
+    def cleanup(self):
+        """Deletes every device with the prefix; returns their number."""
+        gone = 0
+        for name in self.devices():
+            if not name.startswith(self.prefix):
+                continue
+            try:
+                self.genl.request(self.genl.family_id, FZ_C["DEV_DEL"],
+                                  nla(FZ_A["DEV_NAME"], name + b"\0"))
+                gone += 1
+            except NetlinkError as e:
+                self.violate(f"cleanup: DEV_DEL {name!r}: {e}")
+        left = [n for n in self.devices() if n.startswith(self.prefix)]
+        if left:
+            self.violate(f"cleanup: still there: {left!r}")
+        return gone
+
+    # --- the run ---
+
+    def summary(self, seed, elapsed):
+        total = self.outcomes.get("valid", {}), self.outcomes.get("fuzz", {})
+        merged = {}
+        for counts in total:
+            for k, v in counts.items():
+                merged[k] = merged.get(k, 0) + v
+
+        def fmt(counts):
+            keys = sorted(counts, key=lambda k: (k != "ok",
+                                                 k == "not-request", k))
+            return " ".join(f"{k}={counts[k]}" for k in keys)
+        print(f"# netlink fuzz seed {seed}: {self.sent} messages, "
+              f"{fmt(merged)}", flush=True)
+        for group in ("valid", "fuzz"):
+            if group in self.outcomes:
+                print(f"#   {group}: {fmt(self.outcomes[group])}")
+        for cmd in sorted(k for k in self.outcomes
+                          if k not in ("valid", "fuzz")):
+            print(f"#   {cmd}: {fmt(self.outcomes[cmd])}")
+        rate = self.sent / elapsed if elapsed > 0 else 0
+        print(f"#   {elapsed:.1f} s ({rate:.0f} messages/s), "
+              f"{self.unwalked} not walked by the kernel (framing), "
+              f"{self.guarded} rounds refused by the guard, "
+              f"socket reopened {self.reopened} times", flush=True)
+
+    @staticmethod
+    def print_mix(gen):
+        print("#   mix: " + " ".join(f"{k}={gen.mix[k]}" for k in
+                                     sorted(gen.mix)), flush=True)
+
+    def run(self):
+        args = self.args
+        rng = random.Random(args.seed)
+        if not self.prefix or \
+           any(k.startswith(self.prefix) for k in self.keep):
+            print(f"vdpanl.py fuzz: the prefix must not be empty, and --keep "
+                  f"names must not start with it ({args.prefix!r})",
+                  file=sys.stderr)
+            return 2
+        if args.dry_run:
+            gen = FzGen(rng, self.prefix, 0x1c, FZ_DRY_MGMTDEVS, self.keep)
+            start = time.monotonic()
+            while self.sent < args.count:
+                self.run_round(gen)
+            built = self.sent
+            elapsed = time.monotonic() - start
+            print(f"# netlink fuzz seed {args.seed}: {built} messages built "
+                  f"(dry run), {elapsed:.2f} s "
+                  f"({built / elapsed if elapsed else 0:.0f} messages/s), "
+                  f"{self.guarded} rounds refused by the guard")
+            self.print_mix(gen)
+            return 0
+        self.open()
+        before = snapshot(self.genl)
+        existing = self.devices()
+        theirs = [n for n in existing if n.startswith(self.prefix)]
+        if theirs:
+            print(f"# vdpanl.py fuzz: devices named {args.prefix}* exist "
+                  f"before the run: {theirs!r}", flush=True)
+            return 1
+        missing = [k for k in self.keep if k not in existing]
+        if missing:
+            print(f"# vdpanl.py fuzz: --keep devices missing: {missing!r}",
+                  flush=True)
+            return 1
+        gen = FzGen(rng, self.prefix, self.genl.family_id, self.mgmtdevs(),
+                    self.keep)
+        gen.seq = self.genl.seq + 1
+        start = time.monotonic()
+        self.fuzzing = True
+        try:
+            while self.sent < args.count:
+                self.run_round(gen)
+        except FzViolation as e:
+            print(f"# stopped after {self.sent} messages: {e}", flush=True)
+        except Exception:  # pylint: disable=broad-except
+            import traceback  # pylint: disable=import-outside-toplevel
+            self.violations.append("internal error")
+            print("# internal error of the fuzzer (cleaning up all the same):"
+                  "\n" + traceback.format_exc(), flush=True)
+        self.fuzzing = False
+        elapsed = time.monotonic() - start
+        self.genl.seq = gen.seq + 1
+        self.summary(args.seed, elapsed)
+        self.print_mix(gen)
+        # The socket may hold a half-read round after a stop: a new one.
+        self.open()
+        gone = self.cleanup()
+        for k in self.keep:
+            try:
+                self.genl.request(self.genl.family_id, FZ_C["DEV_GET"],
+                                  nla(FZ_A["DEV_NAME"], k + b"\0"))
+            except NetlinkError as e:
+                self.violate(f"--keep device {k!r} is gone: {e}")
+        after = snapshot(self.genl)
+        if after != before:
+            lost = [x for x in before if x not in after]
+            new = [x for x in after if x not in before]
+            self.violations.append("state changed")
+            print("# violation: the state after the run differs from the "
+                  "state before", flush=True)
+            for line in lost[:10]:
+                print(f"#   before only: {line}")
+            for line in new[:10]:
+                print(f"#   after only:  {line}")
+        print(f"# netlink fuzz seed {args.seed}: done, deleted {gone} "
+              f"{args.prefix}* devices at the end, "
+              f"{'state unchanged' if after == before else 'STATE CHANGED'}"
+              f", {len(self.violations)} violations", flush=True)
+        return 1 if self.violations else 0
+
+
+def cmd_fuzz(args):
+    try:
+        return Fuzzer(args).run()
+    except NetlinkError as e:
+        print(f"# vdpanl.py fuzz: {e}"
+              f"{' (is the vdpa family registered?)' if e.errno == errno.ENOENT else ''}",
+              flush=True)
+        return 1
+
+
+FUZZ_OPTS = {"seed": (lambda v: int(v, 0), 1), "count": (int, 1000),
+             "keep": (str, ""), "prefix": (str, "fz"),
+             "timeout": (float, 5.0), "dry-run": (None, False),
+             "trace": (None, False)}
+
+
 class UsageError(Exception):
     pass
 
@@ -457,7 +1876,8 @@ OPTS = {"send": SEND_OPTS,
         "monitor": {"count": (int, 1), "timeout": (float, 10.0),
                     "attrs": (None, False)},
         "snapshot": {},
-        "batch": {"verbose": (None, False), "check-state": (None, False)}}
+        "batch": {"verbose": (None, False), "check-state": (None, False)},
+        "fuzz": FUZZ_OPTS}
 
 
 def parse_args(opts, argv):
@@ -496,7 +1916,7 @@ def main(argv):
         print(f"vdpanl.py {argv[0]}: {e}", file=sys.stderr)
         return 2
     return {"send": cmd_send, "monitor": cmd_monitor, "batch": cmd_batch,
-            "snapshot": cmd_snapshot}[argv[0]](args)
+            "snapshot": cmd_snapshot, "fuzz": cmd_fuzz}[argv[0]](args)
 
 
 if __name__ == "__main__":

@@ -381,13 +381,15 @@ static int reap_tx(struct net *n, __u32 seq)
 	__u32 len;
 	int r = ab_wait_used(n, &n->tx, &token, &len);
 
+	if (r == 1 && token == n->txbuf)
+		return 0;
 	if (r == 0)
 		fail("frame %u: NEEDS_RESET before its transmit buffer came back",
 		     seq);
-	if (r == 1 && token != n->txbuf)
+	else if (r == 1)
 		fail("frame %u: tx used token %p, want %p", seq, token,
 		     n->txbuf);
-	return r == 1 && token == n->txbuf ? 0 : (r < 0 ? r : -EIO);
+	return r < 0 ? r : -EIO;
 }
 
 /**
@@ -427,9 +429,9 @@ int ab_roundtrip(struct net *n, const struct region *r, __u8 *buf,
 	ab_frame(n, want, seq);
 	if (token != buf || len != AB_TX_LEN ||
 	    memcmp(buf + NET_HDR_LEN, want + NET_HDR_LEN, AB_FRAME_LEN)) {
-		fail("frame %u: rx used %p len %u (want %p len %zu), %s", seq,
+		fail("frame %u: rx used %p len %u (want %p len %zu)%s", seq,
 		     token, len, buf, AB_TX_LEN, token == buf &&
-		     len == AB_TX_LEN ? "bytes differ" : "wrong buffer");
+		     len == AB_TX_LEN ? ": the frame's bytes differ" : "");
 		return -EIO;
 	}
 	err = ab_untouched(buf + AB_TX_LEN, AB_RX_LEN - AB_TX_LEN,

@@ -7,12 +7,16 @@
  *   vdpa_user blk-rw --dev DEV [--sectors N] [--packed] [--batch]
  *   vdpa_user misuse --dev DEV [--expect intree|ours]
  *   vdpa_user pin-check --dev DEV [--mbytes N] [--frames N] [--size BYTES]
+ *   vdpa_user abuse --dev DEV --case NAME [--packed]
+ *   vdpa_user fuzz --dev DEV [--seed S] [--ops N] [--verbose]
+ *   vdpa_user hammer --dev DEV [--threads N] [--timeout MS]
  *
  * Common: --ring N (default 256, clamped to the device's maximum),
  * --timeout MS (default 5000).  Exit status: 0 passed, 1 failed, 2 bad
  * usage, 77 the device lacks something the test needs.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +42,14 @@ static const struct subcommand subcommands[] = {
 	{ "doorbell", cmd_doorbell },
 	{ "iommu-map", cmd_iommu_map },
 	{ "config-call", cmd_config_call },
+	{ "abuse", cmd_abuse },
+	{ "fuzz", cmd_fuzz },
+	{ "hammer", cmd_hammer },
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
-	O_BENCH };
+	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -60,16 +67,23 @@ static const struct option longopts[] = {
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "hold", no_argument, NULL, O_HOLD },
 	{ "bench", no_argument, NULL, O_BENCH },
+	{ "case", required_argument, NULL, O_CASE },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "ops", required_argument, NULL, O_OPS },
+	{ "threads", required_argument, NULL, O_THREADS },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int print_usage(void)
 {
-	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call\n"
+	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer\n"
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
-	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench]\n",
+	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench]\n"
+	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
+	      "                 invalidate-batch|size-wrap|cvq-index]\n"
+	      "         [--seed S] [--ops N] [--threads N]\n",
 	      stderr);
 	return EXIT_USAGE;
 }
@@ -81,6 +95,21 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 
 	if (!*s || *end || v > max) {
 		fail("bad value '%s' (want 0..%u)", s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *s, __u64 *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (!*s || *end || *s == '-' || errno) {
+		fail("bad value '%s' (want 0..2^64-1)", s);
 		return -1;
 	}
 	*out = v;
@@ -146,6 +175,17 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return parse_uint(arg, 4096, &o->mbytes);
 	case O_RING:
 		return parse_ring(arg, &o->ring);
+	case O_SEED:
+		return parse_u64(arg, &o->seed);
+	case O_OPS:
+		return parse_uint(arg, 1U << 30, &o->ops);
+	case O_THREADS:
+		if (parse_uint(arg, 64, &o->threads))
+			return -1;
+		return o->threads ? 0 : -1;
+	case O_CASE:
+		o->case_name = arg;
+		return 0;
 	case O_EXPECT:
 		o->expect_ours = !strcmp(arg, "ours");
 		return o->expect_ours || !strcmp(arg, "intree") ? 0 : -1;

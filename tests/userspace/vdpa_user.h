@@ -46,6 +46,9 @@
  * @expect_ours: misuse: expect our driver's errnos where they differ
  * @hold: doorbell: keep a doorbell mapped across a line of standard input
  * @case_name: abuse: the case to run
+ * @seed: fuzz: seed of the random sequence
+ * @ops: fuzz: number of operations (0: the default)
+ * @threads: hammer: threads (0: the default)
  */
 struct options {
 	const char *dev;
@@ -64,6 +67,9 @@ struct options {
 	bool expect_ours;
 	bool hold;
 	const char *case_name;
+	__u64 seed;
+	unsigned int ops;
+	unsigned int threads;
 };
 
 /**
@@ -261,6 +267,8 @@ int cmd_config_call(const struct options *o);
 int cmd_misuse(const struct options *o);
 int cmd_pin_check(const struct options *o);
 int cmd_abuse(const struct options *o);
+int cmd_fuzz(const struct options *o);
+int cmd_hammer(const struct options *o);
 
 /* pin.c */
 int vm_read(struct vm_kb *v);
