@@ -390,6 +390,16 @@ static struct virtqueue *vv_setup_vq(struct virtio_device *vdev,
 	if (err)
 		goto err_clear_cb;
 	ops->set_vq_ready(vdpa, idx, true);
+	/*
+	 * set_vq_ready() cannot fail, but a parent may leave the queue
+	 * disabled (short of memory, say): a driver must not wait on it.
+	 */
+	if (!ops->get_vq_ready(vdpa, idx)) {
+		dev_err(&vdpa->dev, "queue %u: the device did not enable it\n",
+			idx);
+		err = -EIO;
+		goto err_clear_cb;
+	}
 	return vq;
 
 err_clear_cb:

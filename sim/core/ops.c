@@ -125,13 +125,15 @@ static void vdpasim_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 {
 	struct vdpasim *vs = vdpa_to_sim(vdpa);
 	struct vdpasim_vq *vq = vdpasim_vq(vdpa, idx);
+	int err = 0;
 
 	if (!vq)
 		return;
 	mutex_lock(&vs->lock);
 	mutex_lock(&vq->lock);
 	if (ready && !vq->ready) {
-		vq->ready = !vdpasim_vq_setup(vq);
+		err = vdpasim_vq_setup(vq);
+		vq->ready = !err;
 	} else if (!ready && vq->ready) {
 		/* Keep the position: re-enabling resumes from it. */
 		vdring_get_state(&vq->ring, vdpasim_packed(vs), &vq->state);
@@ -143,6 +145,9 @@ static void vdpasim_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 	if (vq->ready && vs->running)
 		vdpasim_schedule(vq);
 	mutex_unlock(&vs->lock);
+	/* Not the driver's fault, but the device cannot run the queue. */
+	if (err == -ENOMEM)
+		vdpasim_set_needs_reset(vs, "no memory to enable a queue");
 }
 
 static bool vdpasim_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
