@@ -100,7 +100,8 @@ echo 1 >"$batch_param"
 m0=$(e2e_vhost_node m0)
 tool_ok "dma_map: cvq-asid" abuse --dev "$m0" --case cvq-asid
 tool_ok "dma_map: invalidate" abuse --dev "$m0" --case invalidate
-tool_ok "dma_map: invalidate-batch" abuse --dev "$m0" --case invalidate-batch
+tool_ok "dma_map: invalidate-batch (unpinned at once: dma_unmap is synchronous)" \
+	abuse --dev "$m0" --case invalidate-batch --dma-map
 tool_ok "dma_map: size-wrap" abuse --dev "$m0" --case size-wrap
 tap_run "vdpa dev del m0" vdpa dev del m0
 

@@ -25,8 +25,8 @@
  *     BATCH_END of a batch also ENOMEM/ENOSPC (commit);
  *   any other type: EINVAL.
  *
- * A successful write returns the message size, 72 bytes, and never more
- * than was written.
+ * A write shorter than the message size, 72 bytes, is EINVAL (after the
+ * type check); a successful write returns 72.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -247,6 +247,8 @@ static bool fz_msg_common(const struct fuzz *f, const struct vhost_msg_v2 *m,
 	fz_step(p, fz_yes(!fz_readable(kind) || len < FZ_MSG_MIN), FA(EINVAL));
 	fz_step(p, fz_yes(m->type != VHOST_IOTLB_MSG &&
 			  m->type != VHOST_IOTLB_MSG_V2), FA(EINVAL));
+	/* Shorter than the whole message: refused, never a 72-byte success. */
+	fz_step(p, fz_yes(len < FZ_MSG_LEN), FA(EINVAL));
 	fz_step(p, fz_yes(!f->owned), FA(EPERM));
 	fz_step(p, fz_yes(asid >= f->k.nas ||
 			  (f->in_batch && asid != f->batch_asid)), FA(EINVAL));

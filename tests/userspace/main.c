@@ -49,7 +49,7 @@ static const struct subcommand subcommands[] = {
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
-	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS };
+	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -67,6 +67,7 @@ static const struct option longopts[] = {
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "hold", no_argument, NULL, O_HOLD },
 	{ "bench", no_argument, NULL, O_BENCH },
+	{ "dma-map", no_argument, NULL, O_DMA_MAP },
 	{ "case", required_argument, NULL, O_CASE },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "ops", required_argument, NULL, O_OPS },
@@ -80,7 +81,7 @@ static int print_usage(void)
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
-	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench]\n"
+	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dma-map]\n"
 	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
 	      "                 invalidate-batch|size-wrap|cvq-index]\n"
 	      "         [--seed S] [--ops N] [--threads N]\n",
@@ -147,6 +148,9 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_HOLD:
 		o->hold = true;
+		break;
+	case O_DMA_MAP:
+		o->dma_map = true;
 		break;
 	case O_BENCH:
 		o->bench = true;

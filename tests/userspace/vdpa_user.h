@@ -43,6 +43,9 @@
  * @verbose: print more diagnostics
  * @bench: net-loop: throughput mode: time the run and print frames/s;
  *	   frames are checked for length and sequence only, not byte by byte
+ * @dma_map: abuse: the device maps through dma_map/dma_unmap, which
+ *	     forget a range at once, so an invalidated range is unpinned at
+ *	     once even inside a batch
  * @expect_ours: misuse: expect our driver's errnos where they differ
  * @hold: doorbell: keep a doorbell mapped across a line of standard input
  * @case_name: abuse: the case to run
@@ -64,6 +67,7 @@ struct options {
 	int timeout_ms;
 	bool verbose;
 	bool bench;
+	bool dma_map;
 	bool expect_ours;
 	bool hold;
 	const char *case_name;
