@@ -44,52 +44,21 @@ tool=$E2E_VDPA_USER
 	tap_bail "$tool has no abuse subcommand: rebuild it (make -C tests/userspace)"
 [ ! -e /sys/module/virtio_vdpa ] || tap_bail "virtio_vdpa is loaded: it could take the devices"
 
-# tool_ok DESC ARGS...: vdpa_user ARGS passes; its report as diagnostics.
-tool_ok() {
-	local desc=$1 out rc=0
-	shift
-	out=$("$tool" "$@" 2>&1) || rc=$?
-	case $rc in
-	0) tap_ok "$desc"; tap_diag "$(grep -E '^# (abuse|cvq|size-wrap|raw-phys)' <<<"$out")" ;;
-	77) tap_fail "$desc" "the device lacks a feature:"$'\n'"$out" ;;
-	*) tap_fail "$desc" "command: vdpa_user $*"$'\n'"exit status $rc"$'\n'"$out" ;;
-	esac
-}
-
-# dev_add NAME MGMTDEV [ATTR VALUE]...: e2e_vhost_dev_add with attributes.
-dev_add() {
-	local name=$1 mgmtdev=$2
-
-	shift 2
-	vdpa dev add name "$name" mgmtdev "$mgmtdev" "$@" || return 1
-	[ "$(e2e_bound_to "$name")" = vhost_vdpa ] ||
-		{ echo "$name is not bound to vhost_vdpa"; return 1; }
-	[ -c "$(e2e_vhost_node "$name")" ] || { echo "no device node for $name"; return 1; }
-}
-
-# Pages pinned and not yet unpinned, system-wide (per-CPU counts folded).
-pins_outstanding() {
-	{ echo 1 >/proc/sys/vm/stat_refresh; } 2>/dev/null
-	awk '$1 == "nr_foll_pin_acquired" { a = $2 }
-	     $1 == "nr_foll_pin_released" { r = $2 }
-	     END { print a - r }' /proc/vmstat
-}
-
 tap_plan 23
 
-pins_before=$(pins_outstanding)
+pins_before=$(e2e_pins_outstanding)
 tap_run "modprobe vhost_vdpa (ours) before the simulator" modprobe vhost_vdpa
 tap_run "modprobe vdpa_sim_net" modprobe vdpa_sim_net
 
 tap_run "vdpa dev add a0 (vdpasim_net), bound to vhost_vdpa" e2e_vhost_dev_add a0 vdpasim_net
 a0=$(e2e_vhost_node a0)
-tool_ok "raw-phys, split: no IOVA translates at open" abuse --dev "$a0" --case raw-phys
-tool_ok "raw-phys, packed" abuse --dev "$a0" --case raw-phys --packed
-tool_ok "raw-phys-reset: nor after a reset, IOTLB_PERSIST acked or not" abuse --dev "$a0" --case raw-phys-reset
-tool_ok "cvq-asid: nor in AS 1 when the cvq group moves there" abuse --dev "$a0" --case cvq-asid
-tool_ok "invalidate: an invalidated buffer is gone for the device" abuse --dev "$a0" --case invalidate
-tool_ok "invalidate-batch: pinned until the batch ends or IOTLB_BATCH is cleared" abuse --dev "$a0" --case invalidate-batch
-tool_ok "size-wrap: wrapping or non-user updates get EINVAL, pin nothing" abuse --dev "$a0" --case size-wrap
+e2e_tool_ok "raw-phys, split: no IOVA translates at open" abuse --dev "$a0" --case raw-phys
+e2e_tool_ok "raw-phys, packed" abuse --dev "$a0" --case raw-phys --packed
+e2e_tool_ok "raw-phys-reset: nor after a reset, IOTLB_PERSIST acked or not" abuse --dev "$a0" --case raw-phys-reset
+e2e_tool_ok "cvq-asid: nor in AS 1 when the cvq group moves there" abuse --dev "$a0" --case cvq-asid
+e2e_tool_ok "invalidate: an invalidated buffer is gone for the device" abuse --dev "$a0" --case invalidate
+e2e_tool_ok "invalidate-batch: pinned until the batch ends or IOTLB_BATCH is cleared" abuse --dev "$a0" --case invalidate-batch
+e2e_tool_ok "size-wrap: wrapping or non-user updates get EINVAL, pin nothing" abuse --dev "$a0" --case size-wrap
 tap_run "vdpa dev del a0" vdpa dev del a0
 
 # The dma_map route: a device created with vdpa_sim.batch_mapping=0 hears
@@ -98,20 +67,20 @@ echo 0 >"$batch_param"
 tap_run "vdpa dev add m0 (batch_mapping=0: dma_map/dma_unmap)" e2e_vhost_dev_add m0 vdpasim_net
 echo 1 >"$batch_param"
 m0=$(e2e_vhost_node m0)
-tool_ok "dma_map: cvq-asid" abuse --dev "$m0" --case cvq-asid
-tool_ok "dma_map: invalidate" abuse --dev "$m0" --case invalidate
-tool_ok "dma_map: invalidate-batch (unpinned at once: dma_unmap is synchronous)" \
+e2e_tool_ok "dma_map: cvq-asid" abuse --dev "$m0" --case cvq-asid
+e2e_tool_ok "dma_map: invalidate" abuse --dev "$m0" --case invalidate
+e2e_tool_ok "dma_map: invalidate-batch (unpinned at once: dma_unmap is synchronous)" \
 	abuse --dev "$m0" --case invalidate-batch --dma-map
-tool_ok "dma_map: size-wrap" abuse --dev "$m0" --case size-wrap
+e2e_tool_ok "dma_map: size-wrap" abuse --dev "$m0" --case size-wrap
 tap_run "vdpa dev del m0" vdpa dev del m0
 
-tap_run "vdpa dev add a4 (vdpasim_net max_vqp 4), bound to vhost_vdpa" dev_add a4 vdpasim_net max_vqp 4
+tap_run "vdpa dev add a4 (vdpasim_net max_vqp 4), bound to vhost_vdpa" e2e_vhost_dev_add a4 vdpasim_net max_vqp 4
 a4=$(e2e_vhost_node a4)
-tool_ok "cvq-index: cvq at vq 2 without MQ, vq 8 with it, own group" abuse --dev "$a4" --case cvq-index
+e2e_tool_ok "cvq-index: cvq at vq 2 without MQ, vq 8 with it, own group" abuse --dev "$a4" --case cvq-index
 tap_run "vdpa dev del a4" vdpa dev del a4
 
 tap_is "$(vdpa dev show 2>&1)" "" "no vdpa device left"
 tap_run "rmmod vdpa_sim_net vdpa_sim vhost_vdpa" rmmod vdpa_sim_net vdpa_sim vhost_vdpa
-tap_is "$(pins_outstanding)" "$pins_before" \
+tap_is "$(e2e_pins_outstanding)" "$pins_before" \
 	"no page left pinned (nr_foll_pin_acquired - nr_foll_pin_released as before)"
 tap_done

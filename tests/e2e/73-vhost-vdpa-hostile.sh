@@ -53,26 +53,6 @@ if ! [[ $fuzz_ops =~ ^[0-9]+$ ]] || [ "$fuzz_ops" -lt 4 ]; then
 	tap_bail "FUZZ_OPS=$fuzz_ops: want a number, at least 4"
 fi
 
-# tool_ok DESC ARGS...: vdpa_user ARGS passes within 30 minutes; its
-# report as diagnostics (a failure's last 40 lines).
-tool_ok() {
-	local desc=$1 out rc=0
-	shift
-	out=$(timeout 1800 "$tool" "$@" 2>&1) || rc=$?
-	case $rc in
-	0) tap_ok "$desc"; tap_diag "$(grep -E '^# (fuzz|net-loop|blk-rw)' <<<"$out")" ;;
-	*) tap_fail "$desc" "command: vdpa_user $*"$'\n'"exit status $rc"$'\n'"$(tail -n 40 <<<"$out")" ;;
-	esac
-}
-
-# Pages pinned and not yet unpinned, system-wide (per-CPU counts folded).
-pins_outstanding() {
-	{ echo 1 >/proc/sys/vm/stat_refresh; } 2>/dev/null
-	awk '$1 == "nr_foll_pin_acquired" { a = $2 }
-	     $1 == "nr_foll_pin_released" { r = $2 }
-	     END { print a - r }' /proc/vmstat
-}
-
 # fuzz_one NAME MGMTDEV SEED OPS: five tests on a fresh device: add it,
 # fuzz it, traffic through it, it is listed, delete it.
 fuzz_one() {
@@ -80,12 +60,12 @@ fuzz_one() {
 
 	tap_run "vdpa dev add $name ($mgmtdev), bound to vhost_vdpa" e2e_vhost_dev_add "$name" "$mgmtdev"
 	node=$(e2e_vhost_node "$name")
-	tool_ok "fuzz seed $seed on $mgmtdev: $ops ops" \
+	e2e_tool_ok "fuzz seed $seed on $mgmtdev: $ops ops" \
 		fuzz --dev "$node" --seed "$seed" --ops "$ops"
 	if [ "$mgmtdev" = vdpasim_blk ]; then
-		tool_ok "$name still usable: blk-rw, 64 sectors" blk-rw --dev "$node" --sectors 64
+		e2e_tool_ok "$name still usable: blk-rw, 64 sectors" blk-rw --dev "$node" --sectors 64
 	else
-		tool_ok "$name still usable: net-loop, 20 frames" net-loop --dev "$node" --frames 20
+		e2e_tool_ok "$name still usable: net-loop, 20 frames" net-loop --dev "$node" --frames 20
 	fi
 	tap_run "vdpa dev show lists $name" vdpa dev show "$name"
 	tap_run "vdpa dev del $name" vdpa dev del "$name"
@@ -152,7 +132,7 @@ gone_r3() {
 
 tap_plan 40
 
-pins_before=$(pins_outstanding)
+pins_before=$(e2e_pins_outstanding)
 tap_run "modprobe vhost_vdpa (ours) before the simulators" modprobe vhost_vdpa
 tap_run "modprobe vdpa_sim_net vdpa_sim_blk" modprobe -a vdpa_sim_net vdpa_sim_blk
 
@@ -169,6 +149,6 @@ tap_run "modprobe vdpa_sim_net again" modprobe vdpa_sim_net
 
 tap_run "rmmod vdpa_sim_blk vdpa_sim_net vdpa_sim vhost_vdpa" \
 	rmmod vdpa_sim_blk vdpa_sim_net vdpa_sim vhost_vdpa
-tap_is "$(pins_outstanding)" "$pins_before" \
+tap_is "$(e2e_pins_outstanding)" "$pins_before" \
 	"no page left pinned (nr_foll_pin_acquired - nr_foll_pin_released as before)"
 tap_done

@@ -13,9 +13,13 @@
 #   e2e_override NAME DRIVER  rebind device NAME to DRIVER through
 #                             driver_override (then cleared again)
 #   e2e_vhost_node NAME       /dev/vhost-vdpa-N of device NAME, or nothing
-#   e2e_vhost_dev_add NAME MGMTDEV
+#   e2e_vhost_dev_add NAME MGMTDEV [ATTR VALUE]...
 #                             vdpa dev add; fails unless the device is bound
 #                             to vhost_vdpa and has its character device
+#   e2e_tool_ok DESC ARGS...  one test: vdpa_user ARGS exits 0 within 30
+#                             minutes; its "# " summary lines become
+#                             diagnostics, a failure shows its last 40 lines
+#   e2e_pins_outstanding      pages pinned and not unpinned, system-wide
 #   e2e_reply FD              the next line a coprocess prints on FD that is
 #                             not a "# " diagnostic (waits up to 60 s)
 #   e2e_find_vdpa_user        sets E2E_VDPA_USER to the userspace test driver
@@ -71,10 +75,28 @@ e2e_vhost_node() {
 }
 
 e2e_vhost_dev_add() {
-	vdpa dev add name "$1" mgmtdev "$2" || return 1
+	vdpa dev add name "$1" mgmtdev "$2" "${@:3}" || return 1
 	[ "$(e2e_bound_to "$1")" = vhost_vdpa ] ||
 		{ echo "$1 is not bound to vhost_vdpa"; return 1; }
 	[ -c "$(e2e_vhost_node "$1")" ] || { echo "no device node for $1"; return 1; }
+}
+
+e2e_tool_ok() {
+	local desc=$1 out rc=0
+	shift
+	out=$(timeout 1800 "$E2E_VDPA_USER" "$@" 2>&1) || rc=$?
+	case $rc in
+	0) tap_ok "$desc"; tap_diag "$(grep -E '^# [^/]' <<<"$out")" ;;
+	77) tap_fail "$desc" "the device lacks a feature:"$'\n'"$out" ;;
+	*) tap_fail "$desc" "command: vdpa_user $*"$'\n'"exit status $rc"$'\n'"$(tail -n 40 <<<"$out")" ;;
+	esac
+}
+
+e2e_pins_outstanding() {
+	{ echo 1 >/proc/sys/vm/stat_refresh; } 2>/dev/null
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 }
+	     $1 == "nr_foll_pin_released" { r = $2 }
+	     END { print a - r }' /proc/vmstat
 }
 
 e2e_reply() {
