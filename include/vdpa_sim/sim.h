@@ -71,8 +71,12 @@
  * queue's lock, read-locks the address space in vdpasim_vq_run(), and a
  * class that touches a second queue of the same group (net's transmit
  * queue delivering to its receive queue) takes that one last, with
- * vdpasim_vq_lock_peer(). Config ops take &vdpasim.lock and then queue
- * locks, never an address space lock while holding a queue lock.
+ * vdpasim_vq_lock_peer(). Because of that last step a worker only ever
+ * *tries* the address space lock (down_read_trylock()) and runs again
+ * later when it fails: waiting behind a writer (``set_map`` waiting for
+ * the transmit worker, which waits for this queue's lock) would deadlock.
+ * Config ops take &vdpasim.lock and then queue locks, never an address
+ * space lock while holding a queue lock.
  *
  * &vdpasim.lock (mutex) protects the device: status, features, config
  * callback, group to address-space table, the suspended flag and

@@ -50,7 +50,14 @@ static bool vdpasim_vq_run(struct vdpasim_vq *vq)
 	unsigned int budget = vq->vs->attr.batch;
 	int n;
 
-	down_read(&vq->as->lock);
+	/*
+	 * Never wait for the address space with the queue lock held: a
+	 * mapping change waiting for the lock would hold this reader back
+	 * while the worker it waits for (a transmit queue delivering here)
+	 * waits for this queue's lock. Let the change in and run again.
+	 */
+	if (!down_read_trylock(&vq->as->lock))
+		return true;
 	n = vdring_notify_disable(&vq->ring);
 	if (!n)
 		n = vq->vs->attr.ops->process(vq, budget);
