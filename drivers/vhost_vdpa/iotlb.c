@@ -110,23 +110,27 @@ static void vhv_release_retired(struct vhost_vdpa *v)
 }
 
 /*
- * Hand the table of @asid to a set_map parent, unless a batch defers it.
- * When set_map returns the parent no longer uses what the table lacks:
- * only then are the retired ranges released. If it fails they stay
- * pinned until a later commit succeeds or the file is closed (which
- * resets the device first).
+ * Hand the table of @asid to a set_map parent now. When set_map returns
+ * the parent no longer uses what the table lacks: only then are the
+ * retired ranges released. If it fails they stay pinned until a later
+ * commit succeeds or the file is closed (which resets the device first).
  */
-static int vhv_route_commit(struct vhost_vdpa *v, u32 asid)
+static int vhv_commit_now(struct vhost_vdpa *v, u32 asid)
 {
-	int err;
+	int err = vhv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
 
-	lockdep_assert_held(&v->lock);
-	if (!v->vdpa || !vhv_ops(v)->set_map || v->in_batch)
-		return 0;
-	err = vhv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
 	if (!err)
 		vhv_release_retired(v);
 	return err;
+}
+
+/* vhv_commit_now() for a set_map parent, unless a batch defers it. */
+static int vhv_route_commit(struct vhost_vdpa *v, u32 asid)
+{
+	lockdep_assert_held(&v->lock);
+	if (!v->vdpa || !vhv_ops(v)->set_map || v->in_batch)
+		return 0;
+	return vhv_commit_now(v, asid);
 }
 
 /*
@@ -156,7 +160,7 @@ static void vhv_retire(struct vhost_vdpa *v, u32 asid,
 		list_add_tail(&r->node, &v->retired);
 		return;
 	}
-	if (deferred && vhv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid])) {
+	if (deferred && vhv_commit_now(v, asid)) {
 		/* The parent may still use the pages: keep them pinned. */
 		dev_err(&v->dev, "cannot drop a mapping: its pages stay pinned\n");
 		return;

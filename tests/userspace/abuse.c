@@ -37,16 +37,11 @@ static const __u8 src_mac[6] = { 0x02, 0, 0, 0, 0, 0xab };
  */
 int ab_open(struct net **np, const struct options *o, __u64 backend)
 {
-	struct net *n = calloc(1, sizeof(*n));
+	struct net *n;
 	int r;
 
-	*np = n;
-	if (!n)
-		return -ENOMEM;
-	n->o = o;
-	n->d.fd = -1;
-	n->run_id = (__u32)time(NULL) ^ ((__u32)getpid() << 16);
-	r = vdev_open(&n->d, o->dev);
+	r = net_alloc_open(np, o);
+	n = *np;
 	if (!r)
 		r = vdev_backend(&n->d, backend);
 	if (!r && n->d.vq_num_max < AB_RING) {

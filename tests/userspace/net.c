@@ -123,6 +123,26 @@ static int net_start(struct net *n)
 }
 
 /**
+ * net_alloc_open() - new driver state with the device opened and owned
+ * @np: set to the new driver state, even on failure (net_close() it)
+ * @o: the command line
+ *
+ * Return: 0 or -errno.
+ */
+int net_alloc_open(struct net **np, const struct options *o)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	*np = n;
+	if (!n)
+		return -ENOMEM;
+	n->o = o;
+	n->d.fd = -1;
+	n->run_id = (__u32)time(NULL) ^ ((__u32)getpid() << 16);
+	return vdev_open(&n->d, o->dev);
+}
+
+/**
  * net_open() - a running virtio-net device with its receive ring full
  * @np: set to the new driver state, even on failure (net_close() it)
  * @o: the command line
@@ -131,16 +151,11 @@ static int net_start(struct net *n)
  */
 int net_open(struct net **np, const struct options *o)
 {
-	struct net *n = calloc(1, sizeof(*n));
+	struct net *n;
 	int r;
 
-	*np = n;
-	if (!n)
-		return -ENOMEM;
-	n->o = o;
-	n->d.fd = -1;
-	n->run_id = (__u32)time(NULL) ^ ((__u32)getpid() << 16);
-	r = vdev_open(&n->d, o->dev);
+	r = net_alloc_open(np, o);
+	n = *np;
 	if (!r)
 		r = net_features(n);
 	if (!r)

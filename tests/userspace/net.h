@@ -68,6 +68,7 @@ struct net {
 	unsigned int bad;
 };
 
+int net_alloc_open(struct net **np, const struct options *o);
 int net_open(struct net **np, const struct options *o);
 void net_close(struct net *n);
 int net_cvq_setup(struct net *n);
