@@ -37,12 +37,13 @@
  * a write drops &vhost_vdpa.lock while it pins user pages (a page fault
  * may stall for as long as userspace likes) and re-checks that the device
  * is still there when it takes it back, so removal never waits for a
- * fault. The message is copied in before either lock. The locks are taken
+ * fault. The message is copied in before either lock, and so is every
+ * ioctl argument (copied out after the lock is released): a stalled page
+ * fault on an argument never holds &vhost_vdpa.lock. The locks are taken
  * outside the mm's mmap_lock (pinning takes that), so the mmap and
  * page-fault paths, which run under mmap_lock, use
  * &vhost_vdpa.doorbell_lock instead: removal sets &vhost_vdpa.gone under
- * it before anything else. Ioctls still copy their arguments with
- * &vhost_vdpa.lock held. Kick eventfd wakeups
+ * it before anything else. Kick eventfd wakeups
  * run in atomic context under the eventfd's own lock and only call the
  * parent's kick_vq, which may be called in any context.
  */
@@ -78,13 +79,16 @@ struct vhost_vdpa_vq {
  * @dev: the device behind /dev/vhost-vdpa-N (holds the lifetime)
  * @cdev: the character device
  * @lock: protects the members that change after probe: from @vdpa to
- *        @fork_owner, except @opened (atomic) and @minor, @nvqs, @nas
- *        (fixed at probe); not @gone
+ *        @fork_owner, except @opened (atomic) and @minor, @nvqs, @nas,
+ *        @config_size (fixed at probe); not @gone
  * @vdpa: the vDPA device; NULL once it was removed
  * @minor: minor number (the N)
  * @nvqs: number of virtqueues
  * @vqs: the virtqueues
  * @nas: number of address spaces
+ * @config_size: size of the device's config space, read once at probe
+ *               (it does not change for a device's life) so that config
+ *               accesses are checked and copied before @lock is taken
  * @iotlb: one IOTLB per address space: what userspace mapped (entries
  *         map IOVA to physical addresses of pinned pages, or to user
  *         virtual addresses for use_va parents)
@@ -119,6 +123,7 @@ struct vhost_vdpa {
 	u32 nvqs;
 	struct vhost_vdpa_vq *vqs;
 	u32 nas;
+	u32 config_size;
 	struct vhost_iotlb *iotlb;
 	atomic_t opened;
 	struct mm_struct *owner;
@@ -157,14 +162,86 @@ static inline bool vhost_vdpa_is_owner(struct vhost_vdpa *v)
 	return v->owner && v->owner == current->mm;
 }
 
+/**
+ * struct vhost_vdpa_cfg_arg - a config space access
+ * @hdr: offset and length, as userspace passed them (checked)
+ * @buf: kernel copy of the @hdr.len bytes: read from userspace before the
+ *       call for VHOST_VDPA_SET_CONFIG, written to it after the call for
+ *       VHOST_VDPA_GET_CONFIG
+ */
+struct vhost_vdpa_cfg_arg {
+	struct vhost_vdpa_config hdr;
+	u8 *buf;
+};
+
+/**
+ * union vhost_vdpa_arg - an ioctl argument in kernel memory
+ * @u64: features
+ * @u32: counts and the device id
+ * @u16: the largest ring size
+ * @u8: status, fork owner mode
+ * @fd: the config interrupt eventfd
+ * @state: a queue (or group) index and a number
+ * @addr: ring addresses
+ * @file: a queue index and an eventfd
+ * @range: usable IOVAs
+ * @cfg: a config space access
+ *
+ * The dispatcher copies the argument in before it takes &vhost_vdpa.lock
+ * and out after it released it; handlers only see this copy. Every member
+ * starts at offset 0, so a copy of the command's _IOC_SIZE() bytes fills
+ * (or reads) the member the handler uses.
+ */
+union vhost_vdpa_arg {
+	u64 u64;
+	u32 u32;
+	u16 u16;
+	u8 u8;
+	int fd;
+	struct vhost_vring_state state;
+	struct vhost_vring_addr addr;
+	struct vhost_vring_file file;
+	struct vhost_vdpa_iova_range range;
+	struct vhost_vdpa_cfg_arg cfg;
+};
+
+/* struct vhost_vdpa_ioctl.flags */
+#define VHV_IN		BIT(0)	/* copy _IOC_SIZE() bytes in before the call */
+#define VHV_OUT		BIT(1)	/* copy them out after a successful call */
+#define VHV_CFG		BIT(2)	/* a config access: check and allocate @cfg */
+#define VHV_CFG_IN	BIT(3)	/* ... and copy its bytes in */
+#define VHV_CFG_OUT	BIT(4)	/* ... or out */
+#define VHV_VRING	BIT(5)	/* per-queue: owner only, index checked */
+
+/**
+ * struct vhost_vdpa_ioctl - one ioctl command
+ * @cmd: the command
+ * @flags: VHV_* flags: how its argument is copied, whether it is per-queue
+ * @fn: the handler of a device command, called with &vhost_vdpa.lock held
+ *      and the vDPA device present
+ * @vq_fn: the handler of a per-queue command (%VHV_VRING), likewise, with
+ *         the caller's ownership and the queue index checked
+ */
+struct vhost_vdpa_ioctl {
+	unsigned int cmd;
+	unsigned int flags;
+	union {
+		long (*fn)(struct vhost_vdpa *v, union vhost_vdpa_arg *a);
+		long (*vq_fn)(struct vhost_vdpa *v, u32 idx,
+			      union vhost_vdpa_arg *a);
+	};
+};
+
 /* ioctl.c */
 long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int vhost_vdpa_reset(struct vhost_vdpa *v);
 void vhost_vdpa_config_call_set(struct vhost_vdpa *v, struct eventfd_ctx *ctx);
 
 /* vring.c */
-long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
-			    void __user *argp);
+const struct vhost_vdpa_ioctl *vhost_vdpa_vring_find(unsigned int cmd);
+long vhost_vdpa_vring_call(struct vhost_vdpa *v,
+			   const struct vhost_vdpa_ioctl *op,
+			   union vhost_vdpa_arg *a);
 void vhost_vdpa_vq_init(struct vhost_vdpa *v, u16 idx);
 void vhost_vdpa_vqs_clean(struct vhost_vdpa *v);
 

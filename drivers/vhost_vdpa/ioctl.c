@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Device-level ioctls. vhost_vdpa_ioctl() only dispatches: a table maps
- * each command to its handler and says whether it needs the owner; the
- * per-virtqueue commands go to vring.c.
+ * each command to its handler and says how its argument is copied (in
+ * before the lock, out after it); the per-virtqueue commands are in
+ * vring.c's table.
  */
 
 #include <linux/fs.h>
@@ -61,20 +62,17 @@ static u64 vhost_vdpa_backend_offered(struct vhost_vdpa *v)
 }
 
 static long vhost_vdpa_get_backend_features(struct vhost_vdpa *v,
-					    void __user *argp)
+					    union vhost_vdpa_arg *a)
 {
-	u64 f = vhost_vdpa_backend_offered(v);
-
-	return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
+	a->u64 = vhost_vdpa_backend_offered(v);
+	return 0;
 }
 
 static long vhost_vdpa_set_backend_features(struct vhost_vdpa *v,
-					    void __user *argp)
+					    union vhost_vdpa_arg *a)
 {
-	u64 f;
+	u64 f = a->u64;
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
 	if (f & ~vhost_vdpa_backend_offered(v))
 		return -EOPNOTSUPP;
 	if ((f & BIT_ULL(VHOST_BACKEND_F_DESC_ASID)) &&
@@ -86,7 +84,7 @@ static long vhost_vdpa_set_backend_features(struct vhost_vdpa *v,
 	return 0;
 }
 
-static long vhost_vdpa_set_owner(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_set_owner(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
 	const struct vdpa_config_ops *ops = v->vdpa->config;
 	int err;
@@ -104,26 +102,23 @@ static long vhost_vdpa_set_owner(struct vhost_vdpa *v, void __user *argp)
 	return 0;
 }
 
-static long vhost_vdpa_get_device_id(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_device_id(struct vhost_vdpa *v,
+				     union vhost_vdpa_arg *a)
 {
-	u32 id = v->vdpa->config->get_device_id(v->vdpa);
-
-	return copy_to_user(argp, &id, sizeof(id)) ? -EFAULT : 0;
+	a->u32 = v->vdpa->config->get_device_id(v->vdpa);
+	return 0;
 }
 
-static long vhost_vdpa_get_status(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_status(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	u8 status = vhost_vdpa_status(v);
-
-	return copy_to_user(argp, &status, sizeof(status)) ? -EFAULT : 0;
+	a->u8 = vhost_vdpa_status(v);
+	return 0;
 }
 
-static long vhost_vdpa_set_status(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_set_status(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	u8 status, old;
+	u8 status = a->u8, old;
 
-	if (copy_from_user(&status, argp, sizeof(status)))
-		return -EFAULT;
 	if (!status)
 		return vhost_vdpa_reset(v);
 	old = vhost_vdpa_status(v);
@@ -134,59 +129,45 @@ static long vhost_vdpa_set_status(struct vhost_vdpa *v, void __user *argp)
 	return 0;
 }
 
-/* Validate a config access header; returns the length or -errno. */
-static long vhost_vdpa_config_hdr(struct vhost_vdpa *v,
-				  struct vhost_vdpa_config __user *c,
-				  u32 *off)
+/*
+ * Before the call, without the lock: check a config access header against
+ * the config size fixed at probe, allocate the kernel copy of its bytes
+ * and, for VHOST_VDPA_SET_CONFIG, read them in.
+ */
+static long vhost_vdpa_cfg_in(struct vhost_vdpa *v, void __user *argp,
+			      const struct vhost_vdpa_ioctl *op,
+			      struct vhost_vdpa_cfg_arg *c)
 {
-	size_t size = v->vdpa->config->get_config_size(v->vdpa);
-	struct vhost_vdpa_config hdr;
+	struct vhost_vdpa_config __user *uc = argp;
+	u32 len = c->hdr.len, off = c->hdr.off;
 
-	if (copy_from_user(&hdr, c, sizeof(hdr)))
-		return -EFAULT;
-	if (!hdr.len || hdr.off > size)
+	if (!len || off > v->config_size)
 		return -EINVAL;
-	if (hdr.len > size - hdr.off)
+	if (len > v->config_size - off)
 		return -E2BIG;
-	*off = hdr.off;
-	return hdr.len;
+	if (op->flags & VHV_CFG_IN) {
+		c->buf = vmemdup_user(uc->buf, len);
+		if (IS_ERR(c->buf)) {
+			long err = PTR_ERR(c->buf);
+
+			c->buf = NULL;
+			return err;
+		}
+		return 0;
+	}
+	c->buf = kvzalloc(len, GFP_KERNEL);
+	return c->buf ? 0 : -ENOMEM;
 }
 
-static long vhost_vdpa_get_config(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_config(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	struct vhost_vdpa_config __user *c = argp;
-	long len;
-	u32 off;
-	u8 *buf;
-
-	len = vhost_vdpa_config_hdr(v, c, &off);
-	if (len < 0)
-		return len;
-	buf = kvzalloc(len, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	vdpa_get_config(v->vdpa, off, buf, len);
-	if (copy_to_user(c->buf, buf, len))
-		len = -EFAULT;
-	kvfree(buf);
-	return len < 0 ? len : 0;
+	vdpa_get_config(v->vdpa, a->cfg.hdr.off, a->cfg.buf, a->cfg.hdr.len);
+	return 0;
 }
 
-static long vhost_vdpa_set_config(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_set_config(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	struct vhost_vdpa_config __user *c = argp;
-	long len;
-	u32 off;
-	u8 *buf;
-
-	len = vhost_vdpa_config_hdr(v, c, &off);
-	if (len < 0)
-		return len;
-	buf = vmemdup_user(c->buf, len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	vdpa_set_config(v->vdpa, off, buf, len);
-	kvfree(buf);
+	vdpa_set_config(v->vdpa, a->cfg.hdr.off, a->cfg.buf, a->cfg.hdr.len);
 	return 0;
 }
 
@@ -200,21 +181,20 @@ static u64 vhost_vdpa_features(struct vdpa_device *vdpa)
 	       ~BIT_ULL(VIRTIO_F_RING_RESET);
 }
 
-static long vhost_vdpa_get_features(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_features(struct vhost_vdpa *v,
+				    union vhost_vdpa_arg *a)
 {
-	u64 f = vhost_vdpa_features(v->vdpa);
-
-	return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
+	a->u64 = vhost_vdpa_features(v->vdpa);
+	return 0;
 }
 
-static long vhost_vdpa_set_features(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_set_features(struct vhost_vdpa *v,
+				    union vhost_vdpa_arg *a)
 {
 	struct vdpa_device *vdpa = v->vdpa;
-	u64 f;
+	u64 f = a->u64;
 	int err;
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
 	if (vhost_vdpa_status(v) & VIRTIO_CONFIG_S_FEATURES_OK)
 		return -EBUSY;
 	if (f & ~vhost_vdpa_features(vdpa))
@@ -226,47 +206,46 @@ static long vhost_vdpa_set_features(struct vhost_vdpa *v, void __user *argp)
 	return 0;
 }
 
-static long vhost_vdpa_put_u32(void __user *argp, u32 val)
+static long vhost_vdpa_get_vring_num(struct vhost_vdpa *v,
+				     union vhost_vdpa_arg *a)
 {
-	return copy_to_user(argp, &val, sizeof(val)) ? -EFAULT : 0;
+	a->u16 = v->vq_num_max;
+	return 0;
 }
 
-static long vhost_vdpa_get_vring_num(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_group_num(struct vhost_vdpa *v,
+				     union vhost_vdpa_arg *a)
 {
-	u16 num = v->vq_num_max;
-
-	return copy_to_user(argp, &num, sizeof(num)) ? -EFAULT : 0;
+	a->u32 = v->vdpa->ngroups;
+	return 0;
 }
 
-static long vhost_vdpa_get_group_num(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_as_num(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	return vhost_vdpa_put_u32(argp, v->vdpa->ngroups);
+	a->u32 = v->nas;
+	return 0;
 }
 
-static long vhost_vdpa_get_as_num(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_config_size(struct vhost_vdpa *v,
+				       union vhost_vdpa_arg *a)
 {
-	return vhost_vdpa_put_u32(argp, v->nas);
+	a->u32 = v->config_size;
+	return 0;
 }
 
-static long vhost_vdpa_get_config_size(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_vqs_count(struct vhost_vdpa *v,
+				     union vhost_vdpa_arg *a)
 {
-	return vhost_vdpa_put_u32(argp,
-				  v->vdpa->config->get_config_size(v->vdpa));
+	a->u32 = v->nvqs;
+	return 0;
 }
 
-static long vhost_vdpa_get_vqs_count(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_iova_range(struct vhost_vdpa *v,
+				      union vhost_vdpa_arg *a)
 {
-	return vhost_vdpa_put_u32(argp, v->nvqs);
-}
-
-static long vhost_vdpa_get_iova_range(struct vhost_vdpa *v, void __user *argp)
-{
-	struct vhost_vdpa_iova_range r = {
-		.first = v->range.first,
-		.last = v->range.last,
-	};
-
-	return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
+	a->range.first = v->range.first;
+	a->range.last = v->range.last;
+	return 0;
 }
 
 static irqreturn_t vhost_vdpa_config_cb(void *private)
@@ -300,15 +279,13 @@ void vhost_vdpa_config_call_set(struct vhost_vdpa *v, struct eventfd_ctx *ctx)
 	v->config_call = ctx;
 }
 
-static long vhost_vdpa_set_config_call(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_set_config_call(struct vhost_vdpa *v,
+				       union vhost_vdpa_arg *a)
 {
 	struct eventfd_ctx *ctx = NULL;
-	int fd;
 
-	if (copy_from_user(&fd, argp, sizeof(fd)))
-		return -EFAULT;
-	if (fd != VHOST_FILE_UNBIND) {
-		ctx = eventfd_ctx_fdget(fd);
+	if (a->fd != VHOST_FILE_UNBIND) {
+		ctx = eventfd_ctx_fdget(a->fd);
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
@@ -334,61 +311,62 @@ static long vhost_vdpa_set_suspended(struct vhost_vdpa *v, bool suspend)
 	return err;
 }
 
-static long vhost_vdpa_suspend(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_suspend(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
 	return vhost_vdpa_set_suspended(v, true);
 }
 
-static long vhost_vdpa_resume(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_resume(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
 	return vhost_vdpa_set_suspended(v, false);
 }
 
-static long vhost_vdpa_set_fork_owner(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_set_fork_owner(struct vhost_vdpa *v,
+				      union vhost_vdpa_arg *a)
 {
-	u8 mode;
-
-	if (copy_from_user(&mode, argp, sizeof(mode)))
-		return -EFAULT;
 	if (v->owner)
 		return -EBUSY;
-	if (mode != VHOST_FORK_OWNER_KTHREAD && mode != VHOST_FORK_OWNER_TASK)
+	if (a->u8 != VHOST_FORK_OWNER_KTHREAD && a->u8 != VHOST_FORK_OWNER_TASK)
 		return -EINVAL;
-	v->fork_owner = mode;
+	v->fork_owner = a->u8;
 	return 0;
 }
 
-static long vhost_vdpa_get_fork_owner(struct vhost_vdpa *v, void __user *argp)
+static long vhost_vdpa_get_fork_owner(struct vhost_vdpa *v,
+				      union vhost_vdpa_arg *a)
 {
-	return copy_to_user(argp, &v->fork_owner, 1) ? -EFAULT : 0;
+	a->u8 = v->fork_owner;
+	return 0;
 }
 
+#define VHV_CFG_GET	(VHV_IN | VHV_CFG | VHV_CFG_OUT)
+#define VHV_CFG_SET	(VHV_IN | VHV_CFG | VHV_CFG_IN)
+
 /* Device commands: anyone holding the fd may use them, as in-tree. */
-static const struct vhost_vdpa_ioctl {
-	unsigned int cmd;
-	long (*fn)(struct vhost_vdpa *v, void __user *argp);
-} vhost_vdpa_ioctls[] = {
-	{ VHOST_SET_OWNER, vhost_vdpa_set_owner },
-	{ VHOST_GET_BACKEND_FEATURES, vhost_vdpa_get_backend_features },
-	{ VHOST_SET_BACKEND_FEATURES, vhost_vdpa_set_backend_features },
-	{ VHOST_VDPA_GET_DEVICE_ID, vhost_vdpa_get_device_id },
-	{ VHOST_VDPA_GET_STATUS, vhost_vdpa_get_status },
-	{ VHOST_VDPA_SET_STATUS, vhost_vdpa_set_status },
-	{ VHOST_VDPA_GET_CONFIG, vhost_vdpa_get_config },
-	{ VHOST_VDPA_SET_CONFIG, vhost_vdpa_set_config },
-	{ VHOST_GET_FEATURES, vhost_vdpa_get_features },
-	{ VHOST_SET_FEATURES, vhost_vdpa_set_features },
-	{ VHOST_VDPA_GET_VRING_NUM, vhost_vdpa_get_vring_num },
-	{ VHOST_VDPA_GET_GROUP_NUM, vhost_vdpa_get_group_num },
-	{ VHOST_VDPA_GET_AS_NUM, vhost_vdpa_get_as_num },
-	{ VHOST_VDPA_GET_CONFIG_SIZE, vhost_vdpa_get_config_size },
-	{ VHOST_VDPA_GET_VQS_COUNT, vhost_vdpa_get_vqs_count },
-	{ VHOST_VDPA_GET_IOVA_RANGE, vhost_vdpa_get_iova_range },
-	{ VHOST_VDPA_SET_CONFIG_CALL, vhost_vdpa_set_config_call },
-	{ VHOST_VDPA_SUSPEND, vhost_vdpa_suspend },
-	{ VHOST_VDPA_RESUME, vhost_vdpa_resume },
-	{ VHOST_SET_FORK_FROM_OWNER, vhost_vdpa_set_fork_owner },
-	{ VHOST_GET_FORK_FROM_OWNER, vhost_vdpa_get_fork_owner },
+static const struct vhost_vdpa_ioctl vhost_vdpa_ioctls[] = {
+	{ VHOST_SET_OWNER, 0, { vhost_vdpa_set_owner } },
+	{ VHOST_GET_BACKEND_FEATURES, VHV_OUT,
+	  { vhost_vdpa_get_backend_features } },
+	{ VHOST_SET_BACKEND_FEATURES, VHV_IN,
+	  { vhost_vdpa_set_backend_features } },
+	{ VHOST_VDPA_GET_DEVICE_ID, VHV_OUT, { vhost_vdpa_get_device_id } },
+	{ VHOST_VDPA_GET_STATUS, VHV_OUT, { vhost_vdpa_get_status } },
+	{ VHOST_VDPA_SET_STATUS, VHV_IN, { vhost_vdpa_set_status } },
+	{ VHOST_VDPA_GET_CONFIG, VHV_CFG_GET, { vhost_vdpa_get_config } },
+	{ VHOST_VDPA_SET_CONFIG, VHV_CFG_SET, { vhost_vdpa_set_config } },
+	{ VHOST_GET_FEATURES, VHV_OUT, { vhost_vdpa_get_features } },
+	{ VHOST_SET_FEATURES, VHV_IN, { vhost_vdpa_set_features } },
+	{ VHOST_VDPA_GET_VRING_NUM, VHV_OUT, { vhost_vdpa_get_vring_num } },
+	{ VHOST_VDPA_GET_GROUP_NUM, VHV_OUT, { vhost_vdpa_get_group_num } },
+	{ VHOST_VDPA_GET_AS_NUM, VHV_OUT, { vhost_vdpa_get_as_num } },
+	{ VHOST_VDPA_GET_CONFIG_SIZE, VHV_OUT, { vhost_vdpa_get_config_size } },
+	{ VHOST_VDPA_GET_VQS_COUNT, VHV_OUT, { vhost_vdpa_get_vqs_count } },
+	{ VHOST_VDPA_GET_IOVA_RANGE, VHV_OUT, { vhost_vdpa_get_iova_range } },
+	{ VHOST_VDPA_SET_CONFIG_CALL, VHV_IN, { vhost_vdpa_set_config_call } },
+	{ VHOST_VDPA_SUSPEND, 0, { vhost_vdpa_suspend } },
+	{ VHOST_VDPA_RESUME, 0, { vhost_vdpa_resume } },
+	{ VHOST_SET_FORK_FROM_OWNER, VHV_IN, { vhost_vdpa_set_fork_owner } },
+	{ VHOST_GET_FORK_FROM_OWNER, VHV_OUT, { vhost_vdpa_get_fork_owner } },
 };
 
 static const struct vhost_vdpa_ioctl *vhost_vdpa_find_ioctl(unsigned int cmd)
@@ -398,7 +376,55 @@ static const struct vhost_vdpa_ioctl *vhost_vdpa_find_ioctl(unsigned int cmd)
 	for (i = 0; i < ARRAY_SIZE(vhost_vdpa_ioctls); i++)
 		if (vhost_vdpa_ioctls[i].cmd == cmd)
 			return &vhost_vdpa_ioctls[i];
-	return NULL;
+	return vhost_vdpa_vring_find(cmd);
+}
+
+/* Copy the argument in; no lock held. */
+static long vhost_vdpa_arg_in(struct vhost_vdpa *v,
+			      const struct vhost_vdpa_ioctl *op,
+			      void __user *argp, union vhost_vdpa_arg *a)
+{
+	size_t size = _IOC_SIZE(op->cmd);
+
+	if (WARN_ON_ONCE(size > sizeof(*a)))
+		return -EINVAL;
+	if ((op->flags & VHV_IN) && copy_from_user(a, argp, size))
+		return -EFAULT;
+	if (op->flags & VHV_CFG)
+		return vhost_vdpa_cfg_in(v, argp, op, &a->cfg);
+	return 0;
+}
+
+/* Copy the result out; no lock held. */
+static long vhost_vdpa_arg_out(const struct vhost_vdpa_ioctl *op,
+			       void __user *argp, union vhost_vdpa_arg *a)
+{
+	struct vhost_vdpa_config __user *uc = argp;
+
+	if ((op->flags & VHV_OUT) &&
+	    copy_to_user(argp, a, _IOC_SIZE(op->cmd)))
+		return -EFAULT;
+	if ((op->flags & VHV_CFG_OUT) &&
+	    copy_to_user(uc->buf, a->cfg.buf, a->cfg.hdr.len))
+		return -EFAULT;
+	return 0;
+}
+
+static long vhost_vdpa_call(struct vhost_vdpa *v,
+			    const struct vhost_vdpa_ioctl *op,
+			    union vhost_vdpa_arg *a)
+{
+	long r;
+
+	mutex_lock(&v->lock);
+	if (!v->vdpa)
+		r = -ENODEV;
+	else if (op->flags & VHV_VRING)
+		r = vhost_vdpa_vring_call(v, op, a);
+	else
+		r = op->fn(v, a);
+	mutex_unlock(&v->lock);
+	return r;
 }
 
 /**
@@ -407,6 +433,9 @@ static const struct vhost_vdpa_ioctl *vhost_vdpa_find_ioctl(unsigned int cmd)
  * @cmd: the command
  * @arg: its argument
  *
+ * The argument is copied in before &vhost_vdpa.lock is taken and out
+ * after it is released (see &union vhost_vdpa_arg).
+ *
  * Return: 0 or -errno; -ENOTTY for commands this driver does not know.
  */
 long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -414,15 +443,17 @@ long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	const struct vhost_vdpa_ioctl *op = vhost_vdpa_find_ioctl(cmd);
 	struct vhost_vdpa *v = file->private_data;
 	void __user *argp = (void __user *)arg;
+	union vhost_vdpa_arg a = { };
 	long r;
 
-	mutex_lock(&v->lock);
-	if (!v->vdpa)
-		r = -ENODEV;
-	else if (op)
-		r = op->fn(v, argp);
-	else
-		r = vhost_vdpa_vring_ioctl(v, cmd, argp);
-	mutex_unlock(&v->lock);
-	return r == -ENOIOCTLCMD ? -ENOTTY : r;
+	if (!op)
+		return -ENOTTY;
+	r = vhost_vdpa_arg_in(v, op, argp, &a);
+	if (!r)
+		r = vhost_vdpa_call(v, op, &a);
+	if (!r)
+		r = vhost_vdpa_arg_out(op, argp, &a);
+	if (op->flags & VHV_CFG)
+		kvfree(a.cfg.buf);
+	return r;
 }

@@ -134,6 +134,7 @@ static int vhost_vdpa_alloc_parts(struct vhost_vdpa *v)
 
 	v->nvqs = vdpa->nvqs;
 	v->nas = vdpa->nas;
+	v->config_size = vdpa->config->get_config_size(vdpa);
 	v->vqs = kcalloc(v->nvqs, sizeof(*v->vqs), GFP_KERNEL);
 	v->iotlb = kcalloc(v->nas, sizeof(*v->iotlb), GFP_KERNEL);
 	if (!v->vqs || !v->iotlb)

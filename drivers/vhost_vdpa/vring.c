@@ -2,12 +2,12 @@
 /*
  * Per-virtqueue ioctls: ring size, addresses, base, kick/call eventfds,
  * enable, groups. Every argument structure starts with the queue (or
- * group) index, read once by the common prologue.
+ * group) index, checked once by vhost_vdpa_vring_call(); the dispatcher
+ * in ioctl.c copies the arguments in and out around the lock.
  */
 
 #include <linux/file.h>
 #include <linux/nospec.h>
-#include <linux/uaccess.h>
 #include <linux/virtio_config.h>
 #include <uapi/linux/virtio_ring.h>
 
@@ -25,45 +25,29 @@ static bool vhv_rings_frozen(struct vhost_vdpa *v)
 	       !v->suspended;
 }
 
-static long vhv_get_state(void __user *argp, struct vhost_vring_state *s)
+static long vhv_set_num(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
-	return copy_from_user(s, argp, sizeof(*s)) ? -EFAULT : 0;
-}
+	u32 num = a->state.num;
 
-static long vhv_put_state(void __user *argp, u32 idx, u32 num)
-{
-	struct vhost_vring_state s = { .index = idx, .num = num };
-
-	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
-}
-
-static long vhv_set_num(struct vhost_vdpa *v, u32 idx, void __user *argp)
-{
-	struct vhost_vring_state s;
-
-	if (vhv_get_state(argp, &s))
-		return -EFAULT;
-	if (!s.num || s.num > v->vq_num_max || !is_power_of_2(s.num))
+	if (!num || num > v->vq_num_max || !is_power_of_2(num))
 		return -EINVAL;
-	vhv_ops(v)->set_vq_num(v->vdpa, idx, s.num);
+	vhv_ops(v)->set_vq_num(v->vdpa, idx, num);
 	return 0;
 }
 
-static long vhv_set_addr(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_addr(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
-	struct vhost_vring_addr a;
+	const struct vhost_vring_addr *r = &a->addr;
 
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.flags & ~BIT(VHOST_VRING_F_LOG))
+	if (r->flags & ~BIT(VHOST_VRING_F_LOG))
 		return -EOPNOTSUPP;
-	if ((a.avail_user_addr & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
-	    (a.used_user_addr & (VRING_USED_ALIGN_SIZE - 1)))
+	if ((r->avail_user_addr & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
+	    (r->used_user_addr & (VRING_USED_ALIGN_SIZE - 1)))
 		return -EINVAL;
 	if (vhv_rings_frozen(v))
 		return -EINVAL;
-	if (vhv_ops(v)->set_vq_address(v->vdpa, idx, a.desc_user_addr,
-				       a.avail_user_addr, a.used_user_addr))
+	if (vhv_ops(v)->set_vq_address(v->vdpa, idx, r->desc_user_addr,
+				       r->avail_user_addr, r->used_user_addr))
 		return -EINVAL;
 	return 0;
 }
@@ -72,45 +56,42 @@ static long vhv_set_addr(struct vhost_vdpa *v, u32 idx, void __user *argp)
  * VHOST_SET/GET_VRING_BASE encode a packed ring's state as
  * (used index | used wrap << 15) << 16 | avail index | avail wrap << 15.
  */
-static long vhv_set_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_base(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	struct vdpa_vq_state st = { };
-	struct vhost_vring_state s;
+	u32 num = a->state.num;
 
-	if (vhv_get_state(argp, &s))
-		return -EFAULT;
 	if (vhv_rings_frozen(v))
 		return -EINVAL;
 	if (vhv_packed(v)) {
-		st.packed.last_avail_idx = s.num & 0x7fff;
-		st.packed.last_avail_counter = !!(s.num & 0x8000);
-		st.packed.last_used_idx = (s.num >> 16) & 0x7fff;
-		st.packed.last_used_counter = !!(s.num & 0x80000000);
+		st.packed.last_avail_idx = num & 0x7fff;
+		st.packed.last_avail_counter = !!(num & 0x8000);
+		st.packed.last_used_idx = (num >> 16) & 0x7fff;
+		st.packed.last_used_counter = !!(num & 0x80000000);
 	} else {
-		if (s.num > 0xffff)
+		if (num > 0xffff)
 			return -EINVAL;
-		st.split.avail_index = s.num;
+		st.split.avail_index = num;
 	}
 	return vhv_ops(v)->set_vq_state(v->vdpa, idx, &st);
 }
 
-static long vhv_get_base(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_get_base(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	struct vdpa_vq_state st = { };
-	u32 num;
 	int err;
 
 	err = vhv_ops(v)->get_vq_state(v->vdpa, idx, &st);
 	if (err)
 		return err;
 	if (vhv_packed(v))
-		num = (st.packed.last_avail_idx |
-		       st.packed.last_avail_counter << 15) |
-		      (u32)(st.packed.last_used_idx |
-			    st.packed.last_used_counter << 15) << 16;
+		a->state.num = (st.packed.last_avail_idx |
+				st.packed.last_avail_counter << 15) |
+			       (u32)(st.packed.last_used_idx |
+				     st.packed.last_used_counter << 15) << 16;
 	else
-		num = st.split.avail_index;
-	return vhv_put_state(argp, idx, num);
+		a->state.num = st.split.avail_index;
+	return 0;
 }
 
 static int vhv_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
@@ -145,21 +126,19 @@ static void vhv_kick_unset(struct vhost_vdpa_vq *vq)
 	vq->kick_wqh = NULL;
 }
 
-static long vhv_set_kick(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_kick(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	struct vhost_vdpa_vq *vq = &v->vqs[idx];
-	struct vhost_vring_file f;
+	int fd = a->file.fd;
 	struct file *file;
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
-	if (f.fd != VHOST_FILE_UNBIND) {
-		file = eventfd_fget(f.fd);
+	if (fd != VHOST_FILE_UNBIND) {
+		file = eventfd_fget(fd);
 		if (IS_ERR(file))
 			return PTR_ERR(file);
 	}
 	vhv_kick_unset(vq);
-	if (f.fd == VHOST_FILE_UNBIND)
+	if (fd == VHOST_FILE_UNBIND)
 		return 0;
 	vq->kick_file = file;
 	if (vfs_poll(file, &vq->kick_pt) & EPOLLIN)
@@ -192,15 +171,12 @@ static void vhv_call_set(struct vhost_vdpa *v, u32 idx,
 	vq->call = ctx;
 }
 
-static long vhv_set_call(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_call(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	struct eventfd_ctx *ctx = NULL;
-	struct vhost_vring_file f;
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
-	if (f.fd != VHOST_FILE_UNBIND) {
-		ctx = eventfd_ctx_fdget(f.fd);
+	if (a->file.fd != VHOST_FILE_UNBIND) {
+		ctx = eventfd_ctx_fdget(a->file.fd);
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
@@ -209,33 +185,27 @@ static long vhv_set_call(struct vhost_vdpa *v, u32 idx, void __user *argp)
 }
 
 /* vDPA devices never report ring errors: the eventfd is checked only. */
-static long vhv_set_err(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_err(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	struct eventfd_ctx *ctx;
-	struct vhost_vring_file f;
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
-	if (f.fd == VHOST_FILE_UNBIND)
+	if (a->file.fd == VHOST_FILE_UNBIND)
 		return 0;
-	ctx = eventfd_ctx_fdget(f.fd);
+	ctx = eventfd_ctx_fdget(a->file.fd);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	eventfd_ctx_put(ctx);
 	return 0;
 }
 
-static long vhv_set_enable(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_enable(struct vhost_vdpa *v, u32 idx,
+			   union vhost_vdpa_arg *a)
 {
-	struct vhost_vring_state s;
-
-	if (vhv_get_state(argp, &s))
-		return -EFAULT;
-	vhv_ops(v)->set_vq_ready(v->vdpa, idx, s.num);
+	vhv_ops(v)->set_vq_ready(v->vdpa, idx, a->state.num);
 	return 0;
 }
 
-static long vhv_get_group(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_get_group(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	u32 group;
 
@@ -244,11 +214,12 @@ static long vhv_get_group(struct vhost_vdpa *v, u32 idx, void __user *argp)
 	group = vhv_ops(v)->get_vq_group(v->vdpa, idx);
 	if (group >= v->vdpa->ngroups)
 		return -EIO;
-	return vhv_put_state(argp, idx, group);
+	a->state.num = group;
+	return 0;
 }
 
 static long vhv_get_desc_group(struct vhost_vdpa *v, u32 idx,
-			       void __user *argp)
+			       union vhost_vdpa_arg *a)
 {
 	u32 group;
 
@@ -258,96 +229,104 @@ static long vhv_get_desc_group(struct vhost_vdpa *v, u32 idx,
 	group = vhv_ops(v)->get_vq_desc_group(v->vdpa, idx);
 	if (group >= v->vdpa->ngroups)
 		return -EIO;
-	return vhv_put_state(argp, idx, group);
-}
-
-static long vhv_set_group_asid(struct vhost_vdpa *v, u32 group,
-			       void __user *argp)
-{
-	struct vhost_vring_state s;
-
-	if (vhv_get_state(argp, &s))
-		return -EFAULT;
-	if (group >= v->vdpa->ngroups || s.num >= v->nas)
-		return -EINVAL;
-	if (!vhv_ops(v)->set_group_asid)
-		return -EOPNOTSUPP;
-	return vhv_ops(v)->set_group_asid(v->vdpa, group, s.num);
-}
-
-static long vhv_get_size(struct vhost_vdpa *v, u32 idx, void __user *argp)
-{
-	if (!vhv_ops(v)->get_vq_size)
-		return -EOPNOTSUPP;
-	return vhv_put_state(argp, idx, vhv_ops(v)->get_vq_size(v->vdpa, idx));
-}
-
-static long vhv_set_busyloop(struct vhost_vdpa *v, u32 idx, void __user *argp)
-{
-	struct vhost_vring_state s;
-
-	if (vhv_get_state(argp, &s))
-		return -EFAULT;
-	v->vqs[idx].busyloop_timeout = s.num;
+	a->state.num = group;
 	return 0;
 }
 
-static long vhv_get_busyloop(struct vhost_vdpa *v, u32 idx, void __user *argp)
+static long vhv_set_group_asid(struct vhost_vdpa *v, u32 group,
+			       union vhost_vdpa_arg *a)
 {
-	return vhv_put_state(argp, idx, v->vqs[idx].busyloop_timeout);
+	if (group >= v->vdpa->ngroups || a->state.num >= v->nas)
+		return -EINVAL;
+	if (!vhv_ops(v)->set_group_asid)
+		return -EOPNOTSUPP;
+	return vhv_ops(v)->set_group_asid(v->vdpa, group, a->state.num);
 }
 
-static const struct {
-	unsigned int cmd;
-	long (*fn)(struct vhost_vdpa *v, u32 idx, void __user *argp);
-} vhv_ioctls[] = {
-	{ VHOST_SET_VRING_NUM, vhv_set_num },
-	{ VHOST_SET_VRING_ADDR, vhv_set_addr },
-	{ VHOST_SET_VRING_BASE, vhv_set_base },
-	{ VHOST_GET_VRING_BASE, vhv_get_base },
-	{ VHOST_SET_VRING_KICK, vhv_set_kick },
-	{ VHOST_SET_VRING_CALL, vhv_set_call },
-	{ VHOST_SET_VRING_ERR, vhv_set_err },
-	{ VHOST_VDPA_SET_VRING_ENABLE, vhv_set_enable },
-	{ VHOST_VDPA_GET_VRING_GROUP, vhv_get_group },
-	{ VHOST_VDPA_GET_VRING_DESC_GROUP, vhv_get_desc_group },
-	{ VHOST_VDPA_SET_GROUP_ASID, vhv_set_group_asid },
-	{ VHOST_VDPA_GET_VRING_SIZE, vhv_get_size },
-	{ VHOST_SET_VRING_BUSYLOOP_TIMEOUT, vhv_set_busyloop },
-	{ VHOST_GET_VRING_BUSYLOOP_TIMEOUT, vhv_get_busyloop },
+static long vhv_get_size(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
+{
+	if (!vhv_ops(v)->get_vq_size)
+		return -EOPNOTSUPP;
+	a->state.num = vhv_ops(v)->get_vq_size(v->vdpa, idx);
+	return 0;
+}
+
+static long vhv_set_busyloop(struct vhost_vdpa *v, u32 idx,
+			     union vhost_vdpa_arg *a)
+{
+	v->vqs[idx].busyloop_timeout = a->state.num;
+	return 0;
+}
+
+static long vhv_get_busyloop(struct vhost_vdpa *v, u32 idx,
+			     union vhost_vdpa_arg *a)
+{
+	a->state.num = v->vqs[idx].busyloop_timeout;
+	return 0;
+}
+
+#define VHV_VQ(c, f, h) { .cmd = (c), .flags = VHV_VRING | (f), .vq_fn = (h) }
+
+/* Every argument is copied in: it starts with the queue or group index. */
+static const struct vhost_vdpa_ioctl vhv_ioctls[] = {
+	VHV_VQ(VHOST_SET_VRING_NUM, VHV_IN, vhv_set_num),
+	VHV_VQ(VHOST_SET_VRING_ADDR, VHV_IN, vhv_set_addr),
+	VHV_VQ(VHOST_SET_VRING_BASE, VHV_IN, vhv_set_base),
+	VHV_VQ(VHOST_GET_VRING_BASE, VHV_IN | VHV_OUT, vhv_get_base),
+	VHV_VQ(VHOST_SET_VRING_KICK, VHV_IN, vhv_set_kick),
+	VHV_VQ(VHOST_SET_VRING_CALL, VHV_IN, vhv_set_call),
+	VHV_VQ(VHOST_SET_VRING_ERR, VHV_IN, vhv_set_err),
+	VHV_VQ(VHOST_VDPA_SET_VRING_ENABLE, VHV_IN, vhv_set_enable),
+	VHV_VQ(VHOST_VDPA_GET_VRING_GROUP, VHV_IN | VHV_OUT, vhv_get_group),
+	VHV_VQ(VHOST_VDPA_GET_VRING_DESC_GROUP, VHV_IN | VHV_OUT,
+	       vhv_get_desc_group),
+	VHV_VQ(VHOST_VDPA_SET_GROUP_ASID, VHV_IN, vhv_set_group_asid),
+	VHV_VQ(VHOST_VDPA_GET_VRING_SIZE, VHV_IN | VHV_OUT, vhv_get_size),
+	VHV_VQ(VHOST_SET_VRING_BUSYLOOP_TIMEOUT, VHV_IN, vhv_set_busyloop),
+	VHV_VQ(VHOST_GET_VRING_BUSYLOOP_TIMEOUT, VHV_IN | VHV_OUT,
+	       vhv_get_busyloop),
 };
 
 /**
- * vhost_vdpa_vring_ioctl() - per-virtqueue commands
- * @v: the device, with its lock held and its vDPA device present
+ * vhost_vdpa_vring_find() - look up a per-virtqueue command
  * @cmd: the command
- * @argp: its argument, starting with a queue or group index
+ *
+ * Return: its table entry, or NULL.
+ */
+const struct vhost_vdpa_ioctl *vhost_vdpa_vring_find(unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vhv_ioctls); i++)
+		if (vhv_ioctls[i].cmd == cmd)
+			return &vhv_ioctls[i];
+	return NULL;
+}
+
+/**
+ * vhost_vdpa_vring_call() - run a per-virtqueue command
+ * @v: the device, with its lock held and its vDPA device present
+ * @op: the command, from vhost_vdpa_vring_find()
+ * @a: its argument, copied in; it starts with a queue or group index
  *
  * Only the owner may use them (-EPERM); an index beyond the queues gives
  * -ENOBUFS, as in-tree.
  *
- * Return: 0, -errno, or -ENOIOCTLCMD for a command not handled here.
+ * Return: 0 or -errno.
  */
-long vhost_vdpa_vring_ioctl(struct vhost_vdpa *v, unsigned int cmd,
-			    void __user *argp)
+long vhost_vdpa_vring_call(struct vhost_vdpa *v,
+			   const struct vhost_vdpa_ioctl *op,
+			   union vhost_vdpa_arg *a)
 {
-	unsigned int i;
-	u32 idx;
+	u32 idx = a->state.index;
 
 	lockdep_assert_held(&v->lock);
-	for (i = 0; i < ARRAY_SIZE(vhv_ioctls); i++)
-		if (vhv_ioctls[i].cmd == cmd)
-			break;
-	if (i == ARRAY_SIZE(vhv_ioctls))
-		return -ENOIOCTLCMD;
 	if (!vhost_vdpa_is_owner(v))
 		return -EPERM;
-	if (get_user(idx, (u32 __user *)argp))
-		return -EFAULT;
 	if (idx >= v->nvqs)
 		return -ENOBUFS;
 	idx = array_index_nospec(idx, v->nvqs);
-	return vhv_ioctls[i].fn(v, idx, argp);
+	return op->vq_fn(v, idx, a);
 }
 
 /**

@@ -17,6 +17,13 @@
 #   (`rmmod vdpa_sim_net`, loaded again afterwards).  The removal must
 #   finish within 30 s, hammer must find every call ENODEV afterwards (exit
 #   0), and no device or device node is left.
+# - stalled faults (tests/userspace/stall.c): an IOTLB update pinning
+#   userfaultfd memory, and GET_VRING_BASE, SET_CONFIG and GET_CONFIG with
+#   their arguments in such memory, all four stuck in a fault nobody
+#   answers; meanwhile `vdpa dev show`, `vdpa mgmtdev show` and `vdpa dev
+#   del` must finish within 10 s (the driver holds no lock across a user
+#   copy or a pin); once the faults are answered the calls get ENODEV
+#   (GET_CONFIG, stalled copying out what it read before, gets 0).
 #
 # At the end no page is left pinned (nr_foll_pin_acquired -
 # nr_foll_pin_released as before).  Kernel reports are the harness's to
@@ -46,8 +53,8 @@ modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
 e2e_find_vdpa_user || tap_bail "no vdpa_user: run make -C tests/userspace on the host"
 tool=$E2E_VDPA_USER
 usage=$("$tool" 2>&1)
-[[ $usage == *fuzz* && $usage == *hammer* ]] ||
-	tap_bail "$tool has no fuzz or hammer subcommand: rebuild it (make -C tests/userspace)"
+[[ $usage == *fuzz* && $usage == *hammer* && $usage == *stall* ]] ||
+	tap_bail "$tool has no fuzz, hammer or stall subcommand: rebuild it (make -C tests/userspace)"
 [ ! -e /sys/module/virtio_vdpa ] || tap_bail "virtio_vdpa is loaded: it could take the devices"
 if ! [[ $fuzz_ops =~ ^[0-9]+$ ]] || [ "$fuzz_ops" -lt 4 ]; then
 	tap_bail "FUZZ_OPS=$fuzz_ops: want a number, at least 4"
@@ -130,7 +137,7 @@ gone_r3() {
 	nothing_left "$@"
 }
 
-tap_plan 40
+tap_plan 43
 
 pins_before=$(e2e_pins_outstanding)
 tap_run "modprobe vhost_vdpa (ours) before the simulators" modprobe vhost_vdpa
@@ -146,6 +153,13 @@ race r1 "vdpa dev del" vdpa dev del r1
 race r2 "unbind from vhost_vdpa (sysfs)" sh -c "echo r2 >$unbind"
 race r3 "rmmod vdpa_sim_net" rmmod vdpa_sim_net
 tap_run "modprobe vdpa_sim_net again" modprobe vdpa_sim_net
+
+tap_run "vdpa dev add s1 (vdpasim_net), bound to vhost_vdpa" e2e_vhost_dev_add s1 vdpasim_net
+node=$(e2e_vhost_node s1)
+e2e_tool_ok "stall: calls stuck in user faults hold up neither netlink nor vdpa dev del" \
+	stall --dev "$node" --timeout 10000 \
+	--exec "vdpa dev show s1 >/dev/null && vdpa mgmtdev show >/dev/null && vdpa dev del s1"
+tap_run "stall: nothing of s1 left" nothing_left s1 "$node"
 
 tap_run "rmmod vdpa_sim_blk vdpa_sim_net vdpa_sim vhost_vdpa" \
 	rmmod vdpa_sim_blk vdpa_sim_net vdpa_sim vhost_vdpa

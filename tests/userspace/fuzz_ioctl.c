@@ -21,7 +21,7 @@
  *   VHOST_VDPA_SUSPEND, _RESUME       EOPNOTSUPP
  *   VHOST_SET_FORK_FROM_OWNER         EFAULT EBUSY EINVAL
  *   VHOST_GET_FORK_FROM_OWNER         EFAULT
- *   queue commands                    EPERM EFAULT ENOBUFS, and:
+ *   queue commands                    EFAULT EPERM ENOBUFS, and:
  *     VHOST_SET_VRING_NUM             EINVAL
  *     VHOST_SET_VRING_ADDR            EINVAL EOPNOTSUPP
  *     VHOST_SET_VRING_BASE            EINVAL EBUSY
@@ -571,18 +571,19 @@ static size_t fz_vring_gen(struct fuzz *f, const struct fz_vring_ioctl *v,
 }
 
 /*
- * vring.c: not the owner is EPERM before the argument is read; then the
- * index is read (EFAULT) and checked (ENOBUFS).
+ * The argument is copied in whole before anything else (EFAULT); then
+ * vring.c refuses a caller that is not the owner (EPERM) and checks the
+ * index (ENOBUFS).
  */
 static unsigned int fz_vring_mask(const struct fuzz *f,
 				  const struct fz_vring_ioctl *v,
 				  const union fz_vring_arg *a,
 				  enum fz_ptr kind)
 {
+	if (!fz_readable(kind))
+		return FA(EFAULT);
 	if (!f->owned)
 		return FA(EPERM);
-	if (!fz_readable(kind))
-		return FA(OK) | FA(EFAULT) | FA(ENOBUFS) | v->allowed;
 	if (a->s.index >= f->k.nvqs)
 		return FA(ENOBUFS);
 	return (FA(OK) | v->allowed) & (v->predict ? v->predict(f, a) : ~0U);

@@ -10,6 +10,7 @@
  *   vdpa_user abuse --dev DEV --case NAME [--packed]
  *   vdpa_user fuzz --dev DEV [--seed S] [--ops N] [--verbose]
  *   vdpa_user hammer --dev DEV [--threads N] [--timeout MS]
+ *   vdpa_user stall --dev DEV --exec CMD [--timeout MS]
  *
  * Common: --ring N (default 256, clamped to the device's maximum),
  * --timeout MS (default 5000).  Exit status: 0 passed, 1 failed, 2 bad
@@ -45,11 +46,12 @@ static const struct subcommand subcommands[] = {
 	{ "abuse", cmd_abuse },
 	{ "fuzz", cmd_fuzz },
 	{ "hammer", cmd_hammer },
+	{ "stall", cmd_stall },
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
-	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP };
+	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -72,19 +74,20 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "ops", required_argument, NULL, O_OPS },
 	{ "threads", required_argument, NULL, O_THREADS },
+	{ "exec", required_argument, NULL, O_EXEC },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int print_usage(void)
 {
-	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer\n"
+	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer|stall\n"
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
 	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dma-map]\n"
 	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
 	      "                 invalidate-batch|size-wrap|cvq-index]\n"
-	      "         [--seed S] [--ops N] [--threads N]\n",
+	      "         [--seed S] [--ops N] [--threads N] [--exec CMD]\n",
 	      stderr);
 	return EXIT_USAGE;
 }
@@ -189,6 +192,9 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return o->threads ? 0 : -1;
 	case O_CASE:
 		o->case_name = arg;
+		return 0;
+	case O_EXEC:
+		o->exec = arg;
 		return 0;
 	case O_EXPECT:
 		o->expect_ours = !strcmp(arg, "ours");

@@ -52,6 +52,7 @@
  * @seed: fuzz: seed of the random sequence
  * @ops: fuzz: number of operations (0: the default)
  * @threads: hammer: threads (0: the default)
+ * @exec: stall: shell command to run while calls are stalled in faults
  */
 struct options {
 	const char *dev;
@@ -74,6 +75,7 @@ struct options {
 	__u64 seed;
 	unsigned int ops;
 	unsigned int threads;
+	const char *exec;
 };
 
 /**
@@ -273,6 +275,7 @@ int cmd_pin_check(const struct options *o);
 int cmd_abuse(const struct options *o);
 int cmd_fuzz(const struct options *o);
 int cmd_hammer(const struct options *o);
+int cmd_stall(const struct options *o);
 
 /* pin.c */
 int vm_read(struct vm_kb *v);
