@@ -13,8 +13,11 @@
 #   6. a second, short test VM with an IOMMU (QEMU's intel-iommu) for
 #      tests/e2e/72-vhost-vdpa-iommu.sh
 #
-# Logs go to .check/ in the tree. The last line is the summary
-# "N passed, N failed, N skipped"; the exit status is 0 iff nothing failed.
+# Logs go to .check/ in the tree. .check/timing.txt lists the wall time of
+# every step and of every KUnit module and e2e script in the VMs, slowest
+# first; the ten slowest are printed before the summary. The last line is
+# the summary "N passed, N failed, N skipped"; the exit status is 0 iff
+# nothing failed.
 #
 # Extra arguments are passed to tests/run-in-vm.sh as filters.
 # VDPA_CHECK_VM_TIMEOUT (seconds, default 4500) bounds the test VM run.
@@ -30,6 +33,12 @@ passed=0 failed=0 skipped=0
 rm -rf "$logs" && mkdir -p "$logs"
 cd "$root" || exit 1
 
+timing=$logs/timing.unsorted
+started=$SECONDS
+
+# took SECONDS NAME: one line of the timing table.
+took() { printf '%6d  %s\n' "$1" "$2" >>"$timing"; }
+
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
 skip() { echo "ok - $1 # SKIP $2"; skipped=$((skipped + 1)); }
@@ -37,12 +46,14 @@ skip() { echo "ok - $1 # SKIP $2"; skipped=$((skipped + 1)); }
 # step NAME LOG CMD...: run CMD with its output in .check/LOG; show the tail
 # of the log when it fails.
 step() {
-	local name=$1 log=$logs/$2
+	local name=$1 log=$logs/$2 t0=$SECONDS
 	shift 2
 	if "$@" >"$log" 2>&1; then
+		took $((SECONDS - t0)) "step: $name"
 		ok "$name"
 		return 0
 	fi
+	took $((SECONDS - t0)) "step: $name"
 	not_ok "$name (log: ${log#"$root"/})"
 	tail -n 30 "$log" | sed 's/^/#   /'
 	return 1
@@ -76,7 +87,7 @@ vm_summary() {
 # "vm" or "vm-<variant>"), its guest counts added to ours.  Logs:
 # .check/NAME.out and .check/serial<-variant>.log.
 run_vm() {
-	local name=$1 rc line p f s opts=()
+	local name=$1 rc line p f s opts=() t0=$SECONDS
 	local serial=$logs/serial${1#vm}.log out=$logs/$1.out
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -87,6 +98,9 @@ run_vm() {
 	scripts/vm-run.sh --timeout "$vm_timeout" --log "$serial" "${opts[@]}" \
 		-- tests/run-in-vm.sh "$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	took $((SECONDS - t0)) "$name: whole run (boot, items, shutdown)"
+	sed -nE 's/^(PASS|FAIL|SKIP) ([^ ]+) .* in ([0-9]+)s$/\3 '"$name"': \2/p' \
+		"$out" | while read -r t what; do took "$t" "$what"; done
 
 	line=$(vm_summary "$out")
 	if [ -z "$line" ]; then
@@ -144,6 +158,10 @@ main() {
 }
 
 summary() {
+	took $((SECONDS - started)) "make check: in all"
+	sort -rn "$timing" >"$logs/timing.txt" && rm -f "$timing"
+	echo "# the ten slowest items (seconds; all in .check/timing.txt):"
+	grep -v 'in all\|whole run' "$logs/timing.txt" | head -n 10 | sed 's/^/#/'
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 }

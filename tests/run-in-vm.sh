@@ -17,8 +17,8 @@
 #
 # Each item also fails on any kernel report logged while it ran
 # (tests/lib/splat-patterns minus tests/lib/splat-allow).  Output: the
-# items' own KTAP/TAP indented, one "PASS|FAIL|SKIP <item> (...)" line per
-# item, and last "<N> passed, <N> failed, <N> skipped", counting test cases.
+# items' own KTAP/TAP indented, one "PASS|FAIL|SKIP <item> (...) in <S>s"
+# line per item (its wall time, which scripts/check.sh collects), and last "<N> passed, <N> failed, <N> skipped", counting test cases.
 # Exit status 0 iff nothing failed.
 #
 # Environment: RUN_IN_VM_TIMEOUT (default 1200) seconds per e2e script
@@ -32,11 +32,8 @@ item_timeout=${RUN_IN_VM_TIMEOUT:-1200}
 
 filters=()
 work=                   # scratch directory
-splat_re=               # report patterns, newline separated
-allow_re=               # exceptions to them
-marker_seq=0
 total_pass=0 total_fail=0 total_skip=0
-item='' marker='' mods_before=''
+item='' marker='' mods_before='' item_start=0
 i_pass=0 i_fail=0 i_skip=0
 
 indent() {
@@ -58,35 +55,11 @@ fail_one() {
 
 # --- Kernel reports -------------------------------------------------------
 
-patterns() {
-	[ -f "$1" ] || return 0
-	grep -v -E '^[[:space:]]*(#|$)' "$1" || true
-}
-
-load_patterns() {
-	splat_re=$(patterns "$repo/tests/lib/splat-patterns")
-	allow_re=$(patterns "$repo/tests/lib/splat-allow")
-	[ -n "$splat_re" ] || { echo "run-in-vm: no splat patterns" >&2; exit 2; }
-}
-
-# Kernel log lines since this item's marker (all of it if the marker is gone).
-log_since_marker() {
-	local log
-	log=$(dmesg)
-	if grep -qF -- "$marker" <<<"$log"; then
-		awk -v m="$marker" 'seen; index($0, m) { seen = 1 }' <<<"$log"
-	else
-		echo "    note: marker not in the kernel log, scanning all of it" >&2
-		printf '%s\n' "$log"
-	fi
-}
+. "$repo/tests/lib/splat.sh"
 
 check_splats() {
 	local hits
-	hits=$(log_since_marker | grep -a -E -e "$splat_re" || true)
-	if [ -n "$hits" ] && [ -n "$allow_re" ]; then
-		hits=$(grep -a -v -E -e "$allow_re" <<<"$hits" || true)
-	fi
+	hits=$(splat_since "$marker")
 	[ -z "$hits" ] || fail_one "kernel reports while $item ran:" "$hits"
 }
 
@@ -122,10 +95,10 @@ selected() {
 
 item_begin() {
 	item=$1
+	item_start=$SECONDS
 	i_pass=0 i_fail=0 i_skip=0
-	marker_seq=$((marker_seq + 1))
-	marker="run-in-vm: begin #$marker_seq $item"
-	echo "$marker" >/dev/kmsg
+	splat_mark "run-in-vm: begin $item"
+	marker=$SPLAT_MARK
 	mods_before=$(loaded_modules)
 }
 
@@ -136,7 +109,8 @@ item_end() {
 	elif [ "$i_pass" = 0 ] && [ "$i_skip" -gt 0 ]; then
 		verdict=SKIP
 	fi
-	echo "$verdict $item ($i_pass passed, $i_fail failed, $i_skip skipped)"
+	echo "$verdict $item ($i_pass passed, $i_fail failed, $i_skip skipped)" \
+		"in $((SECONDS - item_start))s"
 	total_pass=$((total_pass + i_pass))
 	total_fail=$((total_fail + i_fail))
 	total_skip=$((total_skip + i_skip))
@@ -342,7 +316,6 @@ main() {
 	filters=("$@")
 	in_guest || { echo "run-in-vm: run me via scripts/vm-run.sh" >&2; exit 2; }
 	export LC_ALL=C
-	load_patterns
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
 	run_items

@@ -54,7 +54,7 @@ vhost_frames=20000
 lifecycle_n=200
 scale_n=1000
 work=$(mktemp -d)
-splat_re=$(grep -v -E '^[[:space:]]*(#|$)' "$repo/tests/lib/splat-patterns")
+. "$repo/tests/lib/splat.sh"
 baseline_mods=
 
 while [ $# -gt 0 ]; do
@@ -145,17 +145,15 @@ unload_all() {
 # --- Kernel reports -------------------------------------------------------
 
 mark() {
-	marker="bench: begin $1 $2 round $3"
-	echo "$marker" >/dev/kmsg
+	splat_mark "bench: begin $1 $2 round $3"
 }
 
-# K lines for every kernel report since the marker.
+# K lines for every kernel report since the mark.
 check_splats() {
 	local group=$1 side=$2 line
-	dmesg | awk -v m="$marker" 'seen; index($0, m) { seen = 1 }' |
-		grep -a -E -e "$splat_re" | while IFS= read -r line; do
-			rec K "$group" "$side" "$line"
-		done
+	splat_since "$SPLAT_MARK" | while IFS= read -r line; do
+		rec K "$group" "$side" "$line"
+	done
 }
 
 # --- Helpers --------------------------------------------------------------

@@ -12,6 +12,7 @@
 # message.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/splat.sh"
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
 nl() { python3 -S "$lib/vdpanl.py" "$@"; }
@@ -103,11 +104,6 @@ run_batch() {
 	done
 }
 
-splat_patterns() { grep -v -E '^[[:space:]]*(#|$)' "$lib/splat-patterns"; }
-reports_since() {
-	dmesg | awk -v m="$1" 'seen; index($0, m) { seen = 1 }' |
-		grep -a -E -e "$(splat_patterns)" || true
-}
 
 NEW=(DEV_NEW MGMTDEV_DEV_NAME=str:vdpa_test)
 LEN='^invalid attribute length$'
@@ -124,8 +120,7 @@ tap_plan 51
 tap_run "load vdpa_test_parent" modprobe vdpa_test_parent
 tap_run "dev add m0" mk_m0
 before=$(state)
-marker="33-netlink-malformed: $$ $(date +%s%N)"
-echo "$marker" >/dev/kmsg
+splat_mark 33-netlink-malformed
 
 # --- missing attributes ---
 malformed "DEV_NEW without DEV_NAME" EINVAL "${MISS}device name$" \
@@ -244,7 +239,7 @@ tap_is "$(state)" "$before" "nothing changed overall"
 n255=$(long 255)
 tap_run "a 255-byte DEV_NAME is accepted" nl send "${NEW[@]}" "DEV_NAME=str:$n255"
 tap_run "... and deleted" nl send DEV_DEL "DEV_NAME=str:$n255"
-tap_is "$(reports_since "$marker")" "" "no kernel report"
+tap_is "$(splat_since "$SPLAT_MARK")" "" "no kernel report"
 tap_run "dev del m0" vdpa dev del m0
 tap_run "unload parent and bus" rmmod vdpa_test_parent vdpa
 tap_done

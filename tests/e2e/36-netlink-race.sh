@@ -6,6 +6,7 @@
 # left once rmmod returns, no kernel report.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/splat.sh"
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
 tmp=$(mktemp -d)
@@ -14,11 +15,6 @@ stop=$tmp/stop
 ROUNDS=5
 WORKERS=2
 
-splat_patterns() { grep -v -E '^[[:space:]]*(#|$)' "$lib/splat-patterns"; }
-reports_since() {
-	dmesg | awk -v m="$1" 'seen; index($0, m) { seen = 1 }' |
-		grep -a -E -e "$(splat_patterns)" || true
-}
 
 # outcome WHAT CMD...: runs CMD under a timeout, logs "WHAT-ok",
 # "WHAT-refused" or "hang".
@@ -75,8 +71,7 @@ round() {
 tap_plan 10
 
 tap_run "load parent and driver" modprobe -a vdpa_test_parent vdpa_test_driver
-marker="36-netlink-race: $$ $(date +%s%N)"
-echo "$marker" >/dev/kmsg
+splat_mark 36-netlink-race
 touch "$tmp/log" "$tmp/bad"
 
 for r in $(seq $ROUNDS); do
@@ -98,6 +93,6 @@ done
 tap_run "a last unload of the parent" timeout 60 rmmod vdpa_test_parent
 tap_is "$(ls /sys/bus/vdpa/devices)" "" "no device left"
 tap_is "$(vdpa dev show 2>&1)" "" "dev show is empty"
-tap_is "$(reports_since "$marker")" "" "no kernel report"
+tap_is "$(splat_since "$SPLAT_MARK")" "" "no kernel report"
 tap_run "unload driver and bus" rmmod vdpa_test_driver vdpa
 tap_done

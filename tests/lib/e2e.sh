@@ -8,7 +8,7 @@
 #                             length (call before loading anything)
 #   e2e_end                   two tests: unload the modules loaded since
 #                             e2e_begin (newest first), and no kernel report
-#                             (tests/lib/splat-patterns) since e2e_begin
+#                             (tests/lib/splat.sh) since e2e_begin
 #   e2e_bound_to NAME         the driver vDPA device NAME is bound to
 #   e2e_override NAME DRIVER  rebind device NAME to DRIVER through
 #                             driver_override (then cleared again)
@@ -27,13 +27,15 @@
 #                             the host did not; returns 1 if it cannot
 
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$E2E_REPO/tests/lib/splat.sh"
 E2E_VDPA_USER=${VDPA_USER:-$E2E_REPO/tests/userspace/vdpa_user}
 _e2e_modules=
-_e2e_dmesg=0
+_e2e_mark=
 
 e2e_begin() {
 	_e2e_modules=$(cut -d' ' -f1 /proc/modules)
-	_e2e_dmesg=$(dmesg | wc -l)
+	splat_mark "e2e_begin $(basename "$0")"
+	_e2e_mark=$SPLAT_MARK
 }
 
 _e2e_unload_new() {
@@ -45,13 +47,8 @@ _e2e_unload_new() {
 }
 
 e2e_end() {
-	local splats
-
 	tap_run "unload the modules the test loaded" _e2e_unload_new
-	splats=$(dmesg | tail -n +"$((_e2e_dmesg + 1))" |
-		 grep -E -f <(grep -v -E '^[[:space:]]*(#|$)' \
-				"$E2E_REPO/tests/lib/splat-patterns"))
-	tap_is "$splats" "" "no kernel report while the test ran"
+	tap_is "$(splat_since "$_e2e_mark")" "" "no kernel report while the test ran"
 }
 
 e2e_bound_to() {

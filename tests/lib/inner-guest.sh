@@ -34,6 +34,7 @@ INNER_PID=
 INNER_RC=
 
 _inner_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$_inner_repo/tests/lib/splat.sh"
 
 # The inner guest's kernel: sets INNER_KERNEL (the image) and INNER_KMODS
 # (its module tree when virtio_net is a module there, else empty).
@@ -310,9 +311,7 @@ _inner_ge() {
 
 # Kernel reports in the inner guest's console log, if any.
 _inner_splats() {
-	local pats
-	pats=$(grep -v -E '^[[:space:]]*(#|$)' "$_inner_repo/tests/lib/splat-patterns")
-	tr -d '\r' <"$1/console.log" | grep -a -E -e "$pats" || true
+	splat_file "$1/console.log"
 }
 
 _inner_tail() {
