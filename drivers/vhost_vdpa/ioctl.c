@@ -129,22 +129,32 @@ static long vhost_vdpa_set_status(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 	return 0;
 }
 
+/* A config access header against the config size fixed at probe. */
+static long vhost_vdpa_cfg_check(const struct vhost_vdpa *v,
+				 const struct vhost_vdpa_config *hdr)
+{
+	if (!hdr->len || hdr->off > v->config_size)
+		return -EINVAL;
+	if (hdr->len > v->config_size - hdr->off)
+		return -E2BIG;
+	return 0;
+}
+
 /*
- * Before the call, without the lock: check a config access header against
- * the config size fixed at probe, allocate the kernel copy of its bytes
- * and, for VHOST_VDPA_SET_CONFIG, read them in.
+ * Before the call, without the lock: allocate the kernel copy of a valid
+ * config access and, for VHOST_VDPA_SET_CONFIG, read its bytes in. An
+ * invalid header is left for the handler to refuse, after the device's
+ * presence was checked (a removed device answers -ENODEV to everything).
  */
 static long vhost_vdpa_cfg_in(struct vhost_vdpa *v, void __user *argp,
 			      const struct vhost_vdpa_ioctl *op,
 			      struct vhost_vdpa_cfg_arg *c)
 {
 	struct vhost_vdpa_config __user *uc = argp;
-	u32 len = c->hdr.len, off = c->hdr.off;
+	u32 len = c->hdr.len;
 
-	if (!len || off > v->config_size)
-		return -EINVAL;
-	if (len > v->config_size - off)
-		return -E2BIG;
+	if (vhost_vdpa_cfg_check(v, &c->hdr))
+		return 0;
 	if (op->flags & VHV_CFG_IN) {
 		c->buf = vmemdup_user(uc->buf, len);
 		if (IS_ERR(c->buf)) {
@@ -161,14 +171,22 @@ static long vhost_vdpa_cfg_in(struct vhost_vdpa *v, void __user *argp,
 
 static long vhost_vdpa_get_config(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	vdpa_get_config(v->vdpa, a->cfg.hdr.off, a->cfg.buf, a->cfg.hdr.len);
-	return 0;
+	long err = vhost_vdpa_cfg_check(v, &a->cfg.hdr);
+
+	if (!err)
+		vdpa_get_config(v->vdpa, a->cfg.hdr.off, a->cfg.buf,
+				a->cfg.hdr.len);
+	return err;
 }
 
 static long vhost_vdpa_set_config(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 {
-	vdpa_set_config(v->vdpa, a->cfg.hdr.off, a->cfg.buf, a->cfg.hdr.len);
-	return 0;
+	long err = vhost_vdpa_cfg_check(v, &a->cfg.hdr);
+
+	if (!err)
+		vdpa_set_config(v->vdpa, a->cfg.hdr.off, a->cfg.buf,
+				a->cfg.hdr.len);
+	return err;
 }
 
 /*
