@@ -276,5 +276,7 @@ int cmd_hammer(const struct options *o);
 
 /* pin.c */
 int vm_read(struct vm_kb *v);
+int pin_memlock_set(unsigned long long bytes);
+int pin_ipc_lock(bool on);
 
 #endif
