@@ -137,47 +137,55 @@ static int vhv_route_commit(struct vhost_vdpa *v, u32 asid)
  * Take @map out of the table. dma_map parents and the IOMMU domain forget
  * it synchronously, so its pages go at once; a set_map parent forgets it
  * at the next commit, so the pages wait in &vhost_vdpa.retired, unless
- * the parent never saw it (@seen false: an update that failed half way).
- * Without memory to remember them, the table is committed at once, batch
- * or not.
+ * the parent never saw it (@seen false: an update that failed half way,
+ * or a device that was reset). The record is allocated first: without
+ * memory the entry stays in the table (-ENOMEM), for the pages may be
+ * neither released while the parent may use them nor kept pinned with
+ * nothing left to release them later.
  */
-static void vhv_retire(struct vhost_vdpa *v, u32 asid,
-		       struct vhost_iotlb_map *map, bool seen)
+static int vhv_retire(struct vhost_vdpa *v, u32 asid,
+		      struct vhost_iotlb_map *map, bool seen)
 {
 	struct vhv_retired now = {
 		.start = map->start, .last = map->last, .addr = map->addr,
 		.perm = map->perm, .mf = map->opaque,
 	};
-	bool deferred = seen && v->vdpa && vhv_ops(v)->set_map;
-	struct vhv_retired *r = NULL;
+	struct vhv_retired *r;
 
-	if (deferred)
-		r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!seen || !v->vdpa || !vhv_ops(v)->set_map) {
+		vhv_route_unmap(v, asid, map);
+		vhost_iotlb_map_free(&v->iotlb[asid], map);
+		vhv_release(v, &now);
+		return 0;
+	}
+	r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	*r = now;
 	vhv_route_unmap(v, asid, map);
 	vhost_iotlb_map_free(&v->iotlb[asid], map);
-	if (r) {
-		*r = now;
-		list_add_tail(&r->node, &v->retired);
-		return;
-	}
-	if (deferred && vhv_commit_now(v, asid)) {
-		/* The parent may still use the pages: keep them pinned. */
-		dev_err(&v->dev, "cannot drop a mapping: its pages stay pinned\n");
-		return;
-	}
-	vhv_release(v, &now);
+	list_add_tail(&r->node, &v->retired);
+	return 0;
 }
 
-/* Remove [@start, @last] from the table (@seen: see vhv_retire()). */
-static void vhv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
-			    u64 last, bool seen)
+/*
+ * Remove [@start, @last] from the table (@seen: see vhv_retire()). Only
+ * with @seen can it fail (-ENOMEM), leaving the entries it did not reach.
+ */
+static int vhv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
+			   u64 last, bool seen)
 {
 	struct vhost_iotlb *iotlb = &v->iotlb[asid];
 	struct vhost_iotlb_map *map;
+	int err;
 
 	lockdep_assert_held(&v->lock);
-	while ((map = vhost_iotlb_itree_first(iotlb, start, last)))
-		vhv_retire(v, asid, map, seen);
+	while ((map = vhost_iotlb_itree_first(iotlb, start, last))) {
+		err = vhv_retire(v, asid, map, seen);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /**
@@ -197,7 +205,9 @@ void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
 	lockdep_assert_held(&v->lock);
 	v->in_batch = false;
 	for (asid = 0; asid < v->nas; asid++) {
-		vhv_unmap_range(v, asid, 0, U64_MAX, true);
+		/* Without memory to wait for the commit: no DMA, go at once. */
+		if (vhv_unmap_range(v, asid, 0, U64_MAX, true))
+			vhv_unmap_range(v, asid, 0, U64_MAX, false);
 		vhv_route_commit(v, asid);
 	}
 	/* The device was reset: nothing uses what a failed commit left. */
@@ -495,6 +505,26 @@ static int vhv_check_update(struct vhost_vdpa *v, u32 asid,
 	return 0;
 }
 
+/*
+ * A set_map parent refused the table with @msg's range in it (more
+ * entries than it holds, say): take the range out again and hand the
+ * parent the table it had before, so that the failed update changes
+ * nothing. The range goes through &vhost_vdpa.retired: its pages are
+ * released once that commit succeeds. If it fails too, the parent's
+ * space is left empty (the device fails on any access) and the pages stay
+ * pinned until a later commit succeeds or the file is closed.
+ */
+static void vhv_update_undo(struct vhost_vdpa *v, u32 asid,
+			    const struct vhost_iotlb_msg *msg)
+{
+	int err = vhv_unmap_range(v, asid, msg->iova,
+				  msg->iova + msg->size - 1, true);
+
+	if (vhv_commit_now(v, asid) || err)
+		dev_warn_ratelimited(&v->dev, "address space %u: a refused update could not be taken back\n",
+				     asid);
+}
+
 static int vhv_update(struct vhost_vdpa *v, u32 asid,
 		      const struct vhost_iotlb_msg *msg)
 {
@@ -506,8 +536,11 @@ static int vhv_update(struct vhost_vdpa *v, u32 asid,
 		err = vhv_va_map(v, asid, msg);
 	else
 		err = vhv_pin_map(v, asid, msg);
-	if (!err)
-		err = vhv_route_commit(v, asid);
+	if (err)
+		return err;
+	err = vhv_route_commit(v, asid);
+	if (err)
+		vhv_update_undo(v, asid, msg);
 	return err;
 }
 
@@ -515,11 +548,14 @@ static int vhv_invalidate(struct vhost_vdpa *v, u32 asid,
 			  const struct vhost_iotlb_msg *msg)
 {
 	u64 last = msg->iova + msg->size - 1;
+	int err, cerr;
 
 	if (!vhv_range_ok(v, msg->iova, msg->size))
 		return -EINVAL;
-	vhv_unmap_range(v, asid, msg->iova, last, true);
-	return vhv_route_commit(v, asid);
+	/* Without memory, what was removed is still committed. */
+	err = vhv_unmap_range(v, asid, msg->iova, last, true);
+	cerr = vhv_route_commit(v, asid);
+	return err ?: cerr;
 }
 
 static int vhv_batch(struct vhost_vdpa *v, u32 asid, bool begin)

@@ -145,9 +145,15 @@ static void vdpasim_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 	if (vq->ready && vs->running)
 		vdpasim_schedule(vq);
 	mutex_unlock(&vs->lock);
-	/* Not the driver's fault, but the device cannot run the queue. */
-	if (err == -ENOMEM)
-		vdpasim_set_needs_reset(vs, "no memory to enable a queue");
+	/*
+	 * The device cannot run a queue the driver enabled (no memory, or a
+	 * size or saved position that do not fit): enabling has no way to
+	 * fail, so say it here rather than leave the queue silently dead.
+	 */
+	if (err)
+		vdpasim_set_needs_reset(vs, err == -ENOMEM ?
+					"no memory to enable a queue" :
+					"a queue enabled with a bad size or position");
 }
 
 static bool vdpasim_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
@@ -155,6 +161,24 @@ static bool vdpasim_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
 	struct vdpasim_vq *vq = vdpasim_vq(vdpa, idx);
 
 	return vq && READ_ONCE(vq->ready);
+}
+
+/*
+ * A packed position for a queue not enabled yet: its indices must lie in
+ * a ring of the size set so far, if any (the size may still change:
+ * enabling checks again). Called with vq->lock held.
+ */
+static int vdpasim_vq_state_fits(struct vdpasim *vs, struct vdpasim_vq *vq,
+				 const struct vdpa_vq_state *state)
+{
+	const struct vdpa_vq_state_packed *p = &state->packed;
+
+	lockdep_assert_held(&vq->lock);
+	if (!vdpasim_packed(vs) || !vq->num)
+		return 0;
+	if (p->last_avail_idx >= vq->num || p->last_used_idx >= vq->num)
+		return -EINVAL;
+	return 0;
 }
 
 static int vdpasim_set_vq_state(struct vdpa_device *vdpa, u16 idx,
@@ -172,6 +196,8 @@ static int vdpasim_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 		err = -EBUSY;
 	else if (vq->ready)
 		err = vdring_set_state(&vq->ring, vdpasim_packed(vs), state);
+	else
+		err = vdpasim_vq_state_fits(vs, vq, state);
 	if (!err) {
 		vq->state = *state;
 		vq->state_set = true;

@@ -8,7 +8,8 @@
  * and asserts exact outcomes: the device status (NEEDS_RESET), bytes of
  * memory the device must not have touched, errnos, VmPin.  This file holds
  * the case table, the helpers every case uses and the cvq-index case;
- * abuse_phys.c and abuse_iotlb.c hold the others.
+ * abuse_phys.c, abuse_iotlb.c, abuse_huge.c, abuse_full.c, abuse_live.c
+ * and abuse_garbage.c hold the others.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -638,6 +639,10 @@ static const struct ab_case ab_cases[] = {
 	{ "invalidate-batch", ab_invalidate_batch },
 	{ "size-wrap", ab_size_wrap },
 	{ "cvq-index", ab_cvq_index },
+	{ "thp", ab_thp },
+	{ "hugetlb", ab_hugetlb },
+	{ "iotlb-full", ab_iotlb_full },
+	{ "live", ab_live },
 };
 
 static char ab_summary[512];

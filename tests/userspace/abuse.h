@@ -2,8 +2,11 @@
 /*
  * vdpa_user: abuse, regression tests of the address-space rules of
  * vhost_vdpa and the simulator.  Shared by abuse.c (the command, the
- * helpers, cvq-index), abuse_phys.c (rings at raw physical addresses) and
- * abuse_iotlb.c (invalidation, batches, wrapping updates).
+ * helpers, cvq-index), abuse_phys.c (rings at raw physical addresses),
+ * abuse_iotlb.c (invalidation, batches, wrapping updates), abuse_huge.c
+ * (thp, hugetlb: unaligned updates over huge pages), abuse_full.c
+ * (iotlb-full: table and RLIMIT_MEMLOCK limits), abuse_live.c and
+ * abuse_garbage.c (live: hostile changes to a running device).
  */
 #ifndef VDPA_USER_ABUSE_H
 #define VDPA_USER_ABUSE_H
@@ -48,5 +51,12 @@ int ab_invalidate(const struct options *o);
 int ab_invalidate_batch(const struct options *o);
 int ab_size_wrap(const struct options *o);
 int ab_cvq_index(const struct options *o);
+int ab_thp(const struct options *o);
+int ab_hugetlb(const struct options *o);
+int ab_iotlb_full(const struct options *o);
+int ab_live(const struct options *o);
+
+/* abuse_huge.c */
+int ab_smaps_kb(const void *addr, const char *key, long *kb);
 
 #endif

@@ -19,7 +19,8 @@
  *     different page offsets: EINVAL; user memory that cannot be pinned
  *     (PROT_NONE, read-only for a writable mapping, nothing there):
  *     EFAULT; then ok, or ENOMEM/ENOSPC (memory, table limits, commit);
- *   INVALIDATE: empty or wrapping range: EINVAL; else ok, or
+ *   INVALIDATE: empty or wrapping range: EINVAL; else ok, ENOMEM (no
+ *     memory to keep a range until the commit: some entries stay), or
  *     ENOMEM/ENOSPC from committing outside a batch;
  *   BATCH_BEGIN, BATCH_END: EINVAL without IOTLB_BATCH accepted; else ok,
  *     BATCH_END of a batch also ENOMEM/ENOSPC (commit);
@@ -94,10 +95,11 @@ static void fz_model_add(struct fuzz *f, __u32 asid, __u64 first, __u64 last,
 }
 
 /* INVALIDATE drops every entry it touches, whole: maybe not all of one
- * update's range (an update may have made several entries).
+ * update's range (an update may have made several entries).  Without
+ * memory (@gone false) it may have dropped some of them.
  */
 static void fz_model_remove(struct fuzz *f, __u32 asid, __u64 first,
-			    __u64 last)
+			    __u64 last, bool gone)
 {
 	unsigned int i = 0;
 
@@ -106,7 +108,7 @@ static void fz_model_remove(struct fuzz *f, __u32 asid, __u64 first,
 
 		if (m->asid != asid || m->first > last || m->last < first) {
 			i++;
-		} else if (first <= m->first && m->last <= last) {
+		} else if (gone && first <= m->first && m->last <= last) {
 			*m = f->maps[--f->nmaps];
 		} else {
 			m->sure = false;
@@ -224,7 +226,9 @@ static unsigned int fz_type_mask(const struct fuzz *f,
 	case VHOST_IOTLB_INVALIDATE:
 		fz_step(p, fz_range_bad(f, m->iotlb.iova, m->iotlb.size),
 			FA(EINVAL));
-		return fz_end(p, FA(OK) | (f->in_batch ? 0 : FA_COMMIT));
+		/* ENOMEM: no memory to keep the range until the commit. */
+		return fz_end(p, FA(OK) | FA(ENOMEM) |
+			      (f->in_batch ? 0 : FA_COMMIT));
 	case VHOST_IOTLB_BATCH_BEGIN:
 		fz_step(p, fz_yes(!batch), FA(EINVAL));
 		return fz_end(p, FA(OK));
@@ -264,14 +268,15 @@ static void fz_msg_model(struct fuzz *f, const struct vhost_msg_v2 *m,
 
 	switch (t->type) {
 	case VHOST_IOTLB_UPDATE:
-		/* A failed commit leaves the entries in the table. */
+		/* A failed commit may leave entries in the table. */
 		if (!err || err == ENOMEM || err == ENOSPC)
 			fz_model_add(f, asid, t->iova, t->iova + t->size - 1,
 				     !err);
 		break;
 	case VHOST_IOTLB_INVALIDATE:
 		if (fz_range_bad(f, t->iova, t->size) == FZ_NO)
-			fz_model_remove(f, asid, t->iova, t->iova + t->size - 1);
+			fz_model_remove(f, asid, t->iova, t->iova + t->size - 1,
+					err != ENOMEM);
 		break;
 	case VHOST_IOTLB_BATCH_BEGIN:
 		if (!err) {

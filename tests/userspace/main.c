@@ -7,7 +7,8 @@
  *   vdpa_user blk-rw --dev DEV [--sectors N] [--packed] [--batch]
  *   vdpa_user misuse --dev DEV [--expect intree|ours]
  *   vdpa_user pin-check --dev DEV [--mbytes N] [--frames N] [--size BYTES]
- *   vdpa_user abuse --dev DEV --case NAME [--packed]
+ *   vdpa_user abuse --dev DEV --case NAME [--packed] [--dma-map]
+ *                   [--seed S] [--ops N]
  *   vdpa_user fuzz --dev DEV [--seed S] [--ops N] [--verbose]
  *   vdpa_user hammer --dev DEV [--threads N] [--timeout MS]
  *   vdpa_user stall --dev DEV --exec CMD [--timeout MS]
@@ -86,7 +87,8 @@ static int print_usage(void)
 	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
 	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dma-map]\n"
 	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
-	      "                 invalidate-batch|size-wrap|cvq-index]\n"
+	      "                 invalidate-batch|size-wrap|cvq-index|thp|hugetlb|\n"
+	      "                 iotlb-full|live]\n"
 	      "         [--seed S] [--ops N] [--threads N] [--exec CMD]\n",
 	      stderr);
 	return EXIT_USAGE;

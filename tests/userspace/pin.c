@@ -42,8 +42,14 @@ int vm_read(struct vm_kb *v)
 	return 0;
 }
 
-/* RLIMIT_MEMLOCK soft limit to @bytes (root may raise it). */
-static int memlock_set(rlim_t bytes)
+/**
+ * pin_memlock_set() - set the RLIMIT_MEMLOCK soft limit
+ * @bytes: the limit (RLIM_INFINITY for none); the hard limit is raised
+ *	   to it if needed (root may)
+ *
+ * Return: 0 or -errno (reported).
+ */
+int pin_memlock_set(unsigned long long bytes)
 {
 	struct rlimit rl;
 
@@ -53,28 +59,42 @@ static int memlock_set(rlim_t bytes)
 		rl.rlim_max = bytes;
 	rl.rlim_cur = bytes;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl)) {
+		int err = -errno;
+
 		fail("setrlimit(RLIMIT_MEMLOCK, %llu): %s",
-		     (unsigned long long)bytes, errname(errno));
-		return -errno;
+		     (unsigned long long)bytes, errname(err));
+		return err;
 	}
 	return 0;
 }
 
-/*
- * Drop CAP_IPC_LOCK from the effective set: root keeps it otherwise, and
- * a driver may let its holders pin past RLIMIT_MEMLOCK.
+/**
+ * pin_ipc_lock() - put CAP_IPC_LOCK in or out of the effective set
+ * @on: put it in (it must be permitted), else drop it
+ *
+ * Root keeps CAP_IPC_LOCK otherwise, and a driver may let its holders pin
+ * past RLIMIT_MEMLOCK.
+ *
+ * Return: 0 or -errno (reported).
  */
-static int drop_ipc_lock(void)
+int pin_ipc_lock(bool on)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+	__u32 *eff = &c[CAP_TO_INDEX(CAP_IPC_LOCK)].effective;
 
 	if (syscall(SYS_capget, &h, c))
 		return -errno;
-	c[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	if (on)
+		*eff |= CAP_TO_MASK(CAP_IPC_LOCK);
+	else
+		*eff &= ~CAP_TO_MASK(CAP_IPC_LOCK);
 	if (syscall(SYS_capset, &h, c)) {
-		fail("capset without CAP_IPC_LOCK: %s", errname(errno));
-		return -errno;
+		int err = -errno;
+
+		fail("capset %s CAP_IPC_LOCK: %s", on ? "with" : "without",
+		     errname(err));
+		return err;
 	}
 	return 0;
 }
@@ -89,17 +109,17 @@ static int over_limit(struct net *n, const struct vm_kb *now)
 	struct vm_kb after;
 	int r, e = 0;
 
-	r = drop_ipc_lock();
+	r = pin_ipc_lock(false);
 	if (!r)
 		r = region_create(&big, 4 << 20, IOVA_BASE + (2ULL << 32), 0);
 	if (r)
 		return r;
-	r = memlock_set(((rlim_t)now->pin << 10) + (1 << 20));
+	r = pin_memlock_set(((rlim_t)now->pin << 10) + (1 << 20));
 	if (!r)
 		e = iotlb_msg(n->d.fd, 0, VHOST_IOTLB_UPDATE, big.iova,
 			      big.len, big.va, VHOST_ACCESS_RW);
 	if (!r)
-		r = memlock_set(RLIM_INFINITY);
+		r = pin_memlock_set(RLIM_INFINITY);
 	if (!r)
 		r = vm_read(&after);
 	region_destroy(&big);
@@ -171,7 +191,7 @@ int cmd_pin_check(const struct options *o)
 	bool pins = false;
 	int r, sent = 0;
 
-	r = memlock_set(RLIM_INFINITY);
+	r = pin_memlock_set(RLIM_INFINITY);
 	if (!r)
 		r = vm_read(&v0);
 	if (!r)

@@ -279,5 +279,7 @@ int cmd_stall(const struct options *o);
 
 /* pin.c */
 int vm_read(struct vm_kb *v);
+int pin_memlock_set(unsigned long long bytes);
+int pin_ipc_lock(bool on);
 
 #endif
