@@ -11,7 +11,9 @@
 # - invalidate, invalidate-batch: an invalidated range is gone for the
 #   device at once outside a batch; inside one, the pages stay pinned
 #   (VmPin) until BATCH_END or until IOTLB_BATCH is cleared, even after
-#   munmap() (KASAN in the test kernel catches a write to freed pages);
+#   munmap() (KASAN in the test kernel catches a write to freed pages,
+#   and the VM boots with init_on_free=1, checked here: a page freed too
+#   early is zeroed at once, so a late read shows in the frames);
 # - size-wrap: IOTLB updates that wrap or are no user range get EINVAL and
 #   pin nothing;
 # - cvq-index: on a device with max_vqp 4 the control queue is vq 2
@@ -68,7 +70,7 @@ tool=$E2E_VDPA_USER
 [ ! -e /sys/module/virtio_vdpa ] || tap_bail "virtio_vdpa is loaded: it could take the devices"
 [ -d "$failslab" ] || tap_bail "no $failslab: the test kernel lacks FAILSLAB"
 
-tap_plan 48
+tap_plan 49
 
 # Three more 2 MiB hugetlbfs pages for the hugetlb case, all of them free.
 huge_reserve() {
@@ -101,6 +103,8 @@ thp_before=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp_enabled" 2>/dev/null)
 [ "$thp_before" != never ] || echo madvise >"$thp_enabled"
 
 pins_before=$(e2e_pins_outstanding)
+tap_is "$(grep -ow 'init_on_free=1' /proc/cmdline)" init_on_free=1 \
+	"freed pages are zeroed at once (init_on_free=1, set by scripts/vm-run.sh)"
 tap_run "modprobe vhost_vdpa (ours) before the simulator" modprobe vhost_vdpa
 tap_run "modprobe vdpa_sim_net" modprobe vdpa_sim_net
 
