@@ -45,7 +45,7 @@
 # unpinned (nr_foll_pin_acquired - nr_foll_pin_released in /proc/vmstat is
 # back to its value before).  A missing module or tool is a failure.
 #
-# Cost: 25 vdpa_user runs, about 90 s in all in the TCG test VM (the
+# Cost: 25 vdpa_user runs, 90 to 100 s in all in the TCG test VM (the
 # three live runs 5 to 10 s each, the others 1 to 3 s; the rest is module
 # loads and device creation); a case that fails may wait up to its
 # --timeout (5 s) for NEEDS_RESET or a frame.
