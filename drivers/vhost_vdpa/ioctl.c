@@ -387,6 +387,16 @@ static const struct vhost_vdpa_ioctl vhost_vdpa_ioctls[] = {
 	{ VHOST_GET_FORK_FROM_OWNER, VHV_OUT, { vhost_vdpa_get_fork_owner } },
 };
 
+static long vhost_vdpa_unknown(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
+{
+	return -ENOTTY;
+}
+
+/* A command not known: -ENOTTY, or -ENODEV once the device was removed. */
+static const struct vhost_vdpa_ioctl vhost_vdpa_unknown_ioctl = {
+	.fn = vhost_vdpa_unknown,
+};
+
 static const struct vhost_vdpa_ioctl *vhost_vdpa_find_ioctl(unsigned int cmd)
 {
 	unsigned int i;
@@ -394,7 +404,7 @@ static const struct vhost_vdpa_ioctl *vhost_vdpa_find_ioctl(unsigned int cmd)
 	for (i = 0; i < ARRAY_SIZE(vhost_vdpa_ioctls); i++)
 		if (vhost_vdpa_ioctls[i].cmd == cmd)
 			return &vhost_vdpa_ioctls[i];
-	return vhost_vdpa_vring_find(cmd);
+	return vhost_vdpa_vring_find(cmd) ?: &vhost_vdpa_unknown_ioctl;
 }
 
 /* Copy the argument in; no lock held. */
@@ -464,8 +474,6 @@ long vhost_vdpa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	union vhost_vdpa_arg a = { };
 	long r;
 
-	if (!op)
-		return -ENOTTY;
 	r = vhost_vdpa_arg_in(v, op, argp, &a);
 	if (!r)
 		r = vhost_vdpa_call(v, op, &a);
