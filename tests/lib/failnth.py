@@ -3,24 +3,34 @@
 """Allocation-failure sweeps through /proc/thread-self/fail-nth.
 
 For N = 1, 2, ... the N-th fault-injection point this thread reaches
-(failslab, and fail_page_alloc when the kernel has it) fails, and one
-operation runs. A failed step must leave nothing behind; the sweep ends
-at the first N that the operation no longer reaches (it succeeded
-without an injected failure).
+fails, and one operation runs. fail-nth counts every point whose
+debugfs attributes let it fail: slab allocations (failslab) and page
+allocations (fail_page_alloc), as the caller configured them. A failed
+step must refuse the operation with an errno of --errnos (default
+ENOMEM) and leave nothing behind; the sweep ends at the first N that
+the operation no longer reaches (it succeeded without an injected
+failure).
 
-  failnth.py devadd MGMTDEV [ATTR=KIND:VALUE ...] [--max N]
+  failnth.py devadd MGMTDEV [ATTR=KIND:VALUE ...] [OPTIONS]
       VDPA_CMD_DEV_NEW of a device "fnth0" on MGMTDEV (attributes as in
       vdpanl.py send). After a failure the vdpa snapshot must equal the
       one before; after a success the device is deleted and it must too.
-  failnth.py vhost /dev/vhost-vdpa-N [--max N]
+  failnth.py vhost /dev/vhost-vdpa-N [OPTIONS]
       open, VHOST_SET_OWNER, backend features (IOTLB v2), features,
-      one 64 KiB IOTLB UPDATE and an INVALIDATE, close. After each run
-      this process must have no page pinned (VmPin 0) and the next open
-      must work.
+      one 64 KiB IOTLB UPDATE of a buffer mapped afresh for the step
+      (untouched: pinning it faults its pages in) and an INVALIDATE,
+      close. After each run this process must have no page pinned
+      (VmPin 0) and the next open must work.
 
-Prints "# sweep WHAT: N steps, failed with ERRNO xK ..." and exits 0, or
-prints what went wrong and exits 1. The fault-injection files must be
-set up by the caller (failslab's ignore-gfp-wait N and so on).
+Options: --max N (steps, default 5000), --errnos NAME,... (what a failed
+step may return), --min-injected K and --min-failed K (fewer injected
+failures, or fewer steps refused with an errno, than K fail the sweep:
+the fault points the caller meant to reach were not).
+
+Prints "# sweep WHAT: N steps, K injected, failed with ERRNO xM ..." and
+exits 0, or prints what went wrong and exits 1. The fault-injection
+files must be set up by the caller (failslab's and fail_page_alloc's
+ignore-gfp-wait N and so on).
 """
 
 import ctypes
@@ -72,19 +82,34 @@ def vm_pin_kb():
     return 0
 
 
-def sweep(what, step, maxn):
+def sweep(what, step, opts):
     """Runs step(fail, n) for n = 1.. until it no longer hits a failure."""
     fail = FailNth()
-    errs = {}
-    for n in range(1, maxn + 1):
+    errs, injected = {}, 0
+    for n in range(1, opts.max + 1):
         err = step(fail, n)
         if err is None:
             summary = " ".join(f"{k} x{v}" for k, v in sorted(errs.items()))
-            print(f"# sweep {what}: {n} steps, failed with {summary or '-'}")
+            print(f"# sweep {what}: {n} steps, {injected} injected, failed "
+                  f"with {summary or '-'}")
+            failed = sum(errs.values())
+            if injected < opts.min_injected or failed < opts.min_failed:
+                print(f"sweep {what}: {injected} failures injected, "
+                      f"{failed} refusals; want at least "
+                      f"{opts.min_injected} and {opts.min_failed}",
+                      file=sys.stderr)
+                return 1
             return 0
+        injected += 1
         if err:
+            if err not in opts.errnos:
+                print(f"sweep {what}: step {n} failed with {err}, want "
+                      f"{' or '.join(sorted(opts.errnos))} (reproduce: "
+                      f"fail the {n}th fault point)", file=sys.stderr)
+                return 1
             errs[err] = errs.get(err, 0) + 1
-    print(f"sweep {what}: still failing after {maxn} steps", file=sys.stderr)
+    print(f"sweep {what}: still failing after {opts.max} steps",
+          file=sys.stderr)
     return 1
 
 
@@ -132,10 +157,6 @@ class DevAdd:
         return err if injected else None
 
 
-def uaddr_of(buf):
-    return ctypes.addressof(ctypes.c_char.from_buffer(buf))
-
-
 def iotlb_msg(mtype, iova, size, uaddr):
     msg = struct.pack("=IIQQQBB", VHOST_IOTLB_MSG_V2, 0, iova, size, uaddr,
                       VHOST_MAP_RW, mtype)
@@ -151,11 +172,18 @@ def u64_ioctl(fd, req, value=0):
 class VhostOpen:
     def __init__(self, path):
         self.path = path
-        self.buf = mmap.mmap(-1, MAP_LEN)
-        self.buf[0:1] = b"x"
-        self.update = iotlb_msg(VHOST_IOTLB_UPDATE, IOVA, MAP_LEN,
-                                uaddr_of(self.buf))
+        self.buf = self.update = None
         self.inval = iotlb_msg(VHOST_IOTLB_INVALIDATE, IOVA, MAP_LEN, 0)
+        self.fresh_buffer()
+
+    def fresh_buffer(self):
+        """A new, untouched buffer for the IOTLB update: pinning it
+        allocates its pages and page tables."""
+        if self.buf is not None:
+            self.buf.close()
+        self.buf = mmap.mmap(-1, MAP_LEN)
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(self.buf))
+        self.update = iotlb_msg(VHOST_IOTLB_UPDATE, IOVA, MAP_LEN, addr)
 
     def run(self):
         fd = os.open(self.path, os.O_RDWR)
@@ -173,6 +201,7 @@ class VhostOpen:
             os.close(fd)
 
     def step(self, fail, n):
+        self.fresh_buffer()
         try:
             fail.arm(n)
             self.run()
@@ -188,19 +217,39 @@ class VhostOpen:
         return err if injected else None
 
 
+class Opts:  # pylint: disable=too-few-public-methods
+    def __init__(self):
+        self.max, self.errnos = 5000, {"ENOMEM"}
+        self.min_injected = self.min_failed = 0
+
+
+def parse_opts(argv):
+    """Takes the options out of argv; returns them."""
+    opts, rest = Opts(), []
+    while argv:
+        arg = argv.pop(0)
+        if arg == "--max":
+            opts.max = int(argv.pop(0))
+        elif arg == "--errnos":
+            opts.errnos = set(argv.pop(0).split(","))
+        elif arg == "--min-injected":
+            opts.min_injected = int(argv.pop(0))
+        elif arg == "--min-failed":
+            opts.min_failed = int(argv.pop(0))
+        else:
+            rest.append(arg)
+    return opts, rest
+
+
 def main(argv):
-    maxn = 5000
-    if "--max" in argv:
-        i = argv.index("--max")
-        maxn = int(argv[i + 1])
-        del argv[i:i + 2]
+    opts, argv = parse_opts(list(argv))
     if len(argv) >= 2 and argv[0] == "devadd":
         d = DevAdd(argv[1], argv[2:])
-        return sweep(f"devadd {argv[1]}", d.step, maxn)
+        return sweep(f"devadd {argv[1]}", d.step, opts)
     if len(argv) == 2 and argv[0] == "vhost":
         v = VhostOpen(argv[1])
         v.run()     # once without failures: the path works
-        return sweep("vhost open+map", v.step, maxn)
+        return sweep("vhost open+map", v.step, opts)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -41,28 +41,35 @@ listen to the family's "dev" multicast group.
       (three dumps), one sorted line each: what "nothing changed"
       compares.
   vdpanl.py fuzz --seed S --count N [--keep NAME,...] [--prefix P]
-                 [--timeout T] [--dry-run] [--trace]
-      Send N seeded random messages over one socket: every command of
-      the family (and unknown ones), every attribute with valid,
-      boundary and invalid payloads, unknown and duplicated attributes,
-      every flag combination, broken attribute streams and headers,
-      several messages per datagram; about 30% are well-formed requests
-      on real objects (the management devices, the fuzzer's own devices,
-      the --keep devices).  DEV_NEW, DEV_DEL and DEV_ATTR_SET only ever
-      name devices starting with P (default "fz"), which are all deleted
-      at the end; the --keep devices are only read.  Every reply is
-      checked: well-formed, answering a request of the round, an errno
-      the family can return, an extack message where the family sets
-      one, no wait over T seconds (default 5).  Prints "# netlink fuzz
-      seed S: N messages, ok=.. EINVAL=.. ...", the mix, and a final
-      line; exits 1 on any violation or if the state (snapshot, below)
-      differs after the run.  --dry-run only builds the messages (no
-      kernel needed); --trace prints each request's outcome on stderr.
+                 [--batch B] [--check-every M] [--timeout T] [--dry-run]
+                 [--trace]
+      Send N seeded random messages over one socket, B to a datagram
+      (default 64): every command of the family (and unknown ones),
+      every attribute with valid, boundary and invalid payloads, unknown
+      and duplicated attributes, every flag combination, broken
+      attribute streams, headers and framing; a grid of every command x
+      flag class x attribute type on top of a well-formed request, all
+      of it each seed; about 25% well-formed requests on real objects
+      (the management devices, the fuzzer's own devices, the --keep
+      devices).  DEV_NEW, DEV_DEL and DEV_ATTR_SET only ever name
+      devices starting with P (default "fz"), which are all deleted at
+      the end; the --keep devices are only read.  Every reply is
+      checked: well-formed, answering a request of the datagram, an
+      errno the family can return, an extack message where the family
+      sets one, no wait over T seconds (default 5).  Every M messages
+      (default 10000; 0: never) the snapshot (below) without P* devices
+      must be the one from before.  Prints "# netlink fuzz seed S: N
+      messages, ok=.. EINVAL=.. ...", the mix, and a final line; exits 1
+      on any violation or if the state (snapshot) differs after the run.
+      The same seed sends the same messages as long as the kernel
+      answers the same.  --dry-run only builds the messages (no kernel
+      needed); --trace prints each request's outcome on stderr.
 
 Errno names are those of <errno.h> (EOPNOTSUPP, not its alias ENOTSUP).
 """
 
 import errno
+import os
 import random
 import select
 import socket
@@ -188,6 +195,9 @@ class Genl:
         self.sock.bind((0, 0))
         self.seq = 0
         self.bufsize = bufsize
+        # One receive buffer: a fresh one per read costs an mmap() and a
+        # munmap() of 1 MiB, dear in the test VM.
+        self.rbuf = bytearray(bufsize)
         self.datagrams = 0
         self.after_first = None
         self.family_id, self.groups = self._resolve(family)
@@ -217,7 +227,8 @@ class Genl:
         self.datagrams = 0
         replies = []
         while True:
-            data = self.sock.recv(self.bufsize)
+            n = self.sock.recv_into(self.rbuf, self.bufsize)
+            data = bytes(memoryview(self.rbuf)[:n])
             got, done = len(replies), False
             for mtype, mflags, body in parse_messages(data):
                 if mtype == NLMSG_ERROR:
@@ -458,18 +469,21 @@ def cmd_monitor(args):
 
 # --- fuzz: seeded random requests, every reply checked ----------------------
 #
-# The fuzzer sends "rounds": one datagram holding one message (sometimes
-# several), followed, when some message of it asks for no ack, by a
-# NLMSG_NOOP with NLM_F_ACK (the sentinel): the kernel handles a datagram's
-# messages in order before sendmsg() returns, so once the sentinel's ack
-# is in, every other reply of the round is queued ahead of it, except the
-# later parts of a dump, which come as the socket is read. Before sending,
-# the datagram is walked the way netlink_rcv_skb() walks it, which says
-# which messages the kernel will handle (and with which sequence numbers)
-# and lets a guard refuse any round that could touch what is not the
-# fuzzer's: a request to another generic netlink family, or a DEV_NEW,
-# DEV_DEL or DEV_ATTR_SET whose device name (as the kernel would read it)
-# does not start with the fuzzer's prefix.
+# The fuzzer sends "rounds": one datagram holding up to --batch messages,
+# then a NLMSG_NOOP with NLM_F_ACK (the sentinel). The kernel handles a
+# datagram's messages in order before sendmsg() returns, each answered on
+# its own (ack, error or data), so once the sentinel's ack is in, every
+# reply of the round is queued ahead of it, except the later parts of a
+# dump, which come as the socket is read. A message that breaks the
+# framing (nlmsg_len beyond or short of its bytes, a header cut short)
+# ends its datagram, and the sentinel goes alone in the next one. Each
+# message is walked the way netlink_rcv_skb() walks it before it joins a
+# round, which says which messages the kernel will handle (and with which
+# sequence numbers) and lets a guard refuse, and generate again, any
+# message that could touch what is not the fuzzer's: a request to
+# another generic netlink family, or a DEV_NEW, DEV_DEL or DEV_ATTR_SET
+# whose device name (as the kernel would read it) does not start with
+# the fuzzer's prefix.
 
 NLMSG_NOOP = 1
 NLMSG_MIN_TYPE = 0x10
@@ -592,9 +606,39 @@ FZ_INT_FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}
 FZ_UNKNOWN_ATTRS = (0, len(ATTRS), len(ATTRS) + 1, 63, 64, 255, 256,
                     NLA_TYPE_MASK)
 
+FZ_CMD_ATTRS_SORTED = {cmd: tuple(sorted(attrs))
+                       for cmd, attrs in FZ_CMD_ATTRS.items()}
+FZ_DEV_CMDS = frozenset(FZ_C[c] for c in ("DEV_NEW", "DEV_DEL", "DEV_GET",
+                                           "DEV_CONFIG_GET", "DEV_VSTATS_GET",
+                                           "DEV_ATTR_SET"))
+FZ_HDR = struct.Struct("=IHHII")
+FZ_NLA = struct.Struct("=HH")
+FZ_BATCH = 64               # messages per datagram by default (--batch)
+FZ_DGRAM_MAX = 128 << 10    # a round ends once its datagram is this big
+FZ_REPLY_CMD = {cmd: reply[0] for cmd, reply in FZ_REPLY.items()}
+
+# The grid: every command (and unknown ones) with every class of header
+# flags and every attribute type (unknown ones and flag bits included),
+# on top of a well-formed request of the command. Each seed walks all of
+# it in a seeded order, the attribute's payload drawn like any other.
+FZ_FLAG_GRID = (
+    NLM_F_REQUEST | NLM_F_ACK, NLM_F_REQUEST,
+    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, NLM_F_REQUEST | NLM_F_DUMP,
+    NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO, 0, NLM_F_ACK,
+    NLM_F_REQUEST | NLM_F_ACK | NLM_F_MULTI,
+    NLM_F_REQUEST | NLM_F_ACK | 0x100, NLM_F_REQUEST | NLM_F_ACK | 0x200,
+    NLM_F_REQUEST | NLM_F_ACK | 0x10 | 0x20 | 0x400 | 0x800 | 0x1000 |
+    0x8000)
+FZ_CMD_GRID = tuple(range(len(CMDS))) + (len(CMDS), 255)
+FZ_ATTR_GRID = tuple(range(len(ATTRS))) + (
+    len(ATTRS), 255, NLA_TYPE_MASK, FZ_A["DEV_NAME"] | NLA_F_NESTED,
+    FZ_A["DEV_NET_CFG_MTU"] | NLA_F_NET_BYTEORDER)
+FZ_GRID_SIZE = len(FZ_CMD_GRID) * len(FZ_FLAG_GRID) * len(FZ_ATTR_GRID)
+FZ_GRID_ATTRS = frozenset(FZ_ATTR_GRID + FZ_UNKNOWN_ATTRS)
+
 
 def fz_hdr(length, mtype, flags, seq, pid=0):
-    return struct.pack("=IHHII", length, mtype, flags, seq, pid)
+    return FZ_HDR.pack(length, mtype, flags, seq, pid)
 
 
 def fz_walk(data):
@@ -614,71 +658,73 @@ def fz_dev_names(msg):
     bytes before the first NUL, None when the policy refuses it for want
     of a NUL.  Attribute flags are ignored, as nla_type() does."""
     names, off, end = [], NLMSG_HDRLEN + GENL_HDRLEN, len(msg)
+    dev_name = FZ_A["DEV_NAME"]
     while end - off >= 4:
-        length, atype = struct.unpack_from("=HH", msg, off)
+        length, atype = FZ_NLA.unpack_from(msg, off)
         if length < 4 or length > end - off:
             break
-        if atype & NLA_TYPE_MASK == FZ_A["DEV_NAME"]:
+        if atype & NLA_TYPE_MASK == dev_name:
             nul = msg.find(b"\0", off + 4, off + min(length, 4 + 256))
             names.append(msg[off + 4:nul] if nul >= 0 else None)
-        off += align4(length)
+        off += (length + 3) & ~3
     return names
 
 
 class FzReq:  # pylint: disable=too-many-instance-attributes
     """One message the kernel handles in a round, and what came back."""
 
-    def __init__(self, raw, family_id):
+    __slots__ = ("raw", "hdr", "type", "flags", "seq", "ack", "cmd", "ours",
+                 "processed", "has_op", "is_dump", "reply_cmd", "err", "msg",
+                 "final", "data", "label", "valid", "sentinel", "_names")
+
+    def __init__(self, raw, family_id, label="-"):
         self.raw = raw
         self.hdr = raw[:NLMSG_HDRLEN]
-        _, self.type, self.flags, self.seq, _ = struct.unpack_from(
-            "=IHHII", raw)
-        self.ack = bool(self.flags & NLM_F_ACK)
-        self.cmd = raw[NLMSG_HDRLEN] if len(raw) >= 20 else None
-        self.ours = self.type == family_id
+        _, mtype, flags, self.seq, _ = FZ_HDR.unpack_from(raw)
+        self.type, self.flags = mtype, flags
+        self.ack = bool(flags & NLM_F_ACK)
+        cmd = raw[NLMSG_HDRLEN] if len(raw) >= 20 else None
+        self.cmd = cmd
+        self.ours = ours = mtype == family_id
         # Whether the kernel hands it to a netlink family at all.
-        self.processed = bool(self.flags & NLM_F_REQUEST) and \
-            self.type >= NLMSG_MIN_TYPE
-        op = FZ_OPS.get(self.cmd)
-        dump_flag = self.flags & NLM_F_DUMP == NLM_F_DUMP
-        self.has_op = bool(op) and op[1 if dump_flag else 0]
-        live = self.processed and self.ours and self.cmd is not None
-        self.is_dump = live and dump_flag and self.has_op
-        self.reply_cmd = None
-        if live and self.has_op and self.cmd in FZ_REPLY:
-            self.reply_cmd = FZ_REPLY[self.cmd][0]
-        names = fz_dev_names(raw) if live else []
-        self.name = names[-1] if names else None
+        self.processed = processed = bool(flags & NLM_F_REQUEST) and \
+            mtype >= NLMSG_MIN_TYPE
+        dump = flags & NLM_F_DUMP == NLM_F_DUMP
+        op = FZ_OPS.get(cmd)
+        self.has_op = has_op = op is not None and op[1 if dump else 0]
+        live = processed and ours and cmd is not None
+        self.is_dump = live and dump and has_op
+        self.reply_cmd = FZ_REPLY_CMD.get(cmd) if live and has_op else None
         self.err = None          # 0 for an ack, else the errno
         self.msg = ""            # the extack message of a refusal
         self.final = False       # NLMSG_ERROR or NLMSG_DONE seen
         self.data = []           # attribute dicts of the data replies
-        self.gen = None          # the generated message it comes from
+        self.label = label       # how it was generated
+        self.valid = label.startswith("valid")
         self.sentinel = False
+        self._names = None
+
+    @property
+    def names(self):
+        """Each DEV_NAME the kernel reads in it (see fz_dev_names())."""
+        if self._names is None:
+            live = self.processed and self.ours and self.cmd is not None
+            self._names = fz_dev_names(self.raw) if live else []
+        return self._names
+
+    @property
+    def name(self):
+        """The device name the kernel acts on: the last DEV_NAME."""
+        names = self.names
+        return names[-1] if names else None
 
     def describe(self):
         cmd = self.cmd if self.cmd is not None else "-"
         if isinstance(cmd, int) and cmd < len(CMDS):
             cmd = CMDS[cmd]
-        label = self.gen.label if self.gen else "-"
-        return (f"seq {self.seq} ({label}) type {self.type:#x} flags "
+        return (f"seq {self.seq} ({self.label}) type {self.type:#x} flags "
                 f"{self.flags:#x} cmd {cmd} len {len(self.raw)}: "
                 f"{self.raw[:96].hex()}{'...' if len(self.raw) > 96 else ''}")
-
-
-class FzMsg:  # pylint: disable=too-few-public-methods
-    """A generated message: its bytes and how it was made (tags: "valid"
-    or "fuzz", then the command or how it was fuzzed, then extras)."""
-
-    def __init__(self, data, tags, framed=True):
-        self.data = data
-        self.tags = list(tags)
-        # nlmsg_len is the length of the bytes: it can share a datagram.
-        self.framed = framed
-
-    @property
-    def label(self):
-        return ":".join(self.tags)
 
 
 class FzMgmt:  # pylint: disable=too-few-public-methods
@@ -708,13 +754,38 @@ FZ_DRY_MGMTDEVS = (
 )
 
 
+class FzViolation(Exception):
+    pass
+
+
 class FzGen:  # pylint: disable=too-many-instance-attributes
-    """Seeded generator of messages; knows the fuzzer's own devices."""
+    """Seeded generator of rounds; knows the fuzzer's own devices."""
 
-    VALID_SHARE = 0.3       # well-formed requests on real objects
+    # Shares of the messages. Creating and deleting a device is by far
+    # the dearest request (a device registered, a release), hence the
+    # small shares of the valid DEV_NEW and DEV_DEL, and fuzzed DEV_NEW
+    # mostly naming a device that exists (refused with EEXIST after every
+    # other check).
+    NEW_SHARE = 0.006       # valid DEV_NEW
+    DEL_SHARE = 0.006       # valid DEV_DEL
+    VALID_SHARE = 0.25      # all well-formed requests on real objects
+    MUTATED_SHARE = 0.28    # well-formed requests with 1-3 mutations
+    GRID_SHARE = 0.16       # the grid (above)
+    STRUCT_SHARE = 0.07     # broken attribute streams, headers, framing
+    # The rest: random attributes of random types.
+    FRESH_NAME = 0.1        # fuzzed DEV_NEW of a name not in use
     OWN_CAP = 12            # valid DEV_NEW stops at this many devices
+    POOL = 64               # payloads drawn for each attribute type
 
-    def __init__(self, rng, prefix, family_id, mgmtdevs, keep):
+    VALID_KINDS = ("mgmt_dump",) + ("mgmt_get",) * 2 + ("dev_dump",) + \
+        ("dev_get",) * 3 + ("cfg_dump",) + ("cfg_get",) * 3 + \
+        ("vstats",) * 3 + ("set",)
+    FUZZ_CMDS = tuple(c for c in FZ_OPS for _ in range(10)) + \
+        (0, 0, FZ_C["MGMTDEV_NEW"], FZ_C["MGMTDEV_NEW"], len(CMDS),
+         len(CMDS), -1, -1, -1)
+
+    def __init__(self, rng, prefix, family_id, mgmtdevs, keep,
+                 part=(0, 1)):
         self.rng = rng
         self.prefix = prefix
         self.family_id = family_id
@@ -724,10 +795,20 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         self.special = [prefix + b"x" * (255 - len(prefix)),
                         prefix + b"%s%n%p", prefix + b"\xff\xfe\x80",
                         prefix + b"-._:@+", prefix + b" sp", prefix]
-        self.own = {}           # name -> FzMgmt or None
+        self.own = {}           # name -> None, in order of creation
         self.nvqs = {}          # name -> DEV_MAX_VQS last seen
         self.seq = 0
         self.mix = {}
+        self.payloads = {}      # (type, destructive) -> payload pool
+        self.encoded = {}       # (type with flags, destructive) -> attrs
+        # The cells of the grid this generator sends: part (index,
+        # parts) of them, for the streams of a run to share the grid.
+        self.grid_cells = range(part[0], FZ_GRID_SIZE, part[1])
+        self.grid = []          # grid cells still to send, in order
+        self.grid_sent = 0
+        self.guarded = 0        # messages the guard refused
+        self.vqs_choices = sorted({2, 3, 4, 5, 9, 17} |
+                                  {m.max_vqs for m in self.mgmtdevs})
 
     # --- helpers ---
 
@@ -738,18 +819,8 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
     def count(self, label):
         self.mix[label] = self.mix.get(label, 0) + 1
 
-    def chance(self, p):
-        return self.rng.random() < p
-
-    def pick(self, weighted):
-        """A key of the (key, weight) pairs, by weight."""
-        total = sum(w for _, w in weighted)
-        x = self.rng.random() * total
-        for key, weight in weighted:
-            x -= weight
-            if x < 0:
-                return key
-        return weighted[-1][0]
+    def choice(self, seq):
+        return seq[int(self.rng.random() * len(seq))]
 
     def message(self, cmd, payload, flags, mtype=None, version=1,
                 reserved=0, pid=0):
@@ -759,12 +830,113 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
                       self.next_seq(), pid) + body
 
     def dev_targets(self):
-        return list(self.own) + [k for k in self.keep]
+        return list(self.own) + self.keep
+
+    # --- the guard ---
+
+    def safe(self, req):
+        """Whether the kernel handling req can touch only what is ours."""
+        if not req.processed:
+            return True
+        if not req.ours:
+            return req.type > GENL_MAX_ID
+        if req.cmd not in FZ_DESTRUCTIVE:
+            return True
+        prefix = self.prefix
+        for name in req.names:
+            if name and not name.startswith(prefix):
+                return False
+        return True
+
+    # --- rounds ---
+
+    def round(self, most, batch):
+        """One round of at most min(most, batch) messages: the datagrams,
+        the requests the kernel will handle in them (the sentinel last),
+        how many messages were generated, and how many of them the kernel
+        will not walk (framing)."""
+        reqs, parts, seqs = [], [], set()
+        size = nmsgs = unwalked = refused = 0
+        limit = min(most, batch)
+        framed = True
+        family = self.family_id
+        while nmsgs < limit and framed and size < FZ_DGRAM_MAX:
+            data, label, framed = self.one()
+            if framed:
+                req = FzReq(data, family, label)
+                if not self.safe(req):
+                    refused += 1
+                    self.guarded += 1
+                    if refused >= 50:
+                        raise FzViolation("the guard refused 50 messages "
+                                          "in a row")
+                    continue
+                reqs.append(req)
+                parts.append(data + b"\0" * (-len(data) % 4))
+                size += len(data)
+            else:
+                walked = self.walk_unframed(data, label, seqs, reqs)
+                if walked is None:
+                    framed = True
+                    refused += 1
+                    self.guarded += 1
+                    if refused >= 50:
+                        raise FzViolation("the guard refused 50 messages "
+                                          "in a row")
+                    continue
+                if not walked:
+                    unwalked += 1
+                parts.append(data)
+            refused = 0
+            nmsgs += 1
+            self.count(label)
+        sentinel = FzReq(fz_hdr(NLMSG_HDRLEN, NLMSG_NOOP,
+                                NLM_F_REQUEST | NLM_F_ACK, self.next_seq()),
+                         family, "sentinel")
+        sentinel.sentinel = True
+        reqs.append(sentinel)
+        if framed:
+            parts.append(sentinel.raw)
+            return reqs, [b"".join(parts)], nmsgs, unwalked
+        return reqs, [b"".join(parts), sentinel.raw], nmsgs, unwalked
+
+    def walk_unframed(self, data, label, seqs, reqs):
+        """Adds the requests the kernel will find in data (the last
+        message of its datagram) to reqs and returns how many; None if
+        the guard refuses one or a sequence number repeats."""
+        if not seqs:
+            seqs.update(q.seq for q in reqs)
+        found = []
+        for off, length in fz_walk(data):
+            req = FzReq(data[off:off + length], self.family_id, label)
+            if not self.safe(req) or req.seq in seqs or \
+               req.seq == (self.seq + 1) & 0xffffffff:
+                return None
+            seqs.add(req.seq)
+            found.append(req)
+        reqs.extend(found)
+        return len(found)
+
+    def one(self):
+        """One message: (bytes, label, framed)."""
+        x = self.rng.random()
+        if x < self.VALID_SHARE:
+            return self.valid_msg(x)
+        x -= self.VALID_SHARE
+        if x < self.MUTATED_SHARE:
+            return self.fuzz_msg(self.mutated)
+        x -= self.MUTATED_SHARE
+        if x < self.GRID_SHARE:
+            return self.grid_msg()
+        x -= self.GRID_SHARE
+        if x < self.STRUCT_SHARE:
+            return self.structural()
+        return self.fuzz_msg(self.random_attrs)
 
     # --- valid requests ---
 
     def valid_flags(self):
-        return NLM_F_REQUEST | (NLM_F_ACK if self.chance(0.8) else 0)
+        return NLM_F_REQUEST | (NLM_F_ACK if self.rng.random() < 0.8 else 0)
 
     def valid_features(self, mgmt, mac, mtu, vqp):
         r = self.rng
@@ -792,16 +964,18 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         return f & sup
 
     def unicast_mac(self):
-        mac = bytearray(self.rng.randbytes(6))
+        mac = bytearray(self.rng.getrandbits(48).to_bytes(6, "little"))
         mac[0] = (mac[0] & 0xfe) | 0x02
         return bytes(mac)
 
     def valid_new(self):
+        """A valid DEV_NEW; the device counts as ours from now on (learn()
+        forgets it if the kernel refuses it)."""
         r = self.rng
         free = [n for n in self.plain if n not in self.own]
         if not free or not self.mgmtdevs:
             return None
-        name, mgmt = r.choice(free), r.choice(self.mgmtdevs)
+        name, mgmt = self.choice(free), self.choice(self.mgmtdevs)
         payload = nla(FZ_A["DEV_NAME"], name + b"\0") + mgmt.handle()
         mac = mtu = vqp = None
         if mgmt.classes & (1 << VIRTIO_ID_NET):
@@ -809,7 +983,7 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
                 mac = self.unicast_mac()
                 payload += nla(FZ_A["DEV_NET_CFG_MACADDR"], mac)
             if r.random() < 0.4:
-                mtu = r.choice((68, 576, 1280, 1500, 4000, 9000, 65535))
+                mtu = self.choice((68, 576, 1280, 1500, 4000, 9000, 65535))
                 payload += nla(FZ_A["DEV_NET_CFG_MTU"],
                                struct.pack("=H", mtu))
             if r.random() < 0.4:
@@ -820,53 +994,61 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
            and r.random() < 0.4:
             payload += nla(FZ_A["DEV_FEATURES"], struct.pack(
                 "=Q", self.valid_features(mgmt, mac, mtu, vqp)))
-        return FzMsg(self.message(FZ_C["DEV_NEW"], payload,
-                                  self.valid_flags()), ("valid", "DEV_NEW"))
+        self.own[name] = None
+        return (self.message(FZ_C["DEV_NEW"], payload, self.valid_flags()),
+                "valid:DEV_NEW", True)
 
-    def valid_msg(self):
-        r = self.rng
-        own, targets = len(self.own), self.dev_targets()
-        kind = self.pick((("mgmt_dump", 1), ("mgmt_get", 2),
-                          ("dev_dump", 1), ("dev_get", 3 if targets else 0),
-                          ("cfg_dump", 1), ("cfg_get", 3 if targets else 0),
-                          ("vstats", 3 if targets else 0),
-                          ("new", 4 if own < self.OWN_CAP else 0),
-                          ("del", (6 if own >= self.OWN_CAP else 3)
-                           if own else 0),
-                          ("set", 1 if own else 0)))
-        dump = NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP
-        if kind == "new":
-            msg = self.valid_new()
-            if msg:
-                return msg
+    def valid_del(self):
+        """A valid DEV_DEL of one of our devices, which we forget now."""
+        name = self.choice(list(self.own))
+        del self.own[name]
+        return (self.message(FZ_C["DEV_DEL"],
+                             nla(FZ_A["DEV_NAME"], name + b"\0"),
+                             self.valid_flags()), "valid:DEV_DEL", True)
+
+    def valid_dump(self, cmd):
+        flags = NLM_F_REQUEST | NLM_F_DUMP
+        if self.rng.random() < 0.8:
+            flags |= NLM_F_ACK
+        return (self.message(FZ_C[cmd], b"", flags), f"valid:{cmd}-dump",
+                True)
+
+    def valid_msg(self, x):
+        """A well-formed request on real objects (x: the draw that chose
+        a valid request, below VALID_SHARE)."""
+        r, own = self.rng, self.own
+        if x < self.NEW_SHARE + self.DEL_SHARE:
+            new = x < self.NEW_SHARE
+            if new and len(own) < self.OWN_CAP or not new and not own:
+                msg = self.valid_new()
+                if msg:
+                    return msg
+                return self.valid_dump("DEV_GET")
+            return self.valid_del()
+        kind = self.choice(self.VALID_KINDS)
+        targets = self.dev_targets()
+        if kind == "set" and not own or \
+           kind in ("dev_get", "cfg_get", "vstats") and not targets:
             kind = "dev_dump"
         if kind.endswith("_dump"):
-            cmd = {"mgmt_dump": "MGMTDEV_GET", "dev_dump": "DEV_GET",
-                   "cfg_dump": "DEV_CONFIG_GET"}[kind]
-            flags = dump if r.random() < 0.8 else NLM_F_REQUEST | NLM_F_DUMP
-            return FzMsg(self.message(FZ_C[cmd], b"", flags),
-                         ("valid", f"{cmd}-dump"))
+            return self.valid_dump({"mgmt_dump": "MGMTDEV_GET",
+                                    "dev_dump": "DEV_GET",
+                                    "cfg_dump": "DEV_CONFIG_GET"}[kind])
         if kind == "mgmt_get":
             if not self.mgmtdevs:
-                return FzMsg(self.message(FZ_C["MGMTDEV_GET"], b"", dump),
-                             ("valid", "MGMTDEV_GET-dump"))
-            return FzMsg(self.message(FZ_C["MGMTDEV_GET"],
-                                      r.choice(self.mgmtdevs).handle(),
-                                      self.valid_flags()),
-                         ("valid", "MGMTDEV_GET"))
-        if kind == "del":
-            name = r.choice(list(self.own))
-            return FzMsg(self.message(FZ_C["DEV_DEL"],
-                                      nla(FZ_A["DEV_NAME"], name + b"\0"),
-                                      self.valid_flags()), ("valid", "DEV_DEL"))
+                return self.valid_dump("MGMTDEV_GET")
+            return (self.message(FZ_C["MGMTDEV_GET"],
+                                 self.choice(self.mgmtdevs).handle(),
+                                 self.valid_flags()), "valid:MGMTDEV_GET",
+                    True)
         if kind == "set":
-            name = r.choice(list(self.own))
+            name = self.choice(list(own))
             payload = nla(FZ_A["DEV_NAME"], name + b"\0") + \
                 nla(FZ_A["DEV_NET_CFG_MACADDR"], self.unicast_mac())
-            return FzMsg(self.message(FZ_C["DEV_ATTR_SET"], payload,
-                                      self.valid_flags()),
-                         ("valid", "DEV_ATTR_SET"))
-        name = r.choice(targets)
+            return (self.message(FZ_C["DEV_ATTR_SET"], payload,
+                                 self.valid_flags()), "valid:DEV_ATTR_SET",
+                    True)
+        name = self.choice(targets)
         payload = nla(FZ_A["DEV_NAME"], name + b"\0")
         cmd = {"dev_get": "DEV_GET", "cfg_get": "DEV_CONFIG_GET",
                "vstats": "DEV_VSTATS_GET"}[kind]
@@ -874,8 +1056,8 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
             nvqs = self.nvqs.get(name, 3)
             qidx = r.randrange(nvqs) if r.random() < 0.9 else nvqs
             payload += nla(FZ_A["DEV_QUEUE_INDEX"], struct.pack("=I", qidx))
-        return FzMsg(self.message(FZ_C[cmd], payload, self.valid_flags()),
-                     ("valid", cmd))
+        return (self.message(FZ_C[cmd], payload, self.valid_flags()),
+                f"valid:{cmd}", True)
 
     # --- payloads ---
 
@@ -885,9 +1067,9 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         top = (1 << bits) - 1
         x = r.random()
         if x < 0.6 and special:
-            value = r.choice(special)
+            value = self.choice(special)
         elif x < 0.8:
-            value = r.choice((0, 1, 2, top, top - 1, 1 << (bits - 1)))
+            value = self.choice((0, 1, 2, top, top - 1, 1 << (bits - 1)))
         else:
             value = r.getrandbits(bits)
         return struct.pack(FZ_INT_FMT[fmt_name], value & top)
@@ -895,8 +1077,8 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
     def wrong_size(self, good):
         """An integer payload of a size other than good bytes."""
         r = self.rng
-        size = r.choice([n for n in (0, 1, 2, 3, 4, 5, 7, 8, 9, 16)
-                         if n != good])
+        size = self.choice([n for n in (0, 1, 2, 3, 4, 5, 7, 8, 9, 16)
+                            if n != good])
         return r.randbytes(size)
 
     def junk(self):
@@ -906,7 +1088,7 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         if x < 0.3:
             return r.randbytes(r.randrange(0, 24))
         if x < 0.5:
-            return self.int_payload(r.choice(("u8", "u16", "u32", "u64")),
+            return self.int_payload(self.choice(("u8", "u16", "u32", "u64")),
                                     ())
         if x < 0.7:
             return b"1500\0"
@@ -931,10 +1113,10 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         """A DEV_NAME payload; for a request that can change something,
         only names starting with the prefix, or none the kernel takes."""
         r, p = self.rng, self.prefix
-        pool = self.plain + self.special + list(self.own)
+        pool = self.plain + self.special
         if not destructive:
             pool += self.keep + [b"nosuchdev", b"vdpasim_net", b"vdpa0"]
-        base = r.choice(pool)
+        base = self.choice(pool)
         x = r.random()
         if x < 0.5:
             return base + b"\0"
@@ -947,17 +1129,17 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         if x < 0.67:
             return p + b"y" * (256 - len(p)) + b"\0"    # one too long
         if x < 0.7:
-            return p + b"z" * r.choice((300, 1000, 4000)) + b"\0"
+            return p + b"z" * self.choice((300, 1000, 4000)) + b"\0"
         if x < 0.75:
             return base + b"\0" + r.randbytes(r.randrange(1, 8))
         if x < 0.79:
-            return r.choice((p + b"/a", p + b"/", p + b"/../x")) + b"\0"
+            return self.choice((p + b"/a", p + b"/", p + b"/../x")) + b"\0"
         if x < 0.83:
             return base + b"\0" * r.randrange(2, 9)
         if x < 0.88:
-            return p + bytes((r.choice(b"abcdefgh"),)) + b"\0"
+            return p + bytes((self.choice(b"abcdefgh"),)) + b"\0"
         if x < 0.94:
-            return self.int_payload(r.choice(("u16", "u32", "u64")), ())
+            return self.int_payload(self.choice(("u16", "u32", "u64")), ())
         return r.randbytes(r.randrange(0, 16))
 
     def fuzz_mgmt(self):
@@ -965,19 +1147,18 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         names = [m.name for m in self.mgmtdevs] or [b"vdpasim_net"]
         x = r.random()
         if x < 0.5:
-            return r.choice(names) + b"\0"
+            return self.choice(names) + b"\0"
         if x < 0.55:
-            return r.choice(names)
-        return r.choice((b"nope\0", b"vdpasim_ne\0", b"VDPA_TEST\0", b"\0",
-                         b"", b"m" * 255 + b"\0", b"m" * 256 + b"\0",
-                         b"vdpa_test\0junk", b"pci/0000:00:01.0\0",
-                         b"%s%n\0", self.int_payload("u32", ())))
+            return self.choice(names)
+        return self.choice((b"nope\0", b"vdpasim_ne\0", b"VDPA_TEST\0", b"\0",
+                            b"", b"m" * 255 + b"\0", b"m" * 256 + b"\0",
+                            b"vdpa_test\0junk", b"pci/0000:00:01.0\0",
+                            b"%s%n\0", self.int_payload("u32", ())))
 
     def fuzz_bus(self):
-        r = self.rng
-        return r.choice((b"pci\0", b"vdpa\0", b"platform\0", b"\0", b"",
-                         b"b" * 64 + b"\0", b"b" * 65 + b"\0", b"pci",
-                         b"pci\0\0\0", self.int_payload("u16", ())))
+        return self.choice((b"pci\0", b"vdpa\0", b"platform\0", b"\0", b"",
+                            b"b" * 64 + b"\0", b"b" * 65 + b"\0", b"pci",
+                            b"pci\0\0\0", self.int_payload("u16", ())))
 
     def fuzz_mac(self):
         r = self.rng
@@ -985,25 +1166,25 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         if x < 0.4:
             return self.unicast_mac()
         if x < 0.7:
-            return r.choice((b"\0" * 6, b"\xff" * 6,
-                             b"\x01\x00\x5e\x00\x00\x01",
-                             b"\x03" + r.randbytes(5), r.randbytes(6)))
-        return r.randbytes(r.choice((0, 1, 4, 5, 7, 8, 12)))
+            return self.choice((b"\0" * 6, b"\xff" * 6,
+                                b"\x01\x00\x5e\x00\x00\x01",
+                                b"\x03" + r.randbytes(5), r.randbytes(6)))
+        return r.randbytes(self.choice((0, 1, 4, 5, 7, 8, 12)))
 
-    def fuzz_payload(self, atype, cmd, target_vqs):
+    def fuzz_payload(self, atype, destructive):
         """A payload for attribute atype: valid, boundary or invalid."""
         r = self.rng
         kind = FZ_KIND.get(atype)
         if kind is None or r.random() < 0.08:
             return self.junk()
         if kind == "name":
-            return self.fuzz_name(cmd in FZ_DESTRUCTIVE)
+            return self.fuzz_name(destructive)
         if kind == "mgmt":
             return self.fuzz_mgmt()
         if kind == "bus":
             return self.fuzz_bus()
         if kind == "str":
-            return r.choice((b"kicks\0", b"\0", b"x" * 300 + b"\0"))
+            return self.choice((b"kicks\0", b"\0", b"x" * 300 + b"\0"))
         if kind == "mac":
             return self.fuzz_mac()
         sizes = {"mtu": "u16", "vqp": "u16", "qidx": "u32",
@@ -1020,57 +1201,112 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
             special = tuple({0, 1, 2, 3, 65535} |
                             {h + d for h in half for d in (0, 1)})
         elif kind == "qidx":
-            special = (0, 1, 2, target_vqs - 1, target_vqs, target_vqs + 1,
-                       0xffff, 0x10000, 0xffffffff)
+            vqs = self.choice(self.vqs_choices)
+            special = (0, 1, 2, vqs - 1, vqs, vqs + 1, 0xffff, 0x10000,
+                       0xffffffff)
         elif kind == "features":
             sup = [m.features for m in self.mgmtdevs] or [1 << 32]
             special = tuple(sup) + (0, 1 << FZ_F_VERSION_1,
-                                    r.choice(sup) & r.getrandbits(64),
-                                    r.choice(sup) | 1 << 63,
+                                    self.choice(sup) & r.getrandbits(64),
+                                    self.choice(sup) | 1 << 63,
                                     (1 << 64) - 1, 1 << 34)
         return self.int_payload(fmt_name, special)
 
+    def payload(self, atype, destructive):
+        """A payload for attribute atype (flags ignored), drawn from the
+        pool of its kind: POOL payloads made by fuzz_payload() on first
+        use, one of them made afresh on every 16th draw."""
+        atype &= NLA_TYPE_MASK
+        if atype == FZ_A["DEV_NAME"]:
+            key = -2 if destructive else atype
+        else:
+            key = atype if atype in FZ_KIND else -1   # -1: junk
+        pool = self.payloads.get(key)
+        if pool is None:
+            pool = [self.pool_payload(atype, key)
+                    for _ in range(self.POOL)]
+            self.payloads[key] = pool
+        i = self.rng.getrandbits(6)
+        if i < 4:
+            pool[i] = self.pool_payload(atype, key)
+        return pool[i]
+
+    def pool_payload(self, atype, key):
+        """A payload for the pool key of atype; for the device names of
+        requests that can change something, only those the guard lets
+        through (a name the guard refused would come back from the pool
+        again and again)."""
+        while True:
+            payload = self.fuzz_payload(atype, key == -2)
+            if key != -2:
+                return payload
+            nul = payload.find(b"\0", 0, 256)
+            if nul <= 0 or payload.startswith(self.prefix):
+                return payload
+
+    def attr(self, atype, destructive):
+        """An attribute of type atype (flags included), encoded: from
+        the pool of its type for the types of the grid, made now for the
+        others."""
+        if atype not in FZ_GRID_ATTRS:
+            return nla(atype, self.payload(atype, destructive))
+        key = -atype - 1 if destructive and \
+            atype & NLA_TYPE_MASK == FZ_A["DEV_NAME"] else atype
+        pool = self.encoded.get(key)
+        if pool is None:
+            pool = [nla(atype, self.payload(atype, destructive))
+                    for _ in range(self.POOL)]
+            self.encoded[key] = pool
+        i = self.rng.getrandbits(6)
+        if i < 4:
+            pool[i] = nla(atype, self.payload(atype, destructive))
+        return pool[i]
+
     # --- fuzzed requests ---
+
+    def fuzz_cmd(self):
+        cmd = self.choice(self.FUZZ_CMDS)
+        return cmd if cmd >= 0 else self.rng.randrange(len(CMDS), 256)
 
     def fuzz_type(self, atype, cmd):
         """An attribute type near atype: other attributes, unknown ones,
         flag bits."""
         r = self.rng
         x = r.random()
-        allowed = FZ_CMD_ATTRS.get(cmd, frozenset())
+        allowed = FZ_CMD_ATTRS_SORTED.get(cmd)
         if x < 0.6 and allowed:
-            return r.choice(sorted(allowed))
+            return self.choice(allowed)
         if x < 0.8:
             return r.randrange(1, len(ATTRS))
         if x < 0.9:
-            return r.choice(FZ_UNKNOWN_ATTRS + (r.randrange(len(ATTRS),
-                                                            NLA_TYPE_MASK),))
+            return self.choice(FZ_UNKNOWN_ATTRS + (
+                r.randrange(len(ATTRS), NLA_TYPE_MASK),))
         if x < 0.95:
             return (atype or r.randrange(1, len(ATTRS))) | \
-                r.choice((NLA_F_NESTED, NLA_F_NET_BYTEORDER))
+                self.choice((NLA_F_NESTED, NLA_F_NET_BYTEORDER))
         return atype or r.randrange(1, len(ATTRS))
 
     def valid_attrs(self, cmd):
         """The attributes of a plausible request for cmd, as (type,
-        payload) pairs, for mutated messages."""
+        payload) pairs, for mutated messages and the grid. A DEV_NEW
+        names a device of ours that exists unless FRESH_NAME says not."""
         r = self.rng
         out = []
-        targets = self.dev_targets()
         destructive = cmd in FZ_DESTRUCTIVE
-        names = list(self.own) + (self.plain if cmd == FZ_C["DEV_NEW"]
-                                  else [])
-        if not destructive:
-            names += targets
         if cmd in (FZ_C["DEV_NEW"], FZ_C["MGMTDEV_GET"]) and self.mgmtdevs:
-            mgmt = r.choice(self.mgmtdevs)
+            mgmt = self.choice(self.mgmtdevs)
             if mgmt.bus is not None:
                 out.append((FZ_A["MGMTDEV_BUS_NAME"], mgmt.bus + b"\0"))
             out.append((FZ_A["MGMTDEV_DEV_NAME"], mgmt.name + b"\0"))
-        if cmd in (FZ_C["DEV_NEW"], FZ_C["DEV_DEL"], FZ_C["DEV_GET"],
-                   FZ_C["DEV_CONFIG_GET"], FZ_C["DEV_VSTATS_GET"],
-                   FZ_C["DEV_ATTR_SET"]):
-            name = r.choice(names) if names else self.plain[0]
-            out.append((FZ_A["DEV_NAME"], name + b"\0"))
+        if cmd in FZ_DEV_CMDS:
+            if cmd == FZ_C["DEV_NEW"]:
+                names = list(self.own) if self.own and \
+                    r.random() >= self.FRESH_NAME else self.plain
+            elif destructive:
+                names = list(self.own) or self.plain
+            else:
+                names = self.dev_targets() or self.plain
+            out.append((FZ_A["DEV_NAME"], self.choice(names) + b"\0"))
         if cmd == FZ_C["DEV_VSTATS_GET"]:
             out.append((FZ_A["DEV_QUEUE_INDEX"],
                         struct.pack("=I", r.randrange(4))))
@@ -1084,54 +1320,48 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
                             struct.pack("=H", r.randint(1, 4))))
             if r.random() < 0.3 and self.mgmtdevs:
                 out.append((FZ_A["DEV_FEATURES"], struct.pack(
-                    "=Q", r.choice(self.mgmtdevs).features)))
+                    "=Q", self.choice(self.mgmtdevs).features)))
         return out
 
-    def target_vqs(self):
-        return self.nvqs.get(self.rng.choice(self.dev_targets()), 3) \
-            if self.dev_targets() else 3
-
-    def fuzz_attrs(self, cmd):
-        """Attributes for a fuzzed request of cmd; returns (pairs, how)."""
+    def mutated(self, cmd):
+        """Attributes for cmd: a plausible request, mutated 1-3 times."""
         r = self.rng
-        vqs = self.target_vqs()
-        if r.random() < 0.5:
-            attrs, how = self.valid_attrs(cmd), "mutated"
-            for _ in range(r.choice((1, 1, 1, 2, 3))):
-                op = r.random()
-                if op < 0.4 and attrs:
-                    i = r.randrange(len(attrs))
-                    attrs[i] = (attrs[i][0],
-                                self.fuzz_payload(attrs[i][0], cmd, vqs))
-                elif op < 0.6:
-                    atype = self.fuzz_type(0, cmd)
-                    attrs.append((atype, self.fuzz_payload(
-                        atype & NLA_TYPE_MASK, cmd, vqs)))
-                elif op < 0.7 and attrs:
-                    del attrs[r.randrange(len(attrs))]
-                elif op < 0.8 and attrs:
-                    i = r.randrange(len(attrs))
-                    atype = attrs[i][0]
-                    attrs.insert(r.randrange(len(attrs) + 1),
-                                 (atype, self.fuzz_payload(
-                                     atype & NLA_TYPE_MASK, cmd, vqs)
-                                  if r.random() < 0.5 else attrs[i][1]))
-                elif op < 0.9 and attrs:
-                    i = r.randrange(len(attrs))
-                    attrs[i] = (self.fuzz_type(attrs[i][0], cmd),
-                                attrs[i][1])
-                else:
-                    r.shuffle(attrs)
-        else:
-            how = "random"
-            attrs = []
-            for _ in range(r.choice((0, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 8))):
+        attrs = self.valid_attrs(cmd)
+        destructive = cmd in FZ_DESTRUCTIVE
+        for _ in range(self.choice((1, 1, 1, 2, 3))):
+            op = r.random()
+            if op < 0.4 and attrs:
+                i = r.randrange(len(attrs))
+                attrs[i] = (attrs[i][0],
+                            self.payload(attrs[i][0], destructive))
+            elif op < 0.6:
                 atype = self.fuzz_type(0, cmd)
-                attrs.append((atype, self.fuzz_payload(atype & NLA_TYPE_MASK,
-                                                       cmd, vqs)))
-            if attrs and r.random() < 0.15:
-                attrs.append(r.choice(attrs))
-        return attrs, how
+                attrs.append((atype, self.payload(atype, destructive)))
+            elif op < 0.7 and attrs:
+                del attrs[r.randrange(len(attrs))]
+            elif op < 0.8 and attrs:
+                i = r.randrange(len(attrs))
+                atype = attrs[i][0]
+                attrs.insert(r.randrange(len(attrs) + 1),
+                             (atype, self.payload(atype, destructive)
+                              if r.random() < 0.5 else attrs[i][1]))
+            elif op < 0.9 and attrs:
+                i = r.randrange(len(attrs))
+                attrs[i] = (self.fuzz_type(attrs[i][0], cmd), attrs[i][1])
+            else:
+                r.shuffle(attrs)
+        return b"".join([nla(t, p) for t, p in attrs]), "fuzz:mutated"
+
+    def random_attrs(self, cmd):
+        """Attributes for cmd: random types, payloads from the pools."""
+        r = self.rng
+        destructive = cmd in FZ_DESTRUCTIVE
+        attrs = [self.attr(self.fuzz_type(0, cmd), destructive)
+                 for _ in range(self.choice((0, 1, 1, 2, 2, 2, 3, 3, 4, 5,
+                                             6, 8)))]
+        if attrs and r.random() < 0.15:
+            attrs.append(self.choice(attrs))
+        return b"".join(attrs), "fuzz:random"
 
     def fuzz_flags(self):
         r = self.rng
@@ -1147,7 +1377,7 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
         if x < 0.84:
             return NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO
         if x < 0.88:
-            return r.choice((0, NLM_F_ACK, NLM_F_ACK | NLM_F_DUMP))
+            return self.choice((0, NLM_F_ACK, NLM_F_ACK | NLM_F_DUMP))
         flags = NLM_F_REQUEST if r.random() < 0.9 else 0
         for bit in (NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO, 0x10, 0x20, 0x100,
                     0x200, 0x400, 0x800, 0x1000, 0x8000):
@@ -1155,140 +1385,153 @@ class FzGen:  # pylint: disable=too-many-instance-attributes
                 flags |= bit
         return flags
 
-    def fuzz_msg(self, framing):
-        """A fuzzed message; framing allows nlmsg_len that does not match
-        the bytes (such a message goes alone in its datagram)."""
+    def fuzz_msg(self, attrs_of):
+        """A fuzzed request: attributes from attrs_of(cmd), random flags,
+        now and then the wrong message type, version, reserved bits or
+        port id."""
         r = self.rng
+        cmd = self.fuzz_cmd()
+        payload, label = attrs_of(cmd)
+        flags = self.fuzz_flags()
         x = r.random()
         if x < 0.93:
-            mtype, tags = self.family_id, []
+            mtype = self.family_id
         elif x < 0.96:
-            mtype, tags = r.randrange(NLMSG_MIN_TYPE), ["control-type"]
+            mtype, label = r.randrange(NLMSG_MIN_TYPE), label + ":control-type"
         else:
             mtype = r.randrange(GENL_MAX_ID + 1, 0x10000)
-            tags = ["no-family"]
-        cmd = self.pick(([(c, 10) for c in FZ_OPS] +
-                         [(0, 2), (FZ_C["MGMTDEV_NEW"], 2), (len(CMDS), 2),
-                          (r.randrange(len(CMDS), 256), 3)]))
-        attrs, how = self.fuzz_attrs(cmd)
-        payload = b"".join(nla(t, p) for t, p in attrs)
-        flags = self.fuzz_flags()
-        version = 1 if r.random() < 0.9 else r.randrange(256)
-        reserved = 0 if r.random() < 0.95 else r.randrange(1, 0x10000)
-        pid = 0 if r.random() < 0.9 else r.getrandbits(32)
-        tags = ["fuzz", how] + tags
-        if r.random() < 0.15:
-            return self.structural(mtype, cmd, payload, flags, framing, tags)
-        if version != 1:
-            tags.append("version")
-        if reserved:
-            tags.append("reserved")
-        return FzMsg(self.message(cmd, payload, flags, mtype, version,
-                                  reserved, pid), tags)
+            label += ":no-family"
+        version = reserved = pid = 0
+        x = r.random()
+        if x < 0.8:
+            version = 1
+        elif x < 0.9:
+            version, label = r.randrange(256), label + ":version"
+        elif x < 0.95:
+            version, reserved = 1, r.randrange(1, 0x10000)
+            label += ":reserved"
+        else:
+            version, pid = 1, r.getrandbits(32)
+            label += ":pid"
+        return (self.message(cmd, payload, flags, mtype, version, reserved,
+                             pid), label, True)
 
-    def structural(self, mtype, cmd, payload, flags, framing, tags):
-        """A message whose attribute stream or header is broken."""
+    def grid_msg(self):
+        """The next cell of the grid: a plausible request of the cell's
+        command with the cell's flags and one more attribute of the
+        cell's type."""
+        if not self.grid:
+            self.grid = list(self.grid_cells)
+            self.rng.shuffle(self.grid)
+        cell = self.grid.pop()
+        self.grid_sent += 1
+        cell, atype = divmod(cell, len(FZ_ATTR_GRID))
+        cmd, flags = divmod(cell, len(FZ_FLAG_GRID))
+        cmd, flags = FZ_CMD_GRID[cmd], FZ_FLAG_GRID[flags]
+        atype = FZ_ATTR_GRID[atype]
+        destructive = cmd in FZ_DESTRUCTIVE
+        payload = b"".join([nla(t, p) for t, p in self.valid_attrs(cmd)])
+        payload += self.attr(atype, destructive)
+        return self.message(cmd, payload, flags), "grid", True
+
+    def structural(self):
+        """A message whose attribute stream, header or framing is broken;
+        framing breaks end their datagram."""
         r = self.rng
-        choices = ["trailing", "cut-attr", "short-attr", "huge-attr-len",
-                   "genl-cut"]
-        if framing:
-            # Alone in its datagram (a batch of big ones would not fit
-            # the socket's send buffer).
-            choices += ["big", "len-over", "len-under", "tiny"]
-        how = r.choice(choices)
-        label = tags + ["struct-" + how]
+        cmd = self.fuzz_cmd()
+        payload, _ = (self.mutated if r.random() < 0.5
+                      else self.random_attrs)(cmd)
+        flags = self.fuzz_flags()
+        mtype = self.family_id if r.random() < 0.93 else \
+            r.randrange(GENL_MAX_ID + 1, 0x10000)
+        how = self.choice(("trailing", "cut-attr", "short-attr",
+                           "huge-attr-len", "genl-cut", "big", "len-over",
+                           "len-under", "tiny"))
+        label = "struct-" + how
         if how == "trailing":
-            return FzMsg(self.message(cmd, payload + r.randbytes(
-                r.randrange(1, 4)), flags, mtype), label)
+            return (self.message(cmd, payload + r.randbytes(
+                r.randrange(1, 4)), flags, mtype), label, True)
         if how == "cut-attr":
             body = r.randbytes(r.randrange(0, 8))
             atype = r.randrange(1, len(ATTRS))
             cut = struct.pack("=HH", 4 + len(body) + r.randrange(1, 40),
                               atype) + body
-            return FzMsg(self.message(cmd, payload + cut, flags, mtype),
-                         label)
+            return self.message(cmd, payload + cut, flags, mtype), label, True
         if how == "short-attr":
             cut = struct.pack("=HH", r.randrange(0, 4), r.randrange(64))
-            return FzMsg(self.message(cmd, payload + cut, flags, mtype),
-                         label)
+            return self.message(cmd, payload + cut, flags, mtype), label, True
         if how == "huge-attr-len":
             cut = struct.pack("=HH", 0xffff, FZ_A["DEV_NAME"]) + b"fz\0\0"
-            return FzMsg(self.message(cmd, payload + cut, flags, mtype),
-                         label)
+            return self.message(cmd, payload + cut, flags, mtype), label, True
         if how == "genl-cut":
             # nlmsg_len covers less than the generic netlink header.
             keep = r.randrange(0, 4)
             body = struct.pack("=BBH", cmd, 1, 0)[:keep]
-            return FzMsg(fz_hdr(NLMSG_HDRLEN + keep, mtype, flags,
-                                self.next_seq()) + body, label)
+            return (fz_hdr(NLMSG_HDRLEN + keep, mtype, flags,
+                           self.next_seq()) + body, label, True)
         if how == "big":
-            size = r.choice((1000, 4000, 16000, 60000))
-            big = nla(r.choice((FZ_A["DEV_NAME"], FZ_A["DEV_VENDOR_ATTR_NAME"],
-                                len(ATTRS) + 3)), b"q" * size)
-            return FzMsg(self.message(cmd, payload + big, flags, mtype),
-                         label)
+            size = self.choice((1000, 4000, 16000, 60000))
+            big = nla(self.choice((FZ_A["DEV_NAME"],
+                                   FZ_A["DEV_VENDOR_ATTR_NAME"],
+                                   len(ATTRS) + 3)), b"q" * size)
+            return self.message(cmd, payload + big, flags, mtype), label, True
         data = self.message(cmd, payload, flags, mtype)
         if how == "len-over":
             # nlmsg_len beyond the datagram: the kernel drops it.
             over = len(data) + r.randrange(1, 64)
-            return FzMsg(struct.pack("=I", over) + data[4:], label, False)
+            return struct.pack("=I", over) + data[4:], label, False
         if how == "len-under":
             # The rest of the bytes are read as further messages.
             under = r.randrange(NLMSG_HDRLEN, len(data)) \
                 if len(data) > NLMSG_HDRLEN else NLMSG_HDRLEN
-            return FzMsg(struct.pack("=I", under) + data[4:], label, False)
-        return FzMsg(data[:r.randrange(1, NLMSG_HDRLEN)], label, False)
-
-    def round(self, most):
-        """The generated messages of one round, at most most."""
-        r = self.rng
-        if r.random() < 0.05 and most > 1:
-            msgs = []
-            for _ in range(min(most, r.randrange(2, 6))):
-                msgs.append(self.valid_msg() if r.random() < 0.5
-                            else self.fuzz_msg(False))
-            for m in msgs:
-                m.tags.append("batched")
-            return msgs
-        if r.random() < self.VALID_SHARE:
-            return [self.valid_msg()]
-        return [self.fuzz_msg(True)]
+            return struct.pack("=I", under) + data[4:], label, False
+        return data[:r.randrange(1, NLMSG_HDRLEN)], label, False
 
     # --- the fuzzer's view of its devices ---
 
     def learn(self, req):
         """Updates the own devices after request req (handled, final)."""
-        if not req.ours or not req.processed:
+        if not req.ours or not req.processed or req.cmd is None:
             return
-        name, cmd, err = req.name or b"", req.cmd, req.err or 0
-        mine = name.startswith(self.prefix)
-        if req.name is None:
-            pass
-        elif cmd == FZ_C["DEV_NEW"] and mine and err in (0, errno.EEXIST):
-            if name not in self.own:
-                self.own[name] = None
-        elif cmd == FZ_C["DEV_DEL"] and err in (0, errno.ENODEV):
-            self.own.pop(name, None)
-        elif err == errno.ENODEV and cmd in (FZ_C["DEV_GET"],
-                                             FZ_C["DEV_CONFIG_GET"],
-                                             FZ_C["DEV_VSTATS_GET"],
-                                             FZ_C["DEV_ATTR_SET"]):
-            self.own.pop(name, None)
+        cmd, err = req.cmd, req.err or 0
+        if cmd == FZ_C["DEV_NEW"]:
+            name = req.name
+            if name is None:
+                pass
+            elif err in (0, errno.EEXIST):
+                if name.startswith(self.prefix) and name not in self.own:
+                    self.own[name] = None
+            elif req.valid:
+                # valid_new() counted it as ours.
+                self.own.pop(name, None)
+        elif cmd == FZ_C["DEV_DEL"]:
+            if err in (0, errno.ENODEV) and req.name is not None:
+                self.own.pop(req.name, None)
+        elif err == errno.ENODEV and cmd in FZ_DEV_CMDS:
+            if req.name is not None:
+                self.own.pop(req.name, None)
+        if not req.data:
+            return
+        dev_name, max_vqs = FZ_A["DEV_NAME"], FZ_A["DEV_MAX_VQS"]
         for attrs in req.data:
-            dev = attrs.get(FZ_A["DEV_NAME"])
-            vqs = attrs.get(FZ_A["DEV_MAX_VQS"])
+            dev = attrs.get(dev_name)
+            vqs = attrs.get(max_vqs)
             if dev is not None and vqs is not None and len(vqs) == 4:
-                self.nvqs[dev.split(b"\0")[0]] = struct.unpack("=I", vqs)[0]
-        if req.is_dump and req.cmd == FZ_C["DEV_GET"] and req.err == 0 \
+                self.nvqs[bytes(dev).split(b"\0")[0]] = \
+                    struct.unpack("=I", vqs)[0]
+        if req.is_dump and cmd == FZ_C["DEV_GET"] and req.err == 0 \
            and req.final:
-            # In the dump's order (set order would vary between runs).
-            seen = [a[FZ_A["DEV_NAME"]].split(b"\0")[0] for a in req.data
-                    if FZ_A["DEV_NAME"] in a]
-            self.own = {n: None for n in seen if n.startswith(self.prefix)}
+            seen = [bytes(a[dev_name]).split(b"\0")[0] for a in req.data
+                    if dev_name in a]
+            # Sorted: the dump's order (of the device indexes) depends on
+            # what other streams of the run created and deleted.
+            self.own = {n: None for n in sorted(seen)
+                        if n.startswith(self.prefix)}
 
-
-class FzViolation(Exception):
-    pass
+    def dry_learn(self, reqs):
+        """Without a kernel: every fuzzed DEV_DEL and DEV_NEW of ours
+        fails (the valid ones were counted when made)."""
+        del reqs
 
 
 class Fuzzer:  # pylint: disable=too-many-instance-attributes
@@ -1298,16 +1541,22 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
 
     def __init__(self, args):
         self.args = args
-        self.prefix = args.prefix.encode()
+        self.base = args.prefix.encode()     # of every device of the run
+        self.prefix = self.base              # of this stream's devices
+        self.count = args.count              # this stream's messages
         self.keep = [k.encode() for k in args.keep.split(",") if k]
         self.genl = None
+        self.checker = None     # a second socket for the state checks
         self.portid = 0
+        self.buf = self.view = None
         self.violations = []
         self.outcomes = {}      # label class -> outcome -> count
         self.reopened = 0
-        self.guarded = 0
         self.sent = 0
+        self.rounds = 0
         self.unwalked = 0
+        self.dumping = 0        # dumps of the round that sent data, not done
+        self.checks = 0
         self.fuzzing = False    # violations stop the run only while fuzzing
 
     # --- the socket ---
@@ -1322,15 +1571,16 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
         for force, opt, size in ((33, socket.SO_RCVBUF, 8 << 20),
                                  (32, socket.SO_SNDBUF, 1 << 20)):
             try:
-                sock.setsockopt(socket.SOL_SOCKET,
-                                getattr(socket, "SO_RCVBUFFORCE" if force == 33
-                                        else "SO_SNDBUFFORCE", force), size)
+                sock.setsockopt(socket.SOL_SOCKET, force, size)
             except OSError:
                 sock.setsockopt(socket.SOL_SOCKET, opt, size)
-        sock.settimeout(self.args.timeout)
+        # While fuzzing the socket blocks (a timeout would poll before
+        # every read); the rounds read with MSG_DONTWAIT and wait in
+        # select(). Requests outside the rounds time out.
+        sock.settimeout(None if self.fuzzing else self.args.timeout)
         self.portid = sock.getsockname()[0]
-        self.buf = bytearray(1 << 20)   # pylint: disable=attribute-defined-outside-init
-        self.view = memoryview(self.buf)  # pylint: disable=attribute-defined-outside-init
+        self.buf = bytearray(1 << 20)
+        self.view = memoryview(self.buf)
 
     def violate(self, text):
         self.violations.append(text)
@@ -1340,98 +1590,21 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
 
     # --- one round ---
 
-    def build(self, gen):
-        """Datagrams and handled requests of one round, guarded."""
-        for _ in range(50):
-            msgs = gen.round(self.args.count - self.sent)
-            datagrams = self.pack(msgs)
-            reqs, unwalked = self.walk(gen, msgs, datagrams)
-            if reqs is not None:
-                return msgs, datagrams, reqs, unwalked
-            self.guarded += 1
-        raise FzViolation("the guard refused 50 rounds in a row")
-
-    @staticmethod
-    def pack(msgs):
-        """The datagrams that carry msgs; the sentinel is added in walk()."""
-        if len(msgs) == 1 and not msgs[0].framed:
-            return [msgs[0].data]
-        return [b"".join(m.data + b"\0" * (-len(m.data) % 4) for m in msgs)]
-
-    def walk(self, gen, msgs, datagrams):
-        """The requests the kernel will handle; None if the guard refuses."""
-        reqs, starts = [], {}
-        for index, dgram in enumerate(datagrams):
-            for off, length in fz_walk(dgram):
-                req = FzReq(dgram[off:off + length], gen.family_id)
-                if not self.safe(req):
-                    return None, 0
-                starts[(index, off)] = req
-                reqs.append(req)
-        # Which generated message each request is (all in datagram 0).
-        off, unwalked = 0, 0
-        for m in msgs:
-            req = starts.get((0, off))
-            if req is None:
-                unwalked += 1
-            else:
-                req.gen = m
-            off += align4(len(m.data))
-        need_sentinel = not reqs or any(not q.ack for q in reqs) or \
-            any(not m.framed for m in msgs)
-        if need_sentinel:
-            sentinel = fz_hdr(NLMSG_HDRLEN, NLMSG_NOOP,
-                              NLM_F_REQUEST | NLM_F_ACK, gen.next_seq())
-            req = FzReq(sentinel, gen.family_id)
-            req.sentinel = True
-            reqs.append(req)
-            if len(datagrams) == 1 and all(m.framed for m in msgs):
-                datagrams[0] += sentinel
-            else:
-                datagrams.append(sentinel)
-        seqs = [q.seq for q in reqs]
-        if len(set(seqs)) != len(seqs):
-            return None, 0
-        return reqs, unwalked
-
-    def safe(self, req):
-        """Whether the kernel handling req can touch only what is ours."""
-        if not req.processed:
-            return True
-        if not req.ours:
-            return req.type > GENL_MAX_ID
-        if req.cmd not in FZ_DESTRUCTIVE:
-            return True
-        for name in fz_dev_names(req.raw):
-            if name is not None and name and not name.startswith(self.prefix):
-                return False
-        return True
-
     def run_round(self, gen):
-        msgs, datagrams, reqs, unwalked = self.build(gen)
-        for m in msgs:
-            gen.count(":".join(m.tags[:2]))
-            for tag in m.tags[2:]:
-                gen.count(tag)
-        self.sent += len(msgs)
+        reqs, datagrams, nmsgs, unwalked = gen.round(
+            self.count - self.sent, self.args.batch)
+        self.sent += nmsgs
+        self.rounds += 1
         self.unwalked += unwalked
         if self.args.dry_run:
-            self.dry_learn(gen, reqs)
+            gen.dry_learn(reqs)
             return
         by_seq = {q.seq: q for q in reqs}
+        self.dumping = 0
         try:
             for dgram in datagrams:
                 self.genl.sock.send(dgram)
-            while not self.complete(reqs):
-                n, _, flags, _ = self.genl.sock.recvmsg_into([self.view])
-                if flags & socket.MSG_TRUNC:
-                    self.violate(f"a reply datagram of more than {n} bytes")
-                self.replies(bytes(self.view[:n]), by_seq)
-        except socket.timeout:
-            pending = [q.describe() for q in reqs if not q.final]
-            self.violate(f"no reply for {self.args.timeout:g} s; waiting "
-                         f"for: {'; '.join(pending) or 'dump continuation'}")
-            raise FzViolation("socket blocked") from None
+            self.collect(reqs[-1], by_seq)
         except OSError as e:
             if e.errno != errno.ENOBUFS:
                 raise
@@ -1443,21 +1616,35 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
             return
         self.close_round(gen, reqs)
 
-    @staticmethod
-    def complete(reqs):
-        sentinel = reqs[-1] if reqs[-1].sentinel else None
-        if sentinel is not None and not sentinel.final:
-            return False
-        for q in reqs:
-            if q.final:
-                continue
-            if q.is_dump and q.data:
-                return False    # a dump under way
-            if q.ack and sentinel is None:
-                return False
-        return True
+    def collect(self, sentinel, by_seq):
+        """Reads replies until the sentinel's ack is in and every dump
+        that sent data is done. Everything but the later parts of dumps
+        is queued when sendmsg() returns: read without waiting, wait only
+        when the socket is empty."""
+        sock, buf, view = self.genl.sock, self.buf, self.view
+        recv, size = sock.recv_into, len(buf)
+        flags = socket.MSG_DONTWAIT | socket.MSG_TRUNC
+        while not sentinel.final or self.dumping:
+            try:
+                n = recv(view, size, flags)
+            except BlockingIOError:
+                if select.select([sock], [], [], self.args.timeout)[0]:
+                    continue
+                pending = [q.describe() for q in by_seq.values()
+                           if not q.final]
+                self.violate(f"no reply for {self.args.timeout:g} s; "
+                             f"waiting for: "
+                             f"{'; '.join(pending) or 'dump continuation'}")
+                raise FzViolation("socket blocked") from None
+            if n > size:
+                self.violate(f"a reply datagram of {n} bytes (more than "
+                             f"{size})")
+                n = size
+            self.replies(buf, n, by_seq)
 
     def close_round(self, gen, reqs):
+        trace = self.args.trace
+        outcomes = self.outcomes
         for q in reqs:
             if q.sentinel:
                 continue
@@ -1472,59 +1659,50 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
             if not q.processed:
                 outcome = "not-request"
             elif q.err:
-                outcome = errno_name(q.err)
+                outcome = ERRNO_NAMES.get(q.err, str(q.err))
             else:
                 outcome = "ok"
-            group = "valid" if q.gen and q.gen.tags[0] == "valid" else "fuzz"
-            counts = self.outcomes.setdefault(group, {})
+            counts = outcomes.setdefault("valid" if q.valid else "fuzz", {})
             counts[outcome] = counts.get(outcome, 0) + 1
             if q.cmd is not None and q.ours and q.processed:
                 name = CMDS[q.cmd] if q.cmd < len(CMDS) else "other"
                 if q.is_dump:
                     name += "-dump"
-                counts = self.outcomes.setdefault(name, {})
+                counts = outcomes.setdefault(name, {})
                 counts[outcome] = counts.get(outcome, 0) + 1
-            if self.args.trace:
+            if trace:
                 print(f"# {outcome} {q.describe()}"
                       f"{' msg=' + repr(q.msg) if q.msg else ''}",
                       file=sys.stderr)
             gen.learn(q)
 
-    @staticmethod
-    def dry_learn(gen, reqs):
-        """Without a kernel: assume valid DEV_NEW and DEV_DEL succeed."""
-        for q in reqs:
-            if q.gen and q.gen.tags == ["valid", "DEV_NEW"]:
-                gen.own[q.name] = None
-            elif q.gen and q.gen.tags == ["valid", "DEV_DEL"]:
-                gen.own.pop(q.name, None)
-
     # --- replies ---
 
-    def replies(self, data, by_seq):
-        off, total = 0, len(data)
+    def replies(self, data, total, by_seq):
+        off = 0
+        unpack = FZ_HDR.unpack_from
+        family, portid = self.genl.family_id, self.portid
         while off < total:
             if total - off < NLMSG_HDRLEN:
                 self.violate(f"{total - off} stray bytes after the last "
-                             f"reply message: {data[off:].hex()}")
+                             f"reply message: {data[off:total].hex()}")
                 return
-            length, mtype, mflags, seq, pid = struct.unpack_from(
-                "=IHHII", data, off)
+            length, mtype, mflags, seq, pid = unpack(data, off)
             if length < NLMSG_HDRLEN or length > total - off:
                 self.violate(f"reply nlmsg_len {length} with {total - off} "
                              f"bytes left: {data[off:off + 64].hex()}")
                 return
             body = data[off + NLMSG_HDRLEN:off + length]
-            off += align4(length)
+            start, off = off, off + ((length + 3) & ~3)
             req = by_seq.get(seq)
             if req is None:
                 self.violate(f"reply type {mtype:#x} flags {mflags:#x} with "
                              f"seq {seq} that no request of the round has: "
-                             f"{data[off - align4(length):][:64].hex()}")
+                             f"{data[start:start + 64].hex()}")
                 continue
-            if pid != self.portid:
+            if pid != portid:
                 self.violate(f"reply nlmsg_pid {pid}, not our port "
-                             f"{self.portid}: {req.describe()}")
+                             f"{portid}: {req.describe()}")
             if req.final:
                 self.violate(f"reply type {mtype:#x} after the final one: "
                              f"{req.describe()}")
@@ -1533,12 +1711,18 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                 self.error_reply(req, mflags, body)
             elif mtype == NLMSG_DONE:
                 self.done_reply(req, mflags, body)
-            elif mtype == self.genl.family_id:
+            elif mtype == family:
                 self.data_reply(req, mflags, body)
             else:
                 self.violate(f"reply of type {mtype:#x} (neither "
                              f"NLMSG_ERROR, NLMSG_DONE nor the family's): "
                              f"{req.describe()}")
+
+    def finish(self, req):
+        """req got its final reply."""
+        req.final = True
+        if req.is_dump and req.data:
+            self.dumping -= 1
 
     def tlvs(self, req, raw):
         """The extack TLVs raw as a dict; a violation if malformed."""
@@ -1548,18 +1732,18 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                 self.violate(f"extack TLVs end in {len(raw) - off} stray "
                              f"bytes: {req.describe()}")
                 break
-            length, atype = struct.unpack_from("=HH", raw, off)
+            length, atype = FZ_NLA.unpack_from(raw, off)
             if length < 4 or length > len(raw) - off:
                 self.violate(f"extack TLV of length {length}: "
                              f"{req.describe()}")
                 break
             out[atype & NLA_TYPE_MASK] = raw[off + 4:off + length]
-            off += align4(length)
+            off += (length + 3) & ~3
         return out
 
     def refusal(self, req, err, tlvs, what):
         """Checks the errno and extack message of a refusal."""
-        msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0")
+        msg = bytes(tlvs.get(NLMSGERR_ATTR_MSG, b"")).rstrip(b"\0")
         req.msg = msg.decode(errors="replace")
         if err not in FZ_ERRNOS:
             self.violate(f"{what} with errno {errno_name(err)}, which the "
@@ -1574,7 +1758,7 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                          f"message: {req.describe()}")
 
     def error_reply(self, req, mflags, body):
-        req.final = True
+        self.finish(req)
         if len(body) < 4 + NLMSG_HDRLEN:
             self.violate(f"NLMSG_ERROR of {len(body)} bytes: "
                          f"{req.describe()}")
@@ -1588,12 +1772,12 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
         if err < 0:
             self.violate(f"NLMSG_ERROR with positive error {-err}: "
                          f"{req.describe()}")
-        inner = NLMSG_HDRLEN if mflags & NLM_F_CAPPED else len(req.raw)
-        if not mflags & NLM_F_CAPPED and \
-           body[4:4 + inner] != req.raw:
+        capped = mflags & NLM_F_CAPPED
+        inner = NLMSG_HDRLEN if capped else len(req.raw)
+        if not capped and body[4:4 + inner] != req.raw:
             self.violate(f"NLMSG_ERROR does not echo the request: "
                          f"{req.describe()}")
-        tlvs = self.tlvs(req, body[4 + align4(inner):]) \
+        tlvs = self.tlvs(req, body[4 + ((inner + 3) & ~3):]) \
             if mflags & NLM_F_ACK_TLVS else {}
         req.err = err
         if err == 0:
@@ -1610,7 +1794,7 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
         self.refusal(req, err, tlvs, "refusal")
 
     def done_reply(self, req, mflags, body):
-        req.final = True
+        self.finish(req)
         if not req.is_dump:
             self.violate(f"NLMSG_DONE for a request that is no dump: "
                          f"{req.describe()}")
@@ -1639,44 +1823,50 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
             self.violate(f"data reply of {len(body)} bytes: "
                          f"{req.describe()}")
             return
-        cmd, version, reserved = struct.unpack_from("=BBH", body)
+        cmd, version, reserved = body[0], body[1], body[2] | body[3] << 8
         want = req.reply_cmd if req.reply_cmd is not None else req.cmd
         if cmd != want or version != VDPA_GENL_VERSION or reserved:
             self.violate(f"data reply cmd {cmd} version {version} reserved "
                          f"{reserved} (want cmd {want}, version "
                          f"{VDPA_GENL_VERSION}): {req.describe()}")
-        multi = bool(mflags & NLM_F_MULTI)
-        if multi != req.is_dump:
-            self.violate(f"data reply {'with' if multi else 'without'} "
+        if bool(mflags & NLM_F_MULTI) != req.is_dump:
+            self.violate(f"data reply "
+                         f"{'with' if mflags & NLM_F_MULTI else 'without'} "
                          f"NLM_F_MULTI: {req.describe()}")
-        if not req.is_dump and req.data:
-            self.violate(f"a second data reply to a doit: {req.describe()}")
-        attrs, off = {}, GENL_HDRLEN
-        while off < len(body):
-            if len(body) - off < 4:
-                self.violate(f"data reply ends in {len(body) - off} stray "
+        if req.data:
+            if not req.is_dump:
+                self.violate(f"a second data reply to a doit: "
+                             f"{req.describe()}")
+        elif req.is_dump:
+            self.dumping += 1
+        attrs, off, end = {}, GENL_HDRLEN, len(body)
+        unpack, nattrs = FZ_NLA.unpack_from, len(ATTRS)
+        while off < end:
+            if end - off < 4:
+                self.violate(f"data reply ends in {end - off} stray "
                              f"bytes: {req.describe()}")
                 break
-            length, atype = struct.unpack_from("=HH", body, off)
-            if length < 4 or length > len(body) - off:
+            length, atype = unpack(body, off)
+            if length < 4 or length > end - off:
                 self.violate(f"data reply attribute {atype} of length "
                              f"{length}: {req.describe()}")
                 break
-            if atype & NLA_TYPE_MASK >= len(ATTRS):
+            atype &= NLA_TYPE_MASK
+            if atype >= nattrs:
                 self.violate(f"data reply with unknown attribute {atype}: "
                              f"{req.describe()}")
-            attrs.setdefault(atype & NLA_TYPE_MASK,
-                             body[off + 4:off + length])
-            off += align4(length)
+            if atype not in attrs:
+                attrs[atype] = body[off + 4:off + length]
+            off += (length + 3) & ~3
         if req.reply_cmd is not None:
-            missing = FZ_REPLY[req.cmd][1] - set(attrs)
+            missing = FZ_REPLY[req.cmd][1].difference(attrs)
             if missing:
                 self.violate(f"data reply lacks "
                              f"{', '.join(ATTRS[a] for a in sorted(missing))}"
                              f": {req.describe()}")
         req.data.append(attrs)
 
-    # --- before and after ---
+    # --- before, during and after ---
 
     def dump(self, cmd):
         return self.genl.request(self.genl.family_id, FZ_C[cmd], b"",
@@ -1708,11 +1898,28 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                 num("DEV_SUPPORTED_FEATURES", "=Q")))
         return out
 
-    def cleanup(self):
-        """Deletes every device with the prefix; returns their number."""
+    def kept(self, lines):
+        """The lines of a snapshot that are not about the devices of the
+        run (of any of its workers)."""
+        mark = " DEV_NAME=" + self.base.decode(errors="replace")
+        return [line for line in lines if mark not in line]
+
+    def check_kept(self, before):
+        """Between rounds: what is not the run's is as it was."""
+        self.checks += 1
+        now = self.kept(snapshot(self.checker))
+        if now != before:
+            lost = [x for x in before if x not in now]
+            new = [x for x in now if x not in before]
+            self.violate(f"after {self.sent} messages what is not the "
+                         f"fuzzer's changed: before only {lost[:5]!r}, "
+                         f"now only {new[:5]!r}")
+
+    def cleanup(self, prefix):
+        """Deletes every device named prefix*; returns their number."""
         gone = 0
         for name in self.devices():
-            if not name.startswith(self.prefix):
+            if not name.startswith(prefix):
                 continue
             try:
                 self.genl.request(self.genl.family_id, FZ_C["DEV_DEL"],
@@ -1720,14 +1927,14 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                 gone += 1
             except NetlinkError as e:
                 self.violate(f"cleanup: DEV_DEL {name!r}: {e}")
-        left = [n for n in self.devices() if n.startswith(self.prefix)]
+        left = [n for n in self.devices() if n.startswith(prefix)]
         if left:
             self.violate(f"cleanup: still there: {left!r}")
         return gone
 
     # --- the run ---
 
-    def summary(self, seed, elapsed):
+    def summary(self, gen, tag, elapsed):
         total = self.outcomes.get("valid", {}), self.outcomes.get("fuzz", {})
         merged = {}
         for counts in total:
@@ -1738,8 +1945,8 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
             keys = sorted(counts, key=lambda k: (k != "ok",
                                                  k == "not-request", k))
             return " ".join(f"{k}={counts[k]}" for k in keys)
-        print(f"# netlink fuzz seed {seed}: {self.sent} messages, "
-              f"{fmt(merged)}", flush=True)
+        print(f"# netlink fuzz seed {tag}: {self.sent} messages, "
+              f"{fmt(merged)}")
         for group in ("valid", "fuzz"):
             if group in self.outcomes:
                 print(f"#   {group}: {fmt(self.outcomes[group])}")
@@ -1747,59 +1954,86 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                           if k not in ("valid", "fuzz")):
             print(f"#   {cmd}: {fmt(self.outcomes[cmd])}")
         rate = self.sent / elapsed if elapsed > 0 else 0
+        cells = len(gen.grid_cells)
         print(f"#   {elapsed:.1f} s ({rate:.0f} messages/s), "
+              f"{self.rounds} datagrams (up to {self.args.batch} messages "
+              f"each), grid {min(gen.grid_sent, cells)}/{cells} cells, "
               f"{self.unwalked} not walked by the kernel (framing), "
-              f"{self.guarded} rounds refused by the guard, "
-              f"socket reopened {self.reopened} times", flush=True)
+              f"{gen.guarded} refused by the guard, {self.checks} state "
+              f"checks, socket reopened {self.reopened} times")
+        self.print_mix(gen)
 
     @staticmethod
     def print_mix(gen):
-        print("#   mix: " + " ".join(f"{k}={gen.mix[k]}" for k in
-                                     sorted(gen.mix)), flush=True)
+        """How the messages were made: each label and extra tag."""
+        mix = {}
+        for label, n in gen.mix.items():
+            for tag in label.split(":")[1:] if label.startswith("fuzz:") \
+                    else (label,):
+                mix[tag] = mix.get(tag, 0) + n
+            if label.startswith("fuzz:"):
+                mix["fuzz"] = mix.get("fuzz", 0) + n
+        print("#   mix: " + " ".join(f"{k}={mix[k]}" for k in sorted(mix)),
+              flush=True)
 
-    def run(self):
-        args = self.args
-        rng = random.Random(args.seed)
-        if not self.prefix or \
-           any(k.startswith(self.prefix) for k in self.keep):
-            print(f"vdpanl.py fuzz: the prefix must not be empty, and --keep "
-                  f"names must not start with it ({args.prefix!r})",
-                  file=sys.stderr)
-            return 2
-        if args.dry_run:
-            gen = FzGen(rng, self.prefix, 0x1c, FZ_DRY_MGMTDEVS, self.keep)
+    def stream(self, index):
+        """Worker index's share of the run: (seed tag, generator seed,
+        device name prefix, number of messages)."""
+        args, jobs = self.args, self.args.jobs
+        if jobs == 1:
+            return str(args.seed), args.seed, self.base, args.count
+        return (f"{args.seed}/{index}", f"{args.seed}/{index}",
+                self.base + bytes((ord("a") + index,)),
+                args.count // jobs + (index < args.count % jobs))
+
+    def dry_run(self):
+        for index in range(self.args.jobs):
+            tag, seed, self.prefix, self.count = self.stream(index)
+            self.sent = self.rounds = 0
+            gen = FzGen(random.Random(seed), self.prefix, 0x1c,
+                        FZ_DRY_MGMTDEVS, self.keep, (index, self.args.jobs))
             start = time.monotonic()
-            while self.sent < args.count:
+            while self.sent < self.count:
                 self.run_round(gen)
-            built = self.sent
             elapsed = time.monotonic() - start
-            print(f"# netlink fuzz seed {args.seed}: {built} messages built "
-                  f"(dry run), {elapsed:.2f} s "
-                  f"({built / elapsed if elapsed else 0:.0f} messages/s), "
-                  f"{self.guarded} rounds refused by the guard")
+            cells = len(gen.grid_cells)
+            print(f"# netlink fuzz seed {tag}: {self.sent} messages built "
+                  f"(dry run) in {self.rounds} datagrams, {elapsed:.2f} s "
+                  f"({self.sent / elapsed if elapsed else 0:.0f} "
+                  f"messages/s), grid {min(gen.grid_sent, cells)}/{cells} "
+                  f"cells, {gen.guarded} refused by the guard")
             self.print_mix(gen)
-            return 0
-        self.open()
-        before = snapshot(self.genl)
+        return 0
+
+    def start(self):
+        """Checks the state the run starts from; returns an exit status
+        to give up with, or None."""
         existing = self.devices()
-        theirs = [n for n in existing if n.startswith(self.prefix)]
+        theirs = [n for n in existing if n.startswith(self.base)]
         if theirs:
-            print(f"# vdpanl.py fuzz: devices named {args.prefix}* exist "
-                  f"before the run: {theirs!r}", flush=True)
+            print(f"# vdpanl.py fuzz: devices named {self.args.prefix}* "
+                  f"exist before the run: {theirs!r}", flush=True)
             return 1
         missing = [k for k in self.keep if k not in existing]
         if missing:
             print(f"# vdpanl.py fuzz: --keep devices missing: {missing!r}",
                   flush=True)
             return 1
-        gen = FzGen(rng, self.prefix, self.genl.family_id, self.mgmtdevs(),
-                    self.keep)
-        gen.seq = self.genl.seq + 1
-        start = time.monotonic()
+        return None
+
+    def fuzz(self, gen, kept):
+        """Sends the rounds, checking what is not the run's every
+        --check-every messages."""
+        every = self.args.check_every
+        next_check = every if every > 0 else -1
         self.fuzzing = True
+        self.genl.sock.settimeout(None)
         try:
-            while self.sent < args.count:
+            while self.sent < self.count:
                 self.run_round(gen)
+                if 0 < next_check <= self.sent:
+                    self.check_kept(kept)
+                    next_check += every
         except FzViolation as e:
             print(f"# stopped after {self.sent} messages: {e}", flush=True)
         except Exception:  # pylint: disable=broad-except
@@ -1808,13 +2042,96 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
             print("# internal error of the fuzzer (cleaning up all the same):"
                   "\n" + traceback.format_exc(), flush=True)
         self.fuzzing = False
+
+    def worker(self, index, mgmtdevs, kept):
+        """Runs stream index; returns its exit status."""
+        tag, seed, self.prefix, self.count = self.stream(index)
+        self.open()
+        self.checker = Genl()
+        self.checker.sock.settimeout(self.args.timeout)
+        gen = FzGen(random.Random(seed), self.prefix, self.genl.family_id,
+                    mgmtdevs, self.keep, (index, self.args.jobs))
+        gen.seq = self.genl.seq + 1
+        start = time.monotonic()
+        self.fuzz(gen, kept)
         elapsed = time.monotonic() - start
-        self.genl.seq = gen.seq + 1
-        self.summary(args.seed, elapsed)
-        self.print_mix(gen)
+        self.summary(gen, tag, elapsed)
         # The socket may hold a half-read round after a stop: a new one.
         self.open()
-        gone = self.cleanup()
+        gone = self.cleanup(self.prefix)
+        print(f"# netlink fuzz seed {tag}: deleted {gone} "
+              f"{self.prefix.decode(errors='replace')}* devices at the end, "
+              f"{len(self.violations)} violations", flush=True)
+        return 1 if self.violations else 0
+
+    def fork_workers(self, mgmtdevs, kept):
+        """Runs the streams in --jobs processes, their output passed on
+        in order once all are done; returns the worst exit status."""
+        children = []
+        for index in range(self.args.jobs):
+            rfd, wfd = os.pipe()
+            sys.stdout.flush()
+            pid = os.fork()
+            if pid == 0:
+                os.close(rfd)
+                os.dup2(wfd, 1)
+                status = 2
+                try:
+                    status = self.worker(index, mgmtdevs, kept)
+                finally:
+                    sys.stdout.flush()
+                    os._exit(status)  # pylint: disable=protected-access
+            os.close(wfd)
+            children.append((pid, rfd, []))
+        open_fds = {rfd: out for _, rfd, out in children}
+        while open_fds:
+            for rfd in select.select(list(open_fds), [], [])[0]:
+                chunk = os.read(rfd, 65536)
+                if chunk:
+                    open_fds[rfd].append(chunk)
+                else:
+                    os.close(rfd)
+                    del open_fds[rfd]
+        worst = 0
+        for pid, _, out in children:
+            status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            sys.stdout.write(b"".join(out).decode(errors="replace"))
+            if status:
+                print(f"# worker {pid} exited with status {status}")
+                worst = max(worst, 1)
+        sys.stdout.flush()
+        return worst
+
+    def run(self):
+        args = self.args
+        if not self.base or \
+           any(k.startswith(self.base) for k in self.keep):
+            print(f"vdpanl.py fuzz: the prefix must not be empty, and --keep "
+                  f"names must not start with it ({args.prefix!r})",
+                  file=sys.stderr)
+            return 2
+        if args.batch < 1 or not 1 <= args.jobs <= 26:
+            print("vdpanl.py fuzz: --batch must be at least 1, --jobs "
+                  "between 1 and 26", file=sys.stderr)
+            return 2
+        if args.dry_run:
+            return self.dry_run()
+        self.open()
+        before = snapshot(self.genl)
+        status = self.start()
+        if status is not None:
+            return status
+        mgmtdevs = self.mgmtdevs()
+        if args.jobs == 1:
+            status = self.worker(0, mgmtdevs, self.kept(before))
+        else:
+            status = self.fork_workers(mgmtdevs, self.kept(before))
+            self.open()
+            self.violations = []
+            left = self.cleanup(self.base)
+            if left:
+                self.violate(f"{left} {args.prefix}* devices left by the "
+                             f"workers")
         for k in self.keep:
             try:
                 self.genl.request(self.genl.family_id, FZ_C["DEV_GET"],
@@ -1832,11 +2149,11 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                 print(f"#   before only: {line}")
             for line in new[:10]:
                 print(f"#   after only:  {line}")
-        print(f"# netlink fuzz seed {args.seed}: done, deleted {gone} "
-              f"{args.prefix}* devices at the end, "
+        print(f"# netlink fuzz seed {args.seed}: done, {args.count} messages"
+              f" in {args.jobs} stream(s), "
               f"{'state unchanged' if after == before else 'STATE CHANGED'}"
               f", {len(self.violations)} violations", flush=True)
-        return 1 if self.violations else 0
+        return 1 if self.violations or status else 0
 
 
 def cmd_fuzz(args):
@@ -1851,6 +2168,8 @@ def cmd_fuzz(args):
 
 FUZZ_OPTS = {"seed": (lambda v: int(v, 0), 1), "count": (int, 1000),
              "keep": (str, ""), "prefix": (str, "fz"),
+             "batch": (int, FZ_BATCH), "jobs": (int, 1),
+             "check-every": (int, 10000),
              "timeout": (float, 5.0), "dry-run": (None, False),
              "trace": (None, False)}
 
