@@ -13,6 +13,7 @@
  * they get %VIRTIO_BLK_S_IOERR and the queue goes on.
  */
 
+#include <asm/byteorder.h>
 #include <linux/minmax.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>

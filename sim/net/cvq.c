@@ -6,6 +6,7 @@
  * queue's worker.
  */
 
+#include <asm/byteorder.h>
 #include <linux/etherdevice.h>
 #include <linux/string.h>
 #include <linux/uio.h>

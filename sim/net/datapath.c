@@ -8,6 +8,7 @@
  * ones).
  */
 
+#include <asm/byteorder.h>
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
 #include <linux/uio.h>

@@ -7,6 +7,7 @@
 #ifndef _VDPA_SIM_RING_INTERNAL_H
 #define _VDPA_SIM_RING_INTERNAL_H
 
+#include <asm/byteorder.h>
 #include <linux/virtio_byteorder.h>
 #include <vdpa_sim/ring.h>
 
