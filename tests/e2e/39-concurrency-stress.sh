@@ -47,7 +47,8 @@
 # ready after 10 s stood (its kernel stacks).
 #
 # Knob: STRESS_SECONDS (default 30), how long the workers run.
-# Cost: TODO measured in the VM.
+# Cost: about 2 minutes in the test VM (30 s of stress; module loads,
+# setup and the state checks around it take the rest).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -251,8 +252,15 @@ fd_raced() {
 # once it is ready: they would starve the other workers.  Its start is
 # not niced: the other workers would take the device away before it gets
 # there.
+# A group that is gone already (its device went away first and hammer
+# ended) has nothing left to renice: that is not a failure.
 fd_renice() {
-	renice -n 10 -g "$1" >/dev/null
+	local err
+
+	err=$(renice -n 10 -g "$1" 2>&1 >/dev/null) && return 0
+	kill -0 -- "-$1" 2>/dev/null || return 0
+	echo "$err" >&2
+	return 1
 }
 
 # One hammer run on $node ($dev); logs "fd ok" and "fdops N" or a failure.
