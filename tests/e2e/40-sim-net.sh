@@ -12,9 +12,8 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 tap_jq() { tap_is "$(jq -c "$3" <<<"$2" 2>&1)" "$4" "$1"; }
 # nl_fails DESC PATTERN ARGS...: vdpanl.py refuses, its "error ..." line
 # (on stdout) matching the extended regex PATTERN.
@@ -41,7 +40,9 @@ NET_BITS=$(( (1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 15) | \
 	     (1 << 21) | (1 << 22) | (1 << 23) ))
 V1=$((1 << 32))
 
-tap_plan 80
+e2e_need_modules vdpa_sim_net virtio_vdpa
+
+tap_plan 81
 
 tap_run "load vdpa_sim_net" modprobe vdpa_sim_net
 
@@ -202,143 +203,122 @@ sum_vstat() {
 	echo "$sum"
 }
 
-wait_for() {
-	local i
-	for i in $(seq 50); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 carrier_is() { [ "$(cat "/sys/class/net/$ifc/carrier" 2>/dev/null)" = "$1" ]; }
 filter_has() { grep -qx "$1" "$dbg/t0/rx_filter"; }
 
-traffic_tests=40
-if ! modinfo virtio_vdpa >/dev/null 2>&1; then
-	for i in $(seq $traffic_tests); do
-		tap_skip "traffic test $i" "virtio_vdpa.ko is not built"
-	done
-else
-	MAC=02:00:00:00:00:10
-	tap_run "dev add t0 mac $MAC mtu 9000 max_vqp 2" \
-		vdpa dev add name t0 mgmtdev vdpasim_net mac $MAC mtu 9000 max_vqp 2
-	tap_run "load virtio_vdpa" modprobe virtio_vdpa
-	ifc=$(basename /sys/bus/vdpa/devices/t0/virtio*/net/*)
-	tap_is "$(cat "/sys/class/net/$ifc/address" 2>&1)" $MAC \
-		"t0 became interface '$ifc' with the provisioned mac"
-	tap_is "$(cat "/sys/class/net/$ifc/mtu" 2>&1)" 9000 "... and mtu 9000"
-	sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
-	tap_run "interface up, carrier on" sh -c \
-		"ip link set $ifc up && for i in \$(seq 50); do [ \"\$(cat /sys/class/net/$ifc/carrier)\" = 1 ] && exit 0; sleep 0.2; done; exit 1"
-	pairs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
-	tap_run "the driver set $pairs queue pairs (cvq VQ_PAIRS_SET)" \
-		wait_for filter_has "curr_vqp $pairs"
-	tap_run "the driver turned allmulti off (cvq RX_ALLMULTI)" \
-		wait_for filter_has "allmulti 0"
+MAC=02:00:00:00:00:10
+tap_run "dev add t0 mac $MAC mtu 9000 max_vqp 2" \
+	vdpa dev add name t0 mgmtdev vdpasim_net mac $MAC mtu 9000 max_vqp 2
+tap_run "load virtio_vdpa" modprobe virtio_vdpa
+ifc=$(basename /sys/bus/vdpa/devices/t0/virtio*/net/*)
+tap_is "$(cat "/sys/class/net/$ifc/address" 2>&1)" $MAC \
+	"t0 became interface '$ifc' with the provisioned mac"
+tap_is "$(cat "/sys/class/net/$ifc/mtu" 2>&1)" 9000 "... and mtu 9000"
+sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
+tap_run "interface up, carrier on" sh -c \
+	"ip link set $ifc up && for i in \$(seq 50); do [ \"\$(cat /sys/class/net/$ifc/carrier)\" = 1 ] && exit 0; sleep 0.2; done; exit 1"
+pairs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
+tap_run "the driver set $pairs queue pairs (cvq VQ_PAIRS_SET)" \
+	wait_for 10 filter_has "curr_vqp $pairs"
+tap_run "the driver turned allmulti off (cvq RX_ALLMULTI)" \
+	wait_for 10 filter_has "allmulti 0"
 
-	rx0=$(sum_vstat t0 rx_packets 0 2); tx0=$(sum_vstat t0 tx_packets 1 3)
-	tap_is "$(send_recv "$ifc" $MAC 50 1000 10)" "50 0" \
-		"50 frames of 1000 bytes to its own mac come back intact"
-	tap_is "$(( $(sum_vstat t0 rx_packets 0 2) - rx0 ))/$(( $(sum_vstat t0 tx_packets 1 3) - tx0 ))" \
-		"50/50" "vstats: 50 more rx_packets and tx_packets"
-	rb0=$(sum_vstat t0 rx_bytes 0 2)
-	tap_is "$(send_recv "$ifc" $MAC 20 9014 10)" "20 0" \
-		"20 jumbo frames (9014 bytes) come back intact"
-	tap_is "$(( $(sum_vstat t0 rx_bytes 0 2) - rb0 ))" $((20 * 9014)) \
-		"vstats: rx_bytes grew by 20 * 9014"
-	tap_is "$(send_recv "$ifc" ff:ff:ff:ff:ff:ff 10 60 10)" "10 0" \
-		"broadcast frames come back"
+rx0=$(sum_vstat t0 rx_packets 0 2); tx0=$(sum_vstat t0 tx_packets 1 3)
+tap_is "$(send_recv "$ifc" $MAC 50 1000 10)" "50 0" \
+	"50 frames of 1000 bytes to its own mac come back intact"
+tap_is "$(( $(sum_vstat t0 rx_packets 0 2) - rx0 ))/$(( $(sum_vstat t0 tx_packets 1 3) - tx0 ))" \
+	"50/50" "vstats: 50 more rx_packets and tx_packets"
+rb0=$(sum_vstat t0 rx_bytes 0 2)
+tap_is "$(send_recv "$ifc" $MAC 20 9014 10)" "20 0" \
+	"20 jumbo frames (9014 bytes) come back intact"
+tap_is "$(( $(sum_vstat t0 rx_bytes 0 2) - rb0 ))" $((20 * 9014)) \
+	"vstats: rx_bytes grew by 20 * 9014"
+tap_is "$(send_recv "$ifc" ff:ff:ff:ff:ff:ff 10 60 10)" "10 0" \
+	"broadcast frames come back"
 
-	drops0=$(sum_vstat t0 rx_drops 0 2)
-	tap_is "$(send_recv "$ifc" 02:00:00:00:00:99 10 100 2)" "0 0" \
-		"frames to another mac are not received"
-	tap_is "$(( $(sum_vstat t0 rx_drops 0 2) - drops0 ))" 10 \
-		"vstats: 10 more rx_drops"
-	ip link set "$ifc" promisc on
-	tap_run "promisc on reaches the device (cvq RX_PROMISC)" \
-		wait_for filter_has "promisc 1"
-	tap_is "$(send_recv "$ifc" 02:00:00:00:00:99 10 100 10)" "10 0" \
-		"in promiscuous mode they are received"
-	ip link set "$ifc" promisc off
-	tap_run "promisc off reaches the device" wait_for filter_has "promisc 0"
+drops0=$(sum_vstat t0 rx_drops 0 2)
+tap_is "$(send_recv "$ifc" 02:00:00:00:00:99 10 100 2)" "0 0" \
+	"frames to another mac are not received"
+tap_is "$(( $(sum_vstat t0 rx_drops 0 2) - drops0 ))" 10 \
+	"vstats: 10 more rx_drops"
+ip link set "$ifc" promisc on
+tap_run "promisc on reaches the device (cvq RX_PROMISC)" \
+	wait_for 10 filter_has "promisc 1"
+tap_is "$(send_recv "$ifc" 02:00:00:00:00:99 10 100 10)" "10 0" \
+	"in promiscuous mode they are received"
+ip link set "$ifc" promisc off
+tap_run "promisc off reaches the device" wait_for 10 filter_has "promisc 0"
 
-	echo 5 >"$dbg/t0/drop_completions"
-	txd0=$(sum_vstat t0 tx_drops 1 3)
-	tap_is "$(send_recv "$ifc" $MAC 10 100 3)" "5 0" \
-		"drop_completions 5: 5 of 10 frames come back"
-	tap_is "$(( $(sum_vstat t0 tx_drops 1 3) - txd0 ))" 5 \
-		"vstats: 5 more tx_drops"
+echo 5 >"$dbg/t0/drop_completions"
+txd0=$(sum_vstat t0 tx_drops 1 3)
+tap_is "$(send_recv "$ifc" $MAC 10 100 3)" "5 0" \
+	"drop_completions 5: 5 of 10 frames come back"
+tap_is "$(( $(sum_vstat t0 tx_drops 1 3) - txd0 ))" 5 \
+	"vstats: 5 more tx_drops"
 
-	NEW=02:00:00:00:00:20
-	ip link set "$ifc" address $NEW
-	tap_run "mac change reaches the device (cvq MAC_ADDR_SET)" \
-		wait_for filter_has "mac $NEW"
-	tap_jq "config show: the driver's new mac" "$(cfg t0)" '.t0.mac' \
-		"\"$NEW\""
-	tap_is "$(send_recv "$ifc" $NEW 10 100 10)/$(send_recv "$ifc" $MAC 10 100 2)" \
-		"10 0/0 0" "frames to the new mac come back, to the old one not"
+NEW=02:00:00:00:00:20
+ip link set "$ifc" address $NEW
+tap_run "mac change reaches the device (cvq MAC_ADDR_SET)" \
+	wait_for 10 filter_has "mac $NEW"
+tap_jq "config show: the driver's new mac" "$(cfg t0)" '.t0.mac' \
+	"\"$NEW\""
+tap_is "$(send_recv "$ifc" $NEW 10 100 10)/$(send_recv "$ifc" $MAC 10 100 2)" \
+	"10 0/0 0" "frames to the new mac come back, to the old one not"
 
-	MC=01:00:5e:00:00:42
-	ip maddr add $MC dev "$ifc"
-	tap_run "multicast address reaches the table (cvq MAC_TABLE_SET)" \
-		wait_for sh -c "grep -q '^multi .*$MC' $dbg/t0/rx_filter"
-	tap_is "$(send_recv "$ifc" $MC 10 100 10)/$(send_recv "$ifc" 01:00:5e:00:00:43 10 100 2)" \
-		"10 0/0 0" "frames to a listed multicast address only come back"
+MC=01:00:5e:00:00:42
+ip maddr add $MC dev "$ifc"
+tap_run "multicast address reaches the table (cvq MAC_TABLE_SET)" \
+	wait_for 10 sh -c "grep -q '^multi .*$MC' $dbg/t0/rx_filter"
+tap_is "$(send_recv "$ifc" $MC 10 100 10)/$(send_recv "$ifc" 01:00:5e:00:00:43 10 100 2)" \
+	"10 0/0 0" "frames to a listed multicast address only come back"
 
-	if modprobe 8021q 2>/dev/null &&
-	   ip link add link "$ifc" name vl100 type vlan id 100 &&
-	   ip link set vl100 up; then
-		tap_run "VLAN 100 reaches the table (cvq VLAN_ADD)" \
-			wait_for sh -c "grep -qE '^vlans (.*,)?100(,|\$)' $dbg/t0/rx_filter"
-		rx0=$(sum_vstat t0 rx_packets 0 2); drops0=$(sum_vstat t0 rx_drops 0 2)
-		send_recv "$ifc" $NEW 10 100 1 100 >/dev/null
-		send_recv "$ifc" $NEW 10 100 1 200 >/dev/null
-		tap_is "$(( $(sum_vstat t0 rx_packets 0 2) - rx0 ))/$(( $(sum_vstat t0 rx_drops 0 2) - drops0 ))" \
-			"10/10" "vstats: VLAN 100 frames received, VLAN 200 frames dropped"
-		ip link del vl100
-	else
-		tap_skip "VLAN 100 reaches the table" "no 8021q"
-		tap_skip "VLAN filtering" "no 8021q"
-	fi
+tap_run "VLAN 100 on $ifc (8021q)" sh -c "modprobe 8021q &&
+	ip link add link $ifc name vl100 type vlan id 100 && ip link set vl100 up"
+tap_run "VLAN 100 reaches the table (cvq VLAN_ADD)" \
+	wait_for 10 sh -c "grep -qE '^vlans (.*,)?100(,|\$)' $dbg/t0/rx_filter"
+rx0=$(sum_vstat t0 rx_packets 0 2); drops0=$(sum_vstat t0 rx_drops 0 2)
+send_recv "$ifc" $NEW 10 100 1 100 >/dev/null
+send_recv "$ifc" $NEW 10 100 1 200 >/dev/null
+tap_is "$(( $(sum_vstat t0 rx_packets 0 2) - rx0 ))/$(( $(sum_vstat t0 rx_drops 0 2) - drops0 ))" \
+	"10/10" "vstats: VLAN 100 frames received, VLAN 200 frames dropped"
+ip link del vl100
 
-	feat=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_net |
-		sed -n 's/^DEV_SUPPORTED_FEATURES=//p')
-	tap_run "DEV_NEW t1: mtu 9000, every feature but RING_PACKED" \
-		nl send DEV_NEW DEV_NAME=str:t1 MGMTDEV_DEV_NAME=str:vdpasim_net \
-		DEV_FEATURES=u64:$(( feat & ~(1 << 34) )) DEV_NET_CFG_MTU=u16:9000 \
-		DEV_NET_CFG_MACADDR=hex:02:00:00:00:00:30
-	ifc1=$(basename /sys/bus/vdpa/devices/t1/virtio*/net/*)
-	sysctl -qw "net.ipv6.conf.$ifc1.disable_ipv6=1"
-	ip link set "$ifc1" mtu 9000 up
-	tap_run "t1 is interface '$ifc1', carrier on" \
-		wait_for sh -c "[ \"\$(cat /sys/class/net/$ifc1/carrier)\" = 1 ]"
-	neg0=$(nl send DEV_CONFIG_GET DEV_NAME=str:t0 | sed -n 's/^DEV_NEGOTIATED_FEATURES=//p')
-	neg1=$(nl send DEV_CONFIG_GET DEV_NAME=str:t1 | sed -n 's/^DEV_NEGOTIATED_FEATURES=//p')
-	tap_is "$(( neg0 >> 34 & 1 ))/$(( neg1 >> 34 & 1 ))/$(( neg1 >> 15 & 1 ))" "1/0/1" \
-		"t0 runs packed rings, t1 split rings, with mergeable buffers"
-	tap_is "$(send_recv "$ifc1" 02:00:00:00:00:30 30 9014 10)" "30 0" \
-		"split rings: 30 jumbo frames come back intact"
-	tap_is "$(vstat t1 0 rx_packets)/$(vstat t1 1 tx_packets)" "30/30" \
-		"split rings: vstats count them"
+feat=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_net |
+	sed -n 's/^DEV_SUPPORTED_FEATURES=//p')
+tap_run "DEV_NEW t1: mtu 9000, every feature but RING_PACKED" \
+	nl send DEV_NEW DEV_NAME=str:t1 MGMTDEV_DEV_NAME=str:vdpasim_net \
+	DEV_FEATURES=u64:$(( feat & ~(1 << 34) )) DEV_NET_CFG_MTU=u16:9000 \
+	DEV_NET_CFG_MACADDR=hex:02:00:00:00:00:30
+ifc1=$(basename /sys/bus/vdpa/devices/t1/virtio*/net/*)
+sysctl -qw "net.ipv6.conf.$ifc1.disable_ipv6=1"
+ip link set "$ifc1" mtu 9000 up
+tap_run "t1 is interface '$ifc1', carrier on" \
+	wait_for 10 sh -c "[ \"\$(cat /sys/class/net/$ifc1/carrier)\" = 1 ]"
+neg0=$(nl send DEV_CONFIG_GET DEV_NAME=str:t0 | sed -n 's/^DEV_NEGOTIATED_FEATURES=//p')
+neg1=$(nl send DEV_CONFIG_GET DEV_NAME=str:t1 | sed -n 's/^DEV_NEGOTIATED_FEATURES=//p')
+tap_is "$(( neg0 >> 34 & 1 ))/$(( neg1 >> 34 & 1 ))/$(( neg1 >> 15 & 1 ))" "1/0/1" \
+	"t0 runs packed rings, t1 split rings, with mergeable buffers"
+tap_is "$(send_recv "$ifc1" 02:00:00:00:00:30 30 9014 10)" "30 0" \
+	"split rings: 30 jumbo frames come back intact"
+tap_is "$(vstat t1 0 rx_packets)/$(vstat t1 1 tx_packets)" "30/30" \
+	"split rings: vstats count them"
 
-	cmds0=$(vstat t0 4 cvq_commands)
-	echo N >"$dbg/t0/link_up"
-	tap_run "link_up N: the carrier goes off" wait_for carrier_is 0
-	tap_jq "config show: link down" "$(cfg t0)" '.t0.link' '"down"'
-	echo Y >"$dbg/t0/link_up"
-	tap_run "link_up Y: the carrier comes back" wait_for carrier_is 1
-	echo 1 >"$dbg/t0/announce"
-	tap_run "announce: the driver acks (status back to LINK_UP only)" \
-		wait_for filter_has "status 1"
-	tap_run "vstats: the control queue counted the commands" \
-		test "$(vstat t0 4 cvq_commands)" -gt "$cmds0"
-	tap_is "$(vstat t0 4 cvq_errors)" 0 "vstats: no control command failed"
+cmds0=$(vstat t0 4 cvq_commands)
+echo N >"$dbg/t0/link_up"
+tap_run "link_up N: the carrier goes off" wait_for 10 carrier_is 0
+tap_jq "config show: link down" "$(cfg t0)" '.t0.link' '"down"'
+echo Y >"$dbg/t0/link_up"
+tap_run "link_up Y: the carrier comes back" wait_for 10 carrier_is 1
+echo 1 >"$dbg/t0/announce"
+tap_run "announce: the driver acks (status back to LINK_UP only)" \
+	wait_for 10 filter_has "status 1"
+tap_run "vstats: the control queue counted the commands" \
+	test "$(vstat t0 4 cvq_commands)" -gt "$cmds0"
+tap_is "$(vstat t0 4 cvq_errors)" 0 "vstats: no control command failed"
 
-	tap_run "rmmod vdpa_sim_net with t0 bound and up" rmmod vdpa_sim_net
-	tap_run "the interface is gone" test ! -e "/sys/class/net/$ifc"
-	tap_run "unload virtio_vdpa" rmmod virtio_vdpa
-fi
+tap_run "rmmod vdpa_sim_net with t0 bound and up" rmmod vdpa_sim_net
+tap_run "the interface is gone" test ! -e "/sys/class/net/$ifc"
+tap_run "unload virtio_vdpa" rmmod virtio_vdpa
 
 # --- rmmod with devices present ---
 modprobe vdpa_sim_net
