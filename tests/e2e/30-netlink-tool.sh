@@ -6,9 +6,8 @@
 # and device_features provisioning through vdpanl.py, dev del.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 # Output on one line, whitespace runs squeezed: the text layout is the
 # tool's business, the words and their order are what is checked.
 norm() { tr -s ' \n' '  ' | sed 's/ $//'; }

@@ -8,10 +8,9 @@
 # device) are invisible to show, config show, vstats and del.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
 dbg=/sys/kernel/debug/vdpa_test_parent
-nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 # What a refusal must not change: the configuration of every managed
 # device (so also which exist) and the devices on the bus. One exec: fork
 # and exec are slow in the test VM, the checks below use builtins only.

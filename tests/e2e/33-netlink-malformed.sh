@@ -12,10 +12,9 @@
 # message.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 . "$(dirname "$0")/../lib/splat.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 # What a refused request must not change, for the final check: the
 # configuration of every managed device (so also which exist) and the
 # devices on the bus.

@@ -7,10 +7,9 @@
 # requests.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
 dbg=/sys/kernel/debug/vdpa_test_parent
-nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mon=

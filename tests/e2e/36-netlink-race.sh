@@ -8,7 +8,6 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/splat.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 stop=$tmp/stop

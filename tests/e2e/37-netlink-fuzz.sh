@@ -40,8 +40,6 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/e2e.sh
 . "$(dirname "$0")/../lib/e2e.sh"
 
-lib=$(cd "$(dirname "$0")/../lib" && pwd)
-nl() { python3 -S "$lib/vdpanl.py" "$@"; }
 COUNT=${NL_FUZZ_COUNT:-100000}
 SEED=${NL_FUZZ_SEED:-1}
 JOBS=${NL_FUZZ_JOBS:-2}

@@ -19,19 +19,16 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
 bus=/sys/bus/vdpa
 MAC=02:00:00:00:00:01
 NEWMAC=02:00:00:00:00:09
 OTHERMAC=02:00:00:00:00:77
 PKTLOOP=/tmp/pktloop.$$
 
-if [ ! -f "$repo/vdpa_sim_net.ko" ]; then
-	echo "1..0 # SKIP vdpa_sim_net.ko is not built (simulator not landed)"
-	exit 0
-fi
+e2e_need_modules vdpa_sim_net virtio_vdpa vhost_vdpa
+e2e_find_vdpa_user || tap_bail "no vdpa_user (tests/userspace)"
+tap_plan 80
 
-nl() { python3 -S "$repo/tests/lib/vdpanl.py" "$@"; }
 # The interface of vDPA device $1 (empty if none).
 netif() { ls "$bus/devices/$1"/virtio*/net 2>/dev/null; }
 bound_to() { e2e_bound_to "$1"; }
@@ -65,16 +62,6 @@ loop_until() {
 	tap_is "$got" "$want" "$desc"
 }
 
-# Waits up to $2 seconds for command $1 to succeed.
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # Brings interface $1 up without IPv6, so that only test frames flow.
 if_up() {
 	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" &&
@@ -83,10 +70,8 @@ if_up() {
 
 e2e_begin
 
-VDPA_USER_OK=
-e2e_find_vdpa_user && VDPA_USER_OK=1
 tap_run "build the pktloop helper" \
-	gcc -O2 -Wall -o "$PKTLOOP" "$repo/tests/userspace/pktloop.c"
+	gcc -O2 -Wall -o "$PKTLOOP" "$E2E_REPO/tests/userspace/pktloop.c"
 tap_run "load vdpa_sim_net and virtio_vdpa" modprobe -a vdpa_sim_net virtio_vdpa
 
 supported=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_net |
@@ -187,12 +172,8 @@ switch_drivers() {
 	node=$(e2e_vhost_node "$dev")
 	tap_is "$(bound_to "$dev"):$(netif "$dev"):${node:+node}" vhost_vdpa::node \
 		"$dev: switched to vhost_vdpa, no interface, a vhost-vdpa node"
-	if [ -z "$VDPA_USER_OK" ]; then
-		tap_skip "$dev: vdpa_user loops frames through vhost_vdpa" "no vdpa_user"
-	else
-		tap_run "$dev: vdpa_user loops 300 frames through $node" \
-			"$E2E_VDPA_USER" net-loop --dev "$node" --frames 300 --size 1514
-	fi
+	tap_run "$dev: vdpa_user loops 300 frames through $node" \
+		"$E2E_VDPA_USER" net-loop --dev "$node" --frames 300 --size 1514
 	e2e_override "$dev" virtio_vdpa
 	ifc=$(netif "$dev")
 	node=$(e2e_vhost_node "$dev")
@@ -208,16 +189,18 @@ switch_drivers() {
 
 # "vdpa dev del" while frames flow.
 del_under_traffic() {
-	local dev=$1 ifc=$2 pid
+	local dev=$1 ifc=$2 pid tx=/sys/class/net/$2/statistics/tx_packets tx0
+	tx0=$(cat "$tx")
 	"$PKTLOOP" "$ifc" "$(cat "/sys/class/net/$ifc/address")" 100000000 \
 		1514 0x88b5 2000 >/dev/null 2>&1 &
 	pid=$!
-	sleep 2
+	# Frames are flowing: 1000 more sent.
+	wait_for 30 eval '[ "$(cat "$tx")" -ge $((tx0 + 1000)) ]'
 	tap_run "$dev: vdpa dev del during traffic completes" \
 		timeout 120 vdpa dev del "$dev"
 	tap_is "$(ls -d "/sys/class/net/$ifc" "$bus/devices/$dev" 2>/dev/null)" "" \
 		"$dev: the interface and the vDPA device are gone"
-	wait_for "! kill -0 $pid 2>/dev/null" 30
+	wait_for 30 eval "! kill -0 $pid 2>/dev/null"
 	tap_run "$dev: the traffic generator ended" sh -c "! kill -0 $pid 2>/dev/null"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -273,7 +256,7 @@ tap_run "n3: dev add" vdpa dev add name n3 mgmtdev vdpasim_net mac $MAC
 if_up "$(netif n3)"
 echo 1 >/sys/kernel/debug/vdpa_sim/vdpasim_net/n3/needs_reset
 tap_run "n3: NEEDS_RESET: virtio_vdpa says the queues are broken" \
-	wait_for "dmesg | grep -q 'n3: device needs a reset'" 30
+	wait_for 30 eval "dmesg | grep -q 'n3: device needs a reset'"
 tap_fails_with "n3: a MAC change through the control queue fails, no hang" \
 	'RTNETLINK|Invalid|error' timeout 60 ip link set "$(netif n3)" address $NEWMAC
 tap_run "n3: dev del" timeout 60 vdpa dev del n3

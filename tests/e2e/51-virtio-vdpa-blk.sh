@@ -14,18 +14,16 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
 bus=/sys/bus/vdpa
 params=/sys/module/vdpa_sim_blk/parameters
 work=/tmp/vv-blk.$$
 mnt=$work/mnt
 
-if [ ! -f "$repo/vdpa_sim_blk.ko" ]; then
-	echo "1..0 # SKIP vdpa_sim_blk.ko is not built (simulator not landed)"
-	exit 0
-fi
+e2e_need_modules vdpa_sim_blk virtio_vdpa vhost_vdpa
+command -v fio >/dev/null || tap_bail "fio is not installed"
+e2e_find_vdpa_user || tap_bail "no vdpa_user (tests/userspace)"
+tap_plan 42
 
-nl() { python3 -S "$repo/tests/lib/vdpanl.py" "$@"; }
 # The disk of vDPA device $1 (empty if none).
 disk() { ls "$bus/devices/$1"/virtio*/block 2>/dev/null; }
 bound_to() { e2e_bound_to "$1"; }
@@ -45,8 +43,6 @@ sum_range() {
 }
 zero_sum() { head -c "$(($1 << 20))" /dev/zero | sha256sum | cut -d' ' -f1; }
 
-have_fio=0
-command -v fio >/dev/null && have_fio=1
 # fio_verify DEV SIZE [ARGS...]: random writes, verified by crc32c.
 fio_verify() {
 	local dev=$1 size=$2
@@ -96,12 +92,8 @@ tap_run "b0: every file reads back with its checksum" \
 	sh -c "cd '$mnt' && sha256sum --quiet -c '$work/sums'"
 tap_run "b0: unmount again" umount "$mnt"
 
-if [ $have_fio = 1 ]; then
-	tap_run "b0: fio random writes of 32 MiB verify (crc32c)" \
-		fio_verify "/dev/$d" 32M
-else
-	tap_skip "b0: fio random writes verify" "fio is not installed"
-fi
+tap_run "b0: fio random writes of 32 MiB verify (crc32c)" \
+	fio_verify "/dev/$d" 32M
 
 # Discard and write zeroes: random data first, so zeros mean something.
 discards=$(vstat b0 0 discards)
@@ -125,12 +117,8 @@ e2e_override b0 vhost_vdpa
 node=$(e2e_vhost_node b0)
 tap_is "$(bound_to b0):$(disk b0):${node:+node}" vhost_vdpa::node \
 	"b0: switched to vhost_vdpa, no disk, a vhost-vdpa node"
-if e2e_find_vdpa_user; then
-	tap_run "b0: vdpa_user writes and reads back 2048 sectors through $node" \
-		"$E2E_VDPA_USER" blk-rw --dev "$node" --sectors 2048
-else
-	tap_skip "b0: vdpa_user writes and reads back through vhost_vdpa" "no vdpa_user"
-fi
+tap_run "b0: vdpa_user writes and reads back 2048 sectors through $node" \
+	"$E2E_VDPA_USER" blk-rw --dev "$node" --sectors 2048
 e2e_override b0 virtio_vdpa
 d=$(disk b0)
 tap_is "$(bound_to b0):${d:+disk}" virtio_vdpa:disk \
@@ -141,24 +129,22 @@ tap_run "b0: writes work after the switch" \
 tap_run "unload vhost_vdpa" rmmod vhost_vdpa
 
 # vdpa dev del while fio writes.
-if [ $have_fio = 1 ]; then
-	fio --name=busy --filename="/dev/$d" --rw=randwrite --bs=4k --direct=1 \
-		--ioengine=psync --numjobs=2 --time_based --runtime=300 \
-		--output=/dev/null >/dev/null 2>&1 &
-	pid=$!
-	sleep 3
-	tap_run "b0: vdpa dev del during fio completes" timeout 120 vdpa dev del b0
-	tap_is "$(ls -d "/sys/block/$d" "$bus/devices/b0" 2>/dev/null)" "" \
-		"b0: the disk and the vDPA device are gone"
-	for _ in $(seq 60); do kill -0 $pid 2>/dev/null || break; sleep 0.5; done
-	tap_run "b0: fio ended (with I/O errors)" sh -c "! kill -0 $pid 2>/dev/null"
-	kill $pid 2>/dev/null
-	wait $pid 2>/dev/null
-else
-	tap_run "b0: vdpa dev del" vdpa dev del b0
-	tap_skip "b0: vdpa dev del during fio" "fio is not installed"
-	tap_skip "b0: fio ended" "fio is not installed"
-fi
+# writes_done DISK: writes completed on DISK so far.
+writes_done() { awk '{ print $5 }' "/sys/block/$1/stat"; }
+# writing DISK BEFORE: at least 64 writes completed since BEFORE.
+writing() { [ "$(writes_done "$1")" -ge $(($2 + 64)) ]; }
+w0=$(writes_done "$d")
+fio --name=busy --filename="/dev/$d" --rw=randwrite --bs=4k --direct=1 \
+	--ioengine=psync --numjobs=2 --time_based --runtime=300 \
+	--output=/dev/null >/dev/null 2>&1 &
+pid=$!
+wait_for 30 writing "$d" "$w0"
+tap_run "b0: vdpa dev del during fio completes" timeout 120 vdpa dev del b0
+tap_is "$(ls -d "/sys/block/$d" "$bus/devices/b0" 2>/dev/null)" "" \
+	"b0: the disk and the vDPA device are gone"
+tap_run "b0: fio ended (with I/O errors)" wait_for 30 eval "! kill -0 $pid 2>/dev/null"
+kill $pid 2>/dev/null
+wait $pid 2>/dev/null
 
 # --- split ring, two request queues ---
 supported=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_blk |
@@ -172,12 +158,8 @@ echo 1 >$params/num_queues
 d=$(disk b1)
 tap_is "$(feature b1 34):$(find "/sys/block/$d/mq" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" 0:2 \
 	"b1: split ring, two hardware queues"
-if [ $have_fio = 1 ]; then
-	tap_run "b1: fio random writes of 2 x 16 MiB verify (crc32c), 2 jobs" \
-		fio_verify "/dev/$d" 16M --numjobs=2 --offset_increment=16M
-else
-	tap_skip "b1: fio random writes verify" "fio is not installed"
-fi
+tap_run "b1: fio random writes of 2 x 16 MiB verify (crc32c), 2 jobs" \
+	fio_verify "/dev/$d" 16M --numjobs=2 --offset_increment=16M
 tap_run "b1: dev del" vdpa dev del b1
 
 # --- read-only ---

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # vhost_vdpa with a real client: QEMU (TCG, nested in the test VM) drives a
 # vdpasim_net device through /dev/vhost-vdpa-N as the backend of a
-# virtio-net-pci device (-netdev vhost-vdpa).  The inner guest boots the
-# test kernel with tests/userspace/inner_init.c as init, brings the
+# virtio-net-pci device (-netdev vhost-vdpa).  The inner guest boots
+# Debian's packaged kernel (tests/lib/inner-guest.sh) with
+# tests/userspace/inner_init.c as init and virtio_net loaded, brings the
 # interface up and sends frames to its own MAC; the simulator loops them
 # back.  Checked: QEMU opens the device, negotiates and reaches DRIVER_OK
 # (the guest's link is up with the provisioned MAC), every frame comes back

@@ -25,6 +25,12 @@
 #   e2e_find_vdpa_user        sets E2E_VDPA_USER to the userspace test driver
 #                             (tests/userspace/vdpa_user), building it here if
 #                             the host did not; returns 1 if it cannot
+#   e2e_need_modules MOD...   bails out (a failure, not a skip) unless every
+#                             module MOD is built in the tree or installed
+#   nl ARGS...                the raw netlink client, tests/lib/vdpanl.py ARGS
+#   wait_for SECONDS CMD [ARGS...]
+#                             runs CMD every 0.1 s until it exits 0 (returns
+#                             0) or SECONDS have passed (returns 1)
 
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_REPO/tests/lib/splat.sh"
@@ -49,6 +55,27 @@ _e2e_unload_new() {
 e2e_end() {
 	tap_run "unload the modules the test loaded" _e2e_unload_new
 	tap_is "$(splat_since "$_e2e_mark")" "" "no kernel report while the test ran"
+}
+
+nl() { python3 -S "$E2E_REPO/tests/lib/vdpanl.py" "$@"; }
+
+wait_for() {
+	local end=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+e2e_need_modules() {
+	local m
+
+	for m in "$@"; do
+		[ -f "$E2E_REPO/$m.ko" ] || modinfo "$m" >/dev/null 2>&1 ||
+			tap_bail "module $m is neither built in the tree nor installed"
+	done
 }
 
 e2e_bound_to() {
