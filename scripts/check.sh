@@ -7,7 +7,8 @@
 #   2. our modules against it, W=1 with warnings as errors
 #   3. our modules against Debian's linux-headers-6.12.*-amd64, when installed
 #   4. checkpatch --strict, kernel-doc -Wall, sparse, the userspace test
-#      tools, the nested guest's minimal kernel (built once, then cached)
+#      tools (the nested guest of 75 boots Debian's packaged kernel: no
+#      build)
 #   5. the test VM: every KUnit suite and end-to-end script
 #      (tests/run-in-vm.sh), then a scan of the whole serial log
 #   6. a second, short test VM with an IOMMU (QEMU's intel-iommu) for
@@ -142,9 +143,6 @@ main() {
 	step "sparse" sparse.log make KDIR="$kdir" sparse
 	step "userspace test tools (tests/userspace)" userspace.log \
 		make -C tests/userspace
-	# The nested guest of 75-vhost-vdpa-qemu.sh (about 10 minutes cold).
-	step "inner guest kernel built or cached" inner-kernel.log \
-		bash -c '. tests/lib/inner-guest.sh && inner_build_kernel'
 	run_vm vm -- "$@"
 	# The platform-IOMMU route of vhost_vdpa needs an IOMMU: a second,
 	# short boot with QEMU's intel-iommu and a spare PCI device for the

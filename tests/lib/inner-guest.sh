@@ -3,10 +3,10 @@
 #
 # A nested guest for vhost-vdpa end-to-end tests: QEMU (TCG) run inside the
 # test VM with a virtio-net-pci device backed by a vhost-vdpa character
-# device, booting the test kernel with tests/userspace/inner_init.c as its
-# whole initramfs.  Source it, then:
+# device, booting Debian's packaged kernel (no kernel build for it) with an
+# initramfs of tests/userspace/inner_init.c and that kernel's virtio_net
+# modules.  Source it, then:
 #
-#   inner_build_kernel          (host) build the minimal inner kernel
 #   inner_pick_kernel           choose the kernel (INNER_KERNEL, INNER_KMODS)
 #   inner_build_initrd DIR      build DIR/initrd.cpio.gz (static init, and
 #                               virtio_net's modules for a distro kernel)
@@ -23,7 +23,7 @@
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
-# waits for inner_release), INNER_KERNEL_KIND (auto, tiny, distro, test) and
+# waits for inner_release), INNER_KERNEL_KIND (distro, test) and
 # VDPA_INNER_KERNEL (image override), see inner_pick_kernel.
 
 INNER_FRAMES=${INNER_FRAMES:-32}
@@ -38,35 +38,27 @@ _inner_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # The inner guest's kernel: sets INNER_KERNEL (the image) and INNER_KMODS
 # (its module tree when virtio_net is a module there, else empty).
-# INNER_KERNEL_KIND picks one; the default "auto" takes the first that
-# exists of:
-#   tiny    a minimal kernel (inner_build_kernel, cached next to the test
-#           kernel): boots in ~2 s under TCG, 4-8 times faster than the
-#           others, which matters nested in the TCG test VM
-#   distro  the newest kernel in /boot whose module tree has virtio_net,
-#           loaded from the initramfs (~9 s)
+# INNER_KERNEL_KIND picks one:
+#   distro  (default) the newest kernel in /boot whose module tree has
+#           virtio_net, loaded from the initramfs: Debian's packaged
+#           kernel, which .ci/run installs (about 9 s to boot nested)
 #   test    the test kernel itself, KASAN, lockdep and all (~20 s)
 # VDPA_INNER_KERNEL overrides the image (virtio_net must be built in).
 inner_pick_kernel() {
-	local kind=${INNER_KERNEL_KIND:-auto} img
+	local kind=${INNER_KERNEL_KIND:-distro}
 	INNER_KERNEL='' INNER_KMODS=''
 	if [ -n "${VDPA_INNER_KERNEL:-}" ]; then
 		INNER_KERNEL=$VDPA_INNER_KERNEL
 		return
 	fi
-	case $kind in auto | tiny)
-		img=$(_inner_kernel_dir)/bzImage
-		if [ -f "$img" ]; then
-			INNER_KERNEL=$img
-			return
-		fi
-		[ "$kind" = auto ] || { echo "inner: no $img" >&2; return 1; }
-	esac
-	case $kind in auto | distro)
+	case $kind in
+	distro)
 		_inner_distro_kernel && return
-		[ "$kind" = auto ] || { echo "inner: no distro kernel" >&2; return 1; }
+		echo "inner: no kernel in /boot with virtio_net (apt-get install linux-image-amd64)" >&2
+		return 1 ;;
+	test) INNER_KERNEL=$(inner_test_kernel) ;;
+	*) echo "inner: unknown INNER_KERNEL_KIND '$kind'" >&2; return 1 ;;
 	esac
-	INNER_KERNEL=$(inner_test_kernel)
 }
 
 _inner_distro_kernel() {
@@ -82,59 +74,6 @@ _inner_distro_kernel() {
 		return 0
 	done
 	return 1
-}
-
-# The project's kernel cache: the test kernel's parent directory.
-_inner_cache() {
-	local img
-	if img=$(inner_test_kernel 2>/dev/null); then
-		echo "${img%/*/build/arch/x86/boot/bzImage}"
-	else
-		echo "${VDPA_CACHE:-$HOME/.cache/vdpa-oot}"
-	fi
-}
-
-# Options of the minimal inner kernel, on top of tinyconfig.
-_INNER_KCONFIG="64BIT PRINTK PRINTK_TIME BLK_DEV_INITRD RD_GZIP BINFMT_ELF
-	BINFMT_SCRIPT PROC_FS SYSFS DEVTMPFS TTY SERIAL_8250
-	SERIAL_8250_CONSOLE PCI PCI_MSI ACPI NET INET PACKET NETDEVICES
-	NET_CORE VIRTIO_MENU VIRTIO VIRTIO_PCI VIRTIO_NET FUTEX MULTIUSER
-	POSIX_TIMERS KERNEL_GZIP"
-
-# Where the minimal inner kernel is cached: keyed by its options and by
-# how it is built (bump _INNER_RECIPE when inner_build_kernel changes).
-_INNER_RECIPE=1
-_inner_kernel_dir() {
-	local key
-	# shellcheck disable=SC2086 # one option a line
-	key=$(printf '%s\n' $_INNER_KCONFIG "recipe $_INNER_RECIPE" |
-	      sha256sum | cut -c1-16)
-	echo "$(_inner_cache)/inner-kernel-$key"
-}
-
-# inner_build_kernel (on the host, not in the test VM): build the minimal
-# inner kernel from the test kernel's source into the cache, once.
-inner_build_kernel() {
-	local src out o
-	src=$("$_inner_repo/scripts/build-kernel.sh" --print-src --quiet) || return 1
-	out=$(_inner_kernel_dir)
-	[ ! -f "$out/bzImage" ] || return 0
-	rm -rf "$out.tmp" && mkdir -p "$out.tmp/build" || return 1
-	for o in $_INNER_KCONFIG; do
-		echo "CONFIG_$o=y"
-	done >"$out.tmp/fragment"
-	make -s -C "$src" O="$out.tmp/build" ARCH=x86_64 tinyconfig >/dev/null &&
-		"$src/scripts/kconfig/merge_config.sh" -m -O "$out.tmp/build" \
-			"$out.tmp/build/.config" "$out.tmp/fragment" >/dev/null &&
-		make -s -C "$out.tmp/build" ARCH=x86_64 olddefconfig || return 1
-	for o in $_INNER_KCONFIG; do
-		grep -qx "CONFIG_$o=y" "$out.tmp/build/.config" ||
-			{ echo "inner: CONFIG_$o did not survive" >&2; return 1; }
-	done
-	make -s -C "$out.tmp/build" ARCH=x86_64 -j"$(nproc)" bzImage || return 1
-	cp "$out.tmp/build/arch/x86/boot/bzImage" "$out.tmp/build/.config" \
-		"$out.tmp/" && mv "$out.tmp/.config" "$out.tmp/config" &&
-		rm -rf "$out.tmp/build" && rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
 # The test VM covers the host's /lib/modules with its own module tree (a
