@@ -101,8 +101,9 @@ struct vhost_vdpa_vq {
  * @in_batch: between IOTLB BATCH_BEGIN and BATCH_END
  * @batch_asid: address space of the current batch
  * @retired: ranges removed from @iotlb that a set_map parent may still
- *           use (not committed yet): their pages stay pinned until it
- *           no longer does (see iotlb.c)
+ *           use (their address space not committed yet), each marked
+ *           with its address space: their pages stay pinned until the
+ *           parent no longer does (see iotlb.c)
  * @config_call: the config interrupt eventfd
  * @domain: platform IOMMU domain, for parents without dma_map/set_map
  * @range: usable IOVAs

@@ -60,6 +60,7 @@ static void vhv_route_unmap(struct vhost_vdpa *v, u32 asid,
 /**
  * struct vhv_retired - a range gone from the table, its pages still held
  * @node: in &vhost_vdpa.retired
+ * @asid: the address space it was removed from
  * @start: first IOVA it covered
  * @last: last IOVA it covered
  * @addr: physical address of @start (or user address for use_va)
@@ -72,6 +73,7 @@ static void vhv_route_unmap(struct vhost_vdpa *v, u32 asid,
  */
 struct vhv_retired {
 	struct list_head node;
+	u32 asid;
 	u64 start;
 	u64 last;
 	u64 addr;
@@ -96,13 +98,21 @@ static void vhv_release(struct vhost_vdpa *v, const struct vhv_retired *r)
 		atomic64_sub(npages, &v->owner->pinned_vm);
 }
 
-/* Release what the parent no longer uses. */
-static void vhv_release_retired(struct vhost_vdpa *v)
+/* For vhv_release_retired(): every address space (after a reset). */
+#define VHV_ALL_AS U32_MAX
+
+/*
+ * Release what the parent no longer uses: the ranges retired from @asid,
+ * or from every address space with VHV_ALL_AS.
+ */
+static void vhv_release_retired(struct vhost_vdpa *v, u32 asid)
 {
 	struct vhv_retired *r, *tmp;
 
 	lockdep_assert_held(&v->lock);
 	list_for_each_entry_safe(r, tmp, &v->retired, node) {
+		if (asid != VHV_ALL_AS && r->asid != asid)
+			continue;
 		list_del(&r->node);
 		vhv_release(v, r);
 		kfree(r);
@@ -112,7 +122,8 @@ static void vhv_release_retired(struct vhost_vdpa *v)
 /*
  * Hand the table of @asid to a set_map parent now. When set_map returns
  * the parent no longer uses what the table lacks: only then are the
- * retired ranges released. If it fails they stay pinned until a later
+ * ranges retired from @asid released (another address space's wait for
+ * its own commit). If it fails they stay pinned until a later
  * commit succeeds or the file is closed (which resets the device first).
  */
 static int vhv_commit_now(struct vhost_vdpa *v, u32 asid)
@@ -120,7 +131,7 @@ static int vhv_commit_now(struct vhost_vdpa *v, u32 asid)
 	int err = vhv_ops(v)->set_map(v->vdpa, asid, &v->iotlb[asid]);
 
 	if (!err)
-		vhv_release_retired(v);
+		vhv_release_retired(v, asid);
 	return err;
 }
 
@@ -147,7 +158,7 @@ static int vhv_retire(struct vhost_vdpa *v, u32 asid,
 		      struct vhost_iotlb_map *map, bool seen)
 {
 	struct vhv_retired now = {
-		.start = map->start, .last = map->last, .addr = map->addr,
+		.asid = asid, .start = map->start, .last = map->last, .addr = map->addr,
 		.perm = map->perm, .mf = map->opaque,
 	};
 	struct vhv_retired *r;
@@ -211,7 +222,7 @@ void vhost_vdpa_unmap_all(struct vhost_vdpa *v)
 		vhv_route_commit(v, asid);
 	}
 	/* The device was reset: nothing uses what a failed commit left. */
-	vhv_release_retired(v);
+	vhv_release_retired(v, VHV_ALL_AS);
 	for (asid = 0; v->vdpa && vhv_ops(v)->reset_map && asid < v->nas;
 	     asid++) {
 		err = vhv_ops(v)->reset_map(v->vdpa, asid);

@@ -31,6 +31,9 @@ static long vhv_set_num(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 
 	if (!num || num > v->vq_num_max || !is_power_of_2(num))
 		return -EINVAL;
+	/* A running ring keeps its size: the device walks it by that size. */
+	if (vhv_rings_frozen(v))
+		return -EINVAL;
 	vhv_ops(v)->set_vq_num(v->vdpa, idx, num);
 	return 0;
 }

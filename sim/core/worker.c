@@ -36,11 +36,21 @@ static bool vdpasim_vq_runnable(struct vdpasim_vq *vq)
 	       !READ_ONCE(vs->needs_reset) && !vdring_is_broken(&vq->ring);
 }
 
+/*
+ * The malformed ring is this queue's, or the one it delivers into (a
+ * transmit queue of the loopback writes into the receive ring): say which.
+ */
 static void vdpasim_vq_broken(struct vdpasim_vq *vq, int err)
 {
-	dev_warn_ratelimited(&vq->vs->vdpa.dev,
-			     "queue %u: malformed ring (%s, %d)\n", vq->idx,
-			     vdring_broken_reason(&vq->ring) ?: "?", err);
+	if (vdring_is_broken(&vq->ring))
+		dev_warn_ratelimited(&vq->vs->vdpa.dev,
+				     "queue %u: malformed ring (%s, %d)\n",
+				     vq->idx, vdring_broken_reason(&vq->ring) ?: "?",
+				     err);
+	else
+		dev_warn_ratelimited(&vq->vs->vdpa.dev,
+				     "queue %u: the ring it delivers into is malformed (%d)\n",
+				     vq->idx, err);
 	vdpasim_set_needs_reset(vq->vs, "malformed ring");
 }
 
