@@ -13,6 +13,10 @@
 # - vhost_vdpa open, owner, features and an IOTLB update (of a buffer
 #   mapped afresh each step) and invalidate, on the set_map route and on
 #   the dma_map route;
+# - on the set_map route, an IOTLB invalidate in address space 1 (the
+#   control queue's) failing at each point: where it is refused, its
+#   pages stay pinned through a commit of address space 0 and go at
+#   close (failnth.py retire-as);
 # - the set_map route with page allocations failing alone (failslab
 #   off): the IOTLB update must be refused (ENOMEM) where pinning cannot
 #   fault a page of the buffer in and cannot pin what it has not; the
@@ -83,7 +87,7 @@ fault_show() {
 		"$fp/ignore-gfp-highmem" "$fp/min-order" "$fp/probability" \
 		"$fp/verbose" | xargs)"
 }
-tap_plan 16
+tap_plan 17
 e2e_begin
 
 # Fail only where fail-nth says, sleeping allocations included, quietly;
@@ -114,6 +118,8 @@ tap_run "modprobe vhost_vdpa" modprobe vhost_vdpa
 tap_run "vdpa dev add f0 (vdpasim_net, set_map) on vhost_vdpa" \
 	e2e_vhost_dev_add f0 vdpasim_net
 sweep "vhost_vdpa open + map, set_map route" vhost "$(e2e_vhost_node f0)"
+sweep "an invalidate in address space 1 that cannot commit keeps its pages pinned through address space 0's commit" \
+	retire-as "$(e2e_vhost_node f0)" --min-failed 1
 echo 0 >/sys/module/vdpa_sim/parameters/batch_mapping
 tap_run "vdpa dev add f1 (vdpasim_net, dma_map) on vhost_vdpa" \
 	e2e_vhost_dev_add f1 vdpasim_net

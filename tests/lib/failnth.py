@@ -21,6 +21,12 @@ failure).
       (untouched: pinning it faults its pages in) and an INVALIDATE,
       close. After each run this process must have no page pinned
       (VmPin 0) and the next open must work.
+  failnth.py retire-as /dev/vhost-vdpa-N [OPTIONS]
+      (IOTLB_ASID needed) map 64 KiB in address space 1, then fail
+      the N-th point of its INVALIDATE. When the invalidate is refused,
+      its pages must stay pinned through a successful UPDATE in address
+      space 0 (that commit is not address space 1's: the parent may
+      still use them) and go when the file is closed.
 
 Options: --max N (steps, default 5000), --errnos NAME,... (what a failed
 step may return), --min-injected K and --min-failed K (fewer injected
@@ -50,6 +56,7 @@ VHOST_SET_FEATURES = 0x4008AF00
 VHOST_GET_BACKEND_FEATURES = 0x8008AF26
 VHOST_SET_BACKEND_FEATURES = 0x4008AF25
 VHOST_BACKEND_F_IOTLB_MSG_V2 = 1
+VHOST_BACKEND_F_IOTLB_ASID = 3
 VHOST_IOTLB_MSG_V2 = 2
 VHOST_IOTLB_UPDATE, VHOST_IOTLB_INVALIDATE = 2, 3
 VHOST_MAP_RW = 3
@@ -157,9 +164,9 @@ class DevAdd:
         return err if injected else None
 
 
-def iotlb_msg(mtype, iova, size, uaddr):
-    msg = struct.pack("=IIQQQBB", VHOST_IOTLB_MSG_V2, 0, iova, size, uaddr,
-                      VHOST_MAP_RW, mtype)
+def iotlb_msg(mtype, iova, size, uaddr, asid=0):
+    msg = struct.pack("=IIQQQBB", VHOST_IOTLB_MSG_V2, asid, iova, size,
+                      uaddr, VHOST_MAP_RW, mtype)
     return msg + bytes(72 - len(msg))
 
 
@@ -217,6 +224,82 @@ class VhostOpen:
         return err if injected else None
 
 
+def buffer_msg(mtype, asid, iova=IOVA):
+    """A fresh 64 KiB buffer, touched, and the message naming it."""
+    buf = mmap.mmap(-1, MAP_LEN)
+    buf[:] = b"r" * MAP_LEN
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    return buf, iotlb_msg(mtype, iova, MAP_LEN, addr, asid)
+
+
+class RetireAs:
+    """Pages an uncommitted invalidate retired wait for their own
+    address space's commit, not for any."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def open(self):
+        fd = os.open(self.path, os.O_RDWR)
+        fcntl.ioctl(fd, VHOST_SET_OWNER)
+        want = 1 << VHOST_BACKEND_F_IOTLB_MSG_V2 | \
+            1 << VHOST_BACKEND_F_IOTLB_ASID
+        if u64_ioctl(fd, VHOST_GET_BACKEND_FEATURES) & want != want:
+            os.close(fd)
+            raise SystemExit(f"{self.path}: no IOTLB_ASID backend feature")
+        u64_ioctl(fd, VHOST_SET_BACKEND_FEATURES, want)
+        return fd
+
+    @staticmethod
+    def invalidate(fd, fail, n):
+        """The armed INVALIDATE of IOVA in address space 1: (errno
+        name or "", whether the failure was injected)."""
+        inval = iotlb_msg(VHOST_IOTLB_INVALIDATE, IOVA, MAP_LEN, 0, 1)
+        err = ""
+        fail.arm(n)
+        try:
+            os.write(fd, inval)
+        except OSError as e:
+            err = errno.errorcode.get(e.errno, str(e.errno))
+        return err, fail.injected()
+
+    def step(self, fail, n):
+        """Address space 1 holds a range that stays (its table is not
+        empty when committed: the parent copies it) and the one the
+        invalidate removes."""
+        kb = MAP_LEN >> 10
+        bufs = []
+        fd = self.open()
+        try:
+            for iova in (IOVA + (16 << 20), IOVA):
+                buf, upd = buffer_msg(VHOST_IOTLB_UPDATE, 1, iova)
+                bufs.append(buf)
+                os.write(fd, upd)
+            err, injected = self.invalidate(fd, fail, n)
+            if err and not injected:
+                raise SystemExit(f"retire-as step {n}: {err} without a "
+                                 f"failure")
+            if err:
+                buf, upd = buffer_msg(VHOST_IOTLB_UPDATE, 0)
+                bufs.append(buf)
+                os.write(fd, upd)
+                if vm_pin_kb() != 3 * kb:
+                    raise SystemExit(
+                        f"retire-as step {n} ({err}): {vm_pin_kb()} kB "
+                        f"pinned after an update in address space 0, want "
+                        f"{3 * kb}: the range address space 1 could not "
+                        f"commit away was released by another address "
+                        f"space's commit")
+        finally:
+            os.close(fd)
+        if vm_pin_kb():
+            raise SystemExit(f"retire-as step {n}: {vm_pin_kb()} kB still "
+                             f"pinned after close")
+        if not injected:
+            return None
+        return err
+
+
 class Opts:  # pylint: disable=too-few-public-methods
     def __init__(self):
         self.max, self.errnos = 5000, {"ENOMEM"}
@@ -250,6 +333,9 @@ def main(argv):
         v = VhostOpen(argv[1])
         v.run()     # once without failures: the path works
         return sweep("vhost open+map", v.step, opts)
+    if len(argv) == 2 and argv[0] == "retire-as":
+        r = RetireAs(argv[1])
+        return sweep("retire-as", r.step, opts)
     print(__doc__, file=sys.stderr)
     return 2
 
