@@ -268,8 +268,10 @@ fd_run() {
 	local pid hfd line all='' ready=0 st=0 waited=0 hold rc=0 errs ms t0 t1
 
 	t0=${EPOCHREALTIME/./}
+	# Its own limit outlasts the 60 s this worker waits for "ready" and
+	# then for the removal, even in a starved VM.
 	coproc HAM { exec setsid "$tool" hammer --dev "$node" --threads 2 \
-		--timeout 60000 2>"$tmp/hammer.err"; }
+		--timeout 90000 2>"$tmp/hammer.err"; }
 	# shellcheck disable=SC2153 # HAM_PID is set by coproc
 	pid=$HAM_PID
 	exec {hfd}<&"${HAM[0]}"

@@ -28,7 +28,8 @@ failure).
       space 0 (that commit is not address space 1's: the parent may
       still use them) and go when the file is closed.
 
-Options: --max N (steps, default 5000), --errnos NAME,... (what a failed
+Options: --max N (steps, default 5000), --every K (only N = 1, 1 + K,
+1 + 2K, ...: a sample of a long sweep), --errnos NAME,... (what a failed
 step may return), --min-injected K and --min-failed K (fewer injected
 failures, or fewer steps refused with an errno, than K fail the sweep:
 the fault points the caller meant to reach were not).
@@ -93,7 +94,7 @@ def sweep(what, step, opts):
     """Runs step(fail, n) for n = 1.. until it no longer hits a failure."""
     fail = FailNth()
     errs, injected = {}, 0
-    for n in range(1, opts.max + 1):
+    for n in range(1, opts.max + 1, opts.every):
         err = step(fail, n)
         if err is None:
             summary = " ".join(f"{k} x{v}" for k, v in sorted(errs.items()))
@@ -302,7 +303,7 @@ class RetireAs:
 
 class Opts:  # pylint: disable=too-few-public-methods
     def __init__(self):
-        self.max, self.errnos = 5000, {"ENOMEM"}
+        self.max, self.errnos, self.every = 5000, {"ENOMEM"}, 1
         self.min_injected = self.min_failed = 0
 
 
@@ -317,6 +318,8 @@ def parse_opts(argv):
             opts.errnos = set(argv.pop(0).split(","))
         elif arg == "--min-injected":
             opts.min_injected = int(argv.pop(0))
+        elif arg == "--every":
+            opts.every = int(argv.pop(0))
         elif arg == "--min-failed":
             opts.min_failed = int(argv.pop(0))
         else:

@@ -36,8 +36,20 @@ if [ -z "$_splat_re" ]; then
 	exit 2
 fi
 
+# The stack dump of an allocation failure warning (warn_alloc(): "page
+# allocation failure: ..." or "vmalloc error: ...", then the dump up to
+# "</TASK>") is not a report: the failure is the caller's to handle, and
+# the fault-injection sweeps cause thousands on purpose. Only its "Call
+# Trace:" line is dropped; anything else in between still counts.
+_splat_drop_alloc_warnings() {
+	awk '/(page allocation failure|vmalloc error): / { wa = 1; print; next }
+		wa && /Call Trace:/ { next }
+		/<\/TASK>/ { wa = 0 }
+		{ print }'
+}
+
 splat_filter() {
-	tr -d '\r' | grep -a -E -e "$_splat_re" |
+	tr -d '\r' | _splat_drop_alloc_warnings | grep -a -E -e "$_splat_re" |
 		if [ -n "$_splat_allow" ]; then
 			grep -a -v -E -e "$_splat_allow"
 		else
