@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build our modules with DKMS (dkms add, build, install) against an
+# installed kernel's headers, entirely in a scratch tree: the host's
+# /var/lib/dkms, /usr/src and /lib/modules are never written.
+#
+#   scripts/dkms-build.sh [--kernel RELEASE] [--print-dir] [--quiet]
+#
+#   --kernel RELEASE  target kernel (default: the newest Debian 6.12 kernel
+#                     with both /boot/vmlinuz-RELEASE and
+#                     /usr/src/linux-headers-RELEASE)
+#   --print-dir       print the result directory (building it if missing)
+#
+# The result lives in ${VDPA_CACHE:-~/.cache/vdpa-oot}/dkms-<key>/ where
+# <key> hashes the kernel release and the content of every file the build
+# reads (dkms.conf, Kbuild, the sources), so a warm cache is reused and any
+# change to them rebuilds.  In it:
+#   install/<release>/updates/           what "dkms install" installed
+#                                        (Debian's dkms puts the modules
+#                                        in updates/dkms/, compressed as
+#                                        the kernel's own are)
+#   release                              the kernel release
+#   build.log                            dkms's output
+# Modules are not signed (the stock kernel does not enforce signatures).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+release=
+print_dir=0
+quiet=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) release=${2:?}; shift 2 ;;
+	--print-dir) print_dir=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	*) echo "dkms-build.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+
+log() { [ $quiet = 1 ] || echo "dkms-build: $*" >&2; }
+die() { echo "dkms-build: error: $*" >&2; exit 1; }
+
+command -v dkms >/dev/null || die "dkms missing: apt-get install dkms"
+
+# The newest 6.12 Debian kernel that has an image and headers.
+default_release() {
+	local v
+	for v in $(ls /boot | sed -n 's/^vmlinuz-\(6\.12\..*-amd64\)$/\1/p' |
+		sort -rV); do
+		[ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; return; }
+	done
+	die "no /boot/vmlinuz-6.12.*-amd64 with matching /usr/src/linux-headers-*"
+}
+
+[ -n "$release" ] || release=$(default_release)
+headers=/usr/src/linux-headers-$release
+[ -f "$headers/Makefile" ] || die "$headers missing: apt-get install linux-headers-$release"
+
+name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$here/dkms.conf")
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$here/dkms.conf")
+[ -n "$name" ] && [ -n "$version" ] || die "dkms.conf lacks PACKAGE_NAME/VERSION"
+
+# The files dkms gets: what the module build reads, as git sees it in the
+# work tree (build products are ignored; tests and scripts are not part of
+# the build, so changing them does not rebuild).
+source_files() {
+	(cd "$here" && git ls-files -co --exclude-standard -z -- \
+		dkms.conf Kbuild Kconfig Makefile core sim drivers include)
+}
+
+cache=${VDPA_CACHE:-$HOME/.cache/vdpa-oot}
+key=$( {
+	echo "$release"
+	source_files | LC_ALL=C sort -z |
+		(cd "$here" && xargs -0 sha256sum)
+} | sha256sum | cut -c1-16)
+out=$cache/dkms-$key
+mkdir -p "$cache"
+
+build() {
+	local tmp=$out.tmp src t0=$SECONDS
+	rm -rf "$tmp"
+	mkdir -p "$tmp/dkms" "$tmp/src" "$tmp/install/$release"
+	src=$tmp/src/$name-$version
+	mkdir "$src"
+	source_files | (cd "$here" && xargs -0 cp --parents -t "$src")
+	# No dkms framework.conf is read for these (it has none on this
+	# machine; a signing key would otherwise be made in /var/lib/dkms).
+	local opts=(--dkmstree "$tmp/dkms" --sourcetree "$tmp/src"
+		--installtree "$tmp/install" -k "$release"
+		--kernelsourcedir "$headers")
+	log "dkms add/build/install $name/$version for $release"
+	{
+		dkms add -m "$name" -v "$version" "${opts[@]}" &&
+			sign_file=/nonexistent dkms build -m "$name" \
+				-v "$version" "${opts[@]}" &&
+			dkms install -m "$name" -v "$version" --no-depmod \
+				--force "${opts[@]}"
+	} >"$tmp/build.log" 2>&1 || {
+		tail -n 40 "$tmp/build.log" >&2
+		find "$tmp/dkms" -name make.log -exec tail -n 40 {} + >&2
+		die "dkms failed (log: $tmp/build.log)"
+	}
+	echo "$release" >"$tmp/release"
+	rm -rf "$out"
+	mv "$tmp" "$out"
+	log "built in $((SECONDS - t0))s: $out"
+}
+
+exec 9>"$cache/.lock-dkms-$key"
+flock 9
+if [ -f "$out/release" ]; then
+	log "cached: $out"
+else
+	build
+fi
+[ -n "$(find "$out/install/$release/updates" -name 'vdpa.ko*')" ] ||
+	die "$out/install/$release/updates has no vdpa.ko"
+[ $print_dir = 0 ] || echo "$out"
