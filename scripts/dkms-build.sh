@@ -46,8 +46,8 @@ command -v dkms >/dev/null || die "dkms missing: apt-get install dkms"
 # The newest 6.12 Debian kernel that has an image and headers.
 default_release() {
 	local v
-	for v in $(ls /boot | sed -n 's/^vmlinuz-\(6\.12\..*-amd64\)$/\1/p' |
-		sort -rV); do
+	for v in $(find /boot -maxdepth 1 -name 'vmlinuz-6.12.*-amd64' -printf '%f\n' |
+		sed 's/^vmlinuz-//' | sort -rV); do
 		[ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; return; }
 	done
 	die "no /boot/vmlinuz-6.12.*-amd64 with matching /usr/src/linux-headers-*"
@@ -59,7 +59,9 @@ headers=/usr/src/linux-headers-$release
 
 name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$here/dkms.conf")
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$here/dkms.conf")
-[ -n "$name" ] && [ -n "$version" ] || die "dkms.conf lacks PACKAGE_NAME/VERSION"
+if [ -z "$name" ] || [ -z "$version" ]; then
+	die "dkms.conf lacks PACKAGE_NAME or PACKAGE_VERSION"
+fi
 
 # The files dkms gets: what the module build reads, as git sees it in the
 # work tree (build products are ignored; tests and scripts are not part of

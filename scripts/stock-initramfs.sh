@@ -19,7 +19,6 @@
 # command line (scripts/vm-init.sh), which then runs as PID 1.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
 release=
 quiet=0
 while [ $# -gt 0 ]; do
