@@ -148,6 +148,11 @@ setup_modules() {
 	mnt -t tmpfs -o mode=755 tmpfs /lib/modules
 	cp -a "$res/modules/lib/modules/$VM_RELEASE" /lib/modules/ ||
 		fail "cannot copy the module tree"
+	# The stock kernel has as modules the virtio drivers the test kernel
+	# has built in, which udev would load by alias (there is no udev here).
+	if [ "${VM_TIER:-}" = stock ]; then
+		modprobe -a virtio_net virtio_blk || fail "modprobe virtio_net virtio_blk"
+	fi
 }
 
 # kmemleak reports an object only if it is >= 5 s old when a scan starts;

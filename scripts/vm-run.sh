@@ -167,7 +167,9 @@ write_guest_files() {
 	} >"$res/cmd.sh"
 	{
 		printf 'VM_RELEASE=%q\n' "$release"
-		printf 'VM_MODDIR=%q\n' "$moddir"
+		# Host files the module links point to (kept visible if
+		# under /tmp): on the stock tier, the DKMS build's.
+		printf 'VM_MODDIR=%q\n' "${dkmsdir:-$moddir}"
 		printf 'VM_REPO=%q\n' "$here"
 		printf 'VM_CWD=%q\n' "$PWD"
 		if [ "$stock" = 1 ]; then
