@@ -43,7 +43,8 @@ command -v cpio >/dev/null || die "cpio missing: apt-get install cpio"
 cache=${VDPA_CACHE:-$HOME/.cache/vdpa-oot}
 key=$( {
 	echo "$release"
-	sha256sum "$busybox" "$0"
+	sha256sum <"$busybox"
+	sha256sum <"$0"
 } | sha256sum | cut -c1-16)
 out=$cache/stock-initramfs-$key.cpio
 mkdir -p "$cache"
