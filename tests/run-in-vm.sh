@@ -311,10 +311,11 @@ script_tier() {
 # for it by name, a note otherwise.  Returns 0 if it is to be run.
 tier_fits() {
 	[ "$2" = any ] || [ "$2" = "$tier" ] && return 0
+	local how="scripts/vm-run.sh -- tests/run-in-vm.sh"
+	[ "$2" != stock ] || how="scripts/vm-run.sh --stock -- tests/run-in-vm.sh"
 	if [ ${#filters[@]} -gt 0 ]; then
 		item_begin "$1"
-		fail_one "$1 is for VM_TIER=$2, this is VM_TIER=$tier" \
-			"(scripts/vm-run.sh${2/#stock/ --stock} -- tests/run-in-vm.sh ...)"
+		fail_one "$1 is for VM_TIER=$2, this is VM_TIER=$tier (run it with $how)"
 		item_end
 	else
 		echo "note: $1 is for VM_TIER=$2, not run on VM_TIER=$tier"
