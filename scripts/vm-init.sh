@@ -137,11 +137,22 @@ setup_system() {
 
 # /lib/modules/<release>: vm-run.sh built it in the share (the build's
 # modules and ours in updates/, all symlinks, depmod already run); copy it
-# to a tmpfs so that tests may change it.
+# to a tmpfs so that tests may change it.  On the stock tier the links point
+# to VM_HOSTMODS_AT, where the host's own /lib/modules/<release> (the
+# stock kernel's modules, VM_HOSTMODS_FROM) stays visible under the tmpfs.
 setup_modules() {
+	if [ -n "${VM_HOSTMODS_FROM:-}" ]; then
+		mkdir -p "$VM_HOSTMODS_AT" || fail "mkdir $VM_HOSTMODS_AT"
+		mnt --bind "$VM_HOSTMODS_FROM" "$VM_HOSTMODS_AT"
+	fi
 	mnt -t tmpfs -o mode=755 tmpfs /lib/modules
 	cp -a "$res/modules/lib/modules/$VM_RELEASE" /lib/modules/ ||
 		fail "cannot copy the module tree"
+	# The stock kernel has as modules the virtio drivers the test kernel
+	# has built in, which udev would load by alias (there is no udev here).
+	if [ "${VM_TIER:-}" = stock ]; then
+		modprobe -a virtio_net virtio_blk || fail "modprobe virtio_net virtio_blk"
+	fi
 }
 
 # kmemleak reports an object only if it is >= 5 s old when a scan starts;
@@ -189,7 +200,8 @@ open_streams() {
 
 run_command() {
 	local rc=0
-	env -i PATH="$PATH" HOME=/tmp bash "$res/cmd.sh" </dev/null >&3 2>&4 ||
+	env -i PATH="$PATH" HOME=/tmp VM_TIER="${VM_TIER:-debug}" \
+		bash "$res/cmd.sh" </dev/null >&3 2>&4 ||
 		rc=$?
 	exec 3>&- 4>&-
 	return "$rc"

@@ -5,7 +5,7 @@
 #
 #   scripts/vm-run.sh [--timeout SEC] [--log FILE] [--mem MB] [--smp N]
 #                     [--qemu-arg ARG]... [--append ARG]... [--no-splat-check]
-#                     -- CMD [ARGS...]
+#                     [--stock] -- CMD [ARGS...]
 #
 #   --timeout SEC     kill the VM after SEC seconds (default 900), exit 124
 #   --log FILE        kernel console log (default ${TMPDIR:-/tmp}/vm-run.*.log)
@@ -15,11 +15,23 @@
 #                     ("-device intel-iommu,intremap=off" as one ARG works too)
 #   --append ARG      append ARG to the kernel command line, e.g. intel_iommu=on
 #   --no-splat-check  do not fail on kernel reports in the console log
+#   --stock           the stock-kernel tier: boot Debian's own kernel image
+#                     (/boot/vmlinuz-<release>) with our modules built by
+#                     DKMS (scripts/dkms-build.sh) instead of the test kernel
 #
 # The guest's root is the host's / (read-only 9p), its init is
 # scripts/vm-init.sh, and CMD runs as root in the host's current directory
-# with PATH standard and HOME=/tmp.  CMD's stdout/stderr stream live to ours;
-# the kernel console goes to the --log file.
+# with PATH standard, HOME=/tmp and VM_TIER=debug (the test kernel) or
+# VM_TIER=stock (--stock).  CMD's stdout/stderr stream live to ours; the
+# kernel console goes to the --log file.
+#
+# The guest's /lib/modules/<release> is the kernel's modules plus ours in
+# updates/, which depmod prefers: on the debug tier every *.ko of this tree
+# (built against the test kernel), on the stock tier the DKMS-built ones in
+# updates/dkms/ (built against the release's headers; the tree's own *.ko
+# do not fit that kernel).  On the stock tier a small initramfs
+# (scripts/stock-initramfs.sh) loads the kernel's 9p modules and hands over
+# to the same init.
 #
 # Exit status: CMD's; 124 on timeout; 1 if the guest never reported a status
 # (crash, panic) or if CMD succeeded but the console log holds a kernel
@@ -41,6 +53,9 @@ log=
 mem=3072
 smp=2
 splat_check=1
+stock=0
+initrd=     # --stock: the initramfs
+dkmsdir=    # --stock: scripts/dkms-build.sh's result
 qemu_extra=()
 cmdline_extra=()
 cmd=()
@@ -83,6 +98,7 @@ parse_args() {
 		--qemu-arg) add_qemu_arg "${2?}"; shift 2 ;;
 		--append) cmdline_extra+=("${2:?}"); shift 2 ;;
 		--no-splat-check) splat_check=0; shift ;;
+		--stock) stock=1; shift ;;
 		--) shift; break ;;
 		-h|--help) usage ;;
 		*) echo "vm-run: unknown argument '$1'" >&2; usage ;;
@@ -112,7 +128,24 @@ qesc() {
 # Kernel reports: splat_file (tests/lib/splat.sh).
 . "$here/tests/lib/splat.sh"
 
+# The stock tier: Debian's kernel image and modules, ours from DKMS.
+find_stock_kernel() {
+	dkmsdir=$("$here/scripts/dkms-build.sh" --print-dir --quiet) ||
+		die "scripts/dkms-build.sh failed"
+	release=$(cat "$dkmsdir/release")
+	bzimage=/boot/vmlinuz-$release
+	moddir=/lib/modules/$release
+	[ -r "$bzimage" ] || die "$bzimage missing or unreadable"
+	[ -d "$moddir/kernel" ] || die "$moddir missing"
+	initrd=$("$here/scripts/stock-initramfs.sh" --kernel "$release" --quiet) ||
+		die "scripts/stock-initramfs.sh failed"
+}
+
 find_kernel() {
+	if [ "$stock" = 1 ]; then
+		find_stock_kernel
+		return
+	fi
 	kdir=$("$here/scripts/build-kernel.sh" --print-dir --quiet) ||
 		die "scripts/build-kernel.sh failed"
 	bzimage=$kdir/build/arch/x86/boot/bzImage
@@ -134,9 +167,20 @@ write_guest_files() {
 	} >"$res/cmd.sh"
 	{
 		printf 'VM_RELEASE=%q\n' "$release"
-		printf 'VM_MODDIR=%q\n' "$moddir"
+		# Host files the module links point to (kept visible if
+		# under /tmp): on the stock tier, the DKMS build's.
+		printf 'VM_MODDIR=%q\n' "${dkmsdir:-$moddir}"
 		printf 'VM_REPO=%q\n' "$here"
 		printf 'VM_CWD=%q\n' "$PWD"
+		if [ "$stock" = 1 ]; then
+			printf 'VM_TIER=stock\n'
+			# The kernel's own modules, seen by the guest there
+			# (see prepare_modules).
+			printf 'VM_HOSTMODS_FROM=%q\n' "$moddir"
+			printf 'VM_HOSTMODS_AT=%q\n' "$hostmods_at"
+		else
+			printf 'VM_TIER=debug\n'
+		fi
 	} >"$res/env"
 	# devtmpfs lacks the usual /dev/fd, /dev/stdin... symlinks (bash's
 	# process substitution needs /dev/fd): the guest copies these.
@@ -162,14 +206,61 @@ prepare_modules() {
 	top=$stage/lib/modules/$release
 	mkdir -p "$stage/lib/modules"
 	cp -as "$moddir" "$top"
-	mkdir -p "$top/updates"
-	while IFS= read -r ko; do
-		dst=$top/updates/${ko#"$here"/}
-		mkdir -p "${dst%/*}"
-		ln -s "$ko" "$dst"
-	done < <(find "$here" -path "$here/.git" -prune -o -type f -name '*.ko' -print)
+	if [ "$stock" = 1 ]; then
+		# The host's own tree may hold an updates/ (a host install of
+		# ours, say): the guest gets the kernel's modules and ours only.
+		rm -rf "$top/updates" "$top/extra"
+		cp -as "$dkmsdir/install/$release/updates" "$top/updates"
+	else
+		mkdir -p "$top/updates"
+		while IFS= read -r ko; do
+			dst=$top/updates/${ko#"$here"/}
+			mkdir -p "${dst%/*}"
+			ln -s "$ko" "$dst"
+		done < <(find "$here" -path "$here/.git" -prune -o -type f -name '*.ko' -print)
+	fi
 	out=$(depmod -b "$stage" -a "$release" 2>&1) || die "depmod failed: $out"
 	[ -z "$out" ] || echo "vm-run: depmod: $out" >&2
+	[ "$stock" = 0 ] || {
+		link_host_kernel_dir "$top"
+		retarget_host_modules "$top"
+	}
+}
+
+# The stock kernel's kernel/ holds some 4300 modules: as links, copying them
+# to the guest's tmpfs over 9p took 250 s of a TCG boot.  Once depmod has
+# indexed them, kernel/ becomes one link to the host's (modules.dep names
+# kernel/... relative to the tree, so it resolves through it); updates/
+# and the index files stay copies the guest may change.
+link_host_kernel_dir() {
+	rm -rf "$1/kernel"
+	ln -s "$hostmods_at/kernel" "$1/kernel"
+}
+
+# On the stock tier the links point into the host's /lib/modules/<release>,
+# which the guest's tmpfs on /lib/modules hides: vm-init.sh bind-mounts
+# that directory at $hostmods_at first, and the links are made to point
+# there (after depmod, which needs them to resolve here).
+hostmods_at=/run/vm-run/hostmods
+retarget_host_modules() {
+	python3 -S - "$1" "$(realpath "$moddir")" "$moddir" "$hostmods_at" <<'PY' ||
+import os, sys
+top, real, given, at = sys.argv[1:]
+n = 0
+for d, dirs, files in os.walk(top):
+    for f in dirs + files:
+        p = os.path.join(d, f)
+        if not os.path.islink(p):
+            continue
+        t = os.readlink(p)
+        for prefix in (real, given):
+            if t == prefix or t.startswith(prefix + "/"):
+                os.unlink(p)
+                os.symlink(at + t[len(prefix):], p)
+                n += 1
+                break
+PY
+		die "cannot retarget the module links"
 }
 
 kernel_cmdline() {
@@ -187,11 +278,16 @@ kernel_cmdline() {
 		# unpinned and freed) sees zeros or scribbles on zeros, which the
 		# abuse tests (71) detect byte for byte.
 		init_on_free=1
-		root=vmroot rootfstype=9p ro
-		"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
-		"${cmdline_extra[@]}"
-		init="$here/scripts/vm-init.sh"
 	)
+	if [ "$stock" = 1 ]; then
+		# scripts/stock-initramfs.sh mounts the root as below.
+		a+=(vm_init="$here/scripts/vm-init.sh")
+	else
+		a+=(root=vmroot rootfstype=9p ro
+			"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+			init="$here/scripts/vm-init.sh")
+	fi
+	a+=("${cmdline_extra[@]}")
 	echo "${a[*]}"
 }
 
@@ -247,7 +343,8 @@ qemu_cmdline() {
 		qemu-system-x86_64 -M q35 -accel "$accel" -cpu max
 		-smp "$smp" -m "$mem"
 		-nodefaults -no-user-config -display none -no-reboot
-		-kernel "$bzimage" -append "$(kernel_cmdline)"
+		-kernel "$bzimage" ${initrd:+-initrd "$initrd"}
+		-append "$(kernel_cmdline)"
 		# ttyS0: kernel console, ttyS1/ttyS2: the command's stdout/stderr
 		-chardev "file,id=con,path=$(qesc "$log")"
 		-chardev "file,id=out,path=$(qesc "$res/stdout")"
@@ -330,7 +427,7 @@ main() {
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 	find_kernel
-	verbose "kernel $release from $kdir"
+	verbose "kernel $release: $bzimage${initrd:+ + $initrd}, modules $moddir"
 	res=$(mktemp -d "${TMPDIR:-/tmp}/vm-run.XXXXXX")
 	[ -n "$log" ] || log=$(mktemp --suffix=.log "${TMPDIR:-/tmp}/vm-run.XXXXXX")
 	: >"$log" || die "cannot write $log"

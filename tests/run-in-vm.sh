@@ -15,6 +15,15 @@
 #   kmemleak        a final leak scan, always run
 # FILTERs select kunit/e2e items whose name contains one of them.
 #
+# Tiers: scripts/vm-run.sh sets VM_TIER=debug (our test kernel, the default)
+# or VM_TIER=stock (--stock: Debian's kernel, our modules from DKMS).  An
+# e2e script with a "# vm-tier: T" line in its first 5 lines is for tier T
+# only; one without runs on either.  On the stock tier there is no KUnit
+# and no kmemleak in the kernel, and the tree's own *.ko (built for the test
+# kernel) are not installed: the kunit items are left out and the kmemleak
+# item is one skip (kernel reports are still checked).  An item left out
+# for its tier is a failure if a FILTER names it, else just a note.
+#
 # Each item also fails on any kernel report logged while it ran
 # (tests/lib/splat-patterns minus tests/lib/splat-allow).  Output: the
 # items' own KTAP/TAP indented, one "PASS|FAIL|SKIP <item> (...) in <S>s"
@@ -29,6 +38,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 kunit_dir=/sys/kernel/debug/kunit
 kml=/sys/kernel/debug/kmemleak
 item_timeout=${RUN_IN_VM_TIMEOUT:-1200}
+tier=${VM_TIER:-debug}
 
 filters=()
 work=                   # scratch directory
@@ -259,6 +269,13 @@ run_e2e() {
 run_kmemleak() {
 	local report
 	item_begin kmemleak
+	if [ "$tier" = stock ]; then
+		check_splats
+		echo "    SKIP: the stock kernel has no kmemleak"
+		skip_n 1
+		item_end
+		return
+	fi
 	if ! [ -w "$kml" ]; then
 		fail_one "$kml missing: kmemleak not available"
 		item_end
@@ -283,6 +300,29 @@ in_guest() {
 	tr '\0' ' ' </proc/1/cmdline | grep -q 'scripts/vm-init\.sh'
 }
 
+# The tier an e2e script is for ("any" if it does not say).
+script_tier() {
+	local t
+	t=$(head -n 5 "$1" | sed -n 's/^# vm-tier: *\([a-z]*\).*/\1/p')
+	echo "${t:-any}"
+}
+
+# Item $1, for tier $2, is not for this tier: a failure when a filter asked
+# for it by name, a note otherwise.  Returns 0 if it is to be run.
+tier_fits() {
+	[ "$2" = any ] || [ "$2" = "$tier" ] && return 0
+	local how="scripts/vm-run.sh -- tests/run-in-vm.sh"
+	[ "$2" != stock ] || how="scripts/vm-run.sh --stock -- tests/run-in-vm.sh"
+	if [ ${#filters[@]} -gt 0 ]; then
+		item_begin "$1"
+		fail_one "$1 is for VM_TIER=$2, this is VM_TIER=$tier (run it with $how)"
+		item_end
+	else
+		echo "note: $1 is for VM_TIER=$2, not run on VM_TIER=$tier"
+	fi
+	return 1
+}
+
 run_items() {
 	local ko script matched=0
 	while IFS= read -r ko; do
@@ -290,6 +330,7 @@ run_items() {
 			continue
 		fi
 		matched=$((matched + 1))
+		tier_fits "kunit/$(basename "$ko" .ko)" debug || continue
 		item_begin "kunit/$(basename "$ko" .ko)"
 		run_kunit "$ko"
 		check_splats
@@ -300,6 +341,7 @@ run_items() {
 			continue
 		fi
 		matched=$((matched + 1))
+		tier_fits "e2e/${script##*/}" "$(script_tier "$script")" || continue
 		item_begin "e2e/${script##*/}"
 		run_e2e "$script"
 		check_splats
