@@ -90,15 +90,6 @@ inbox_loaded() {
 	done
 }
 
-# Waits up to $1 seconds for shell condition $2.
-wait_until() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		eval "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 netif_mac() {
 	cat "$bus/devices/s0"/virtio*/net/*/address 2>/dev/null
@@ -148,12 +139,12 @@ tap_is "$(for m in $MODS; do grep -q O "/sys/module/$m/taint" || echo "$m"; done
 tap_run "modprobe virtio_net" modprobe virtio_net
 tap_run "vdpa dev add name s0 mgmtdev vdpasim_net mac $MAC" \
 	vdpa dev add name s0 mgmtdev vdpasim_net mac "$MAC"
-# shellcheck disable=SC2016 # the conditions are evaluated by wait_until
+# shellcheck disable=SC2016 # the conditions are evaluated by wait_for's eval
 tap_run "s0 is bound to virtio_vdpa" \
-	wait_until 10 '[ "$(e2e_bound_to s0)" = virtio_vdpa ]'
+	wait_for 10 eval '[ "$(e2e_bound_to s0)" = virtio_vdpa ]'
 # shellcheck disable=SC2016
 tap_run "s0 has a virtio_net interface with MAC $MAC" \
-	wait_until 10 '[ "$(netif_mac)" = "$MAC" ]'
+	wait_for 10 eval '[ "$(netif_mac)" = "$MAC" ]'
 tap_run "vdpa dev del s0" vdpa dev del s0
 tap_run "s0 and its interface are gone" \
 	sh -c "! ls -d $bus/devices/s0 2>/dev/null && ! ip -o link | grep -qi ' $MAC '"

@@ -21,11 +21,7 @@ start_monitor() {
 	shift 2
 	nl monitor --count "$n" --timeout 60 "$@" >"$out" 2>&1 &
 	mon=$!
-	for _ in $(seq 150); do
-		grep -qx ready "$out" && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_for 30 grep -qx ready "$out"
 }
 
 # monitor_done DESC: the listener exits 0 (it saw all its events).

@@ -215,8 +215,8 @@ tap_is "$(cat "/sys/class/net/$ifc/address" 2>&1)" $MAC \
 	"t0 became interface '$ifc' with the provisioned mac"
 tap_is "$(cat "/sys/class/net/$ifc/mtu" 2>&1)" 9000 "... and mtu 9000"
 sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
-tap_run "interface up, carrier on" sh -c \
-	"ip link set $ifc up && for i in \$(seq 50); do [ \"\$(cat /sys/class/net/$ifc/carrier)\" = 1 ] && exit 0; sleep 0.2; done; exit 1"
+tap_run "interface up, carrier on" \
+	eval "ip link set $ifc up && wait_for 10 carrier_is 1"
 pairs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
 tap_run "the driver set $pairs queue pairs (cvq VQ_PAIRS_SET)" \
 	wait_for 10 filter_has "curr_vqp $pairs"

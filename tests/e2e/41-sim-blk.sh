@@ -176,15 +176,16 @@ tap_is "$fails" 0 "100 x dev del"
 tap_is "$(nr_blk_devs)" "$before" "dev show -j is back to $before devices"
 
 # --- data path through virtio_vdpa and virtio_blk -----------------------
+# has_blkdev NAME: vdpa device NAME's disk exists; its name is left in $b.
+has_blkdev() {
+	b=$(ls /sys/bus/vdpa/devices/"$1"/virtio*/block 2>/dev/null)
+	[ -n "$b" ] && [ -b "/dev/$b" ]
+}
 # The /dev/vdX of vdpa device $1, once virtio_blk has probed it.
 blkdev_of() {
 	local b
 
-	_blkdev() {
-		b=$(ls /sys/bus/vdpa/devices/"$1"/virtio*/block 2>/dev/null)
-		[ -n "$b" ] && [ -b "/dev/$b" ]
-	}
-	wait_for 10 _blkdev "$1" && echo "$b"
+	wait_for 10 has_blkdev "$1" && echo "$b"
 }
 # Reads $2 bytes at byte offset $3 of device $1 into stdout.
 rd() { dd if="/dev/$1" bs=4096 skip=$(($3 / 4096)) count=$(($2 / 4096)) \

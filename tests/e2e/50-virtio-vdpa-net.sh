@@ -200,8 +200,8 @@ del_under_traffic() {
 		timeout 120 vdpa dev del "$dev"
 	tap_is "$(ls -d "/sys/class/net/$ifc" "$bus/devices/$dev" 2>/dev/null)" "" \
 		"$dev: the interface and the vDPA device are gone"
-	wait_for 30 eval "! kill -0 $pid 2>/dev/null"
-	tap_run "$dev: the traffic generator ended" sh -c "! kill -0 $pid 2>/dev/null"
+	tap_run "$dev: the traffic generator ended" \
+		wait_for 30 eval "! kill -0 $pid 2>/dev/null"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }

@@ -224,6 +224,7 @@ int ab_group(struct net *n, unsigned int index, __u32 *group)
 /**
  * ab_data_mem() - receive and transmit rings and one buffer each, mapped
  * @n: driver state, features negotiated
+ * @len: the region's length (AB_MEM_LEN, or less when it must fit a page)
  * @iova: where the region goes, in AS 0
  *
  * n->mem holds the rings of n->rx and n->tx (AB_RING entries), n->txbuf
@@ -231,12 +232,12 @@ int ab_group(struct net *n, unsigned int index, __u32 *group)
  *
  * Return: 0 or -errno.
  */
-int ab_data_mem(struct net *n, __u64 iova)
+int ab_data_mem(struct net *n, size_t len, __u64 iova)
 {
 	bool packed = n->o->packed;
 	int r;
 
-	r = region_create(&n->mem, AB_MEM_LEN, iova, 0);
+	r = region_create(&n->mem, len, iova, 0);
 	if (!r)
 		r = vq_create(&n->rx, NET_RXQ, AB_RING, packed, &n->mem);
 	if (!r)
@@ -519,7 +520,7 @@ static int cvq_round(struct net *n, bool mq, unsigned int max_vqp)
 	if (!r)
 		r = cvq_groups(n, cvq, mq ? NET_CVQ : 2 * max_vqp);
 	if (!r)
-		r = ab_data_mem(n, AB_IOVA);
+		r = ab_data_mem(n, AB_MEM_LEN, AB_IOVA);
 	if (!r)
 		r = region_create(&n->cmem, AB_MEM_LEN, AB_IOVA + (1ULL << 32),
 				  0);

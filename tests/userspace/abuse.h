@@ -31,7 +31,7 @@ int ab_reset(struct net *n);
 int ab_driver_ok(struct net *n);
 int ab_wait_reset(struct net *n, int *ms);
 int ab_group(struct net *n, unsigned int index, __u32 *group);
-int ab_data_mem(struct net *n, __u64 iova);
+int ab_data_mem(struct net *n, size_t len, __u64 iova);
 int ab_setup(struct net *n, struct vq *const *vqs, unsigned int nvqs);
 void ab_frame(const struct net *n, __u8 *buf, __u32 seq);
 int ab_post_rx(struct net *n, const struct region *r, __u8 *buf, __u32 len);

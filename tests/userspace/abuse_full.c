@@ -78,21 +78,9 @@ static int full_limit(unsigned int *limit, unsigned int each[2])
 static int full_mem(struct net *n)
 {
 	struct vq *vqs[2] = { &n->rx, &n->tx };
-	bool packed = n->o->packed;
 	int r;
 
-	r = region_create(&n->mem, FULL_PAGE, AB_IOVA, 0);
-	if (!r)
-		r = vq_create(&n->rx, NET_RXQ, AB_RING, packed, &n->mem);
-	if (!r)
-		r = vq_create(&n->tx, NET_TXQ, AB_RING, packed, &n->mem);
-	if (r)
-		return r;
-	n->txbuf = region_take(&n->mem, AB_TX_LEN, 64, NULL);
-	n->rxbuf = region_take(&n->mem, AB_RX_LEN, 64, NULL);
-	if (!n->txbuf || !n->rxbuf)
-		return -ENOMEM;
-	r = region_map(&n->d, &n->mem, 1);
+	r = ab_data_mem(n, FULL_PAGE, AB_IOVA);
 	if (!r)
 		r = ab_setup(n, vqs, ARRAY_SIZE(vqs));
 	if (!r)

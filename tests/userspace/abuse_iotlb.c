@@ -54,7 +54,7 @@ static int inv_start(struct net **np, const struct options *o, __u64 be,
 	if (!r)
 		r = ab_negotiate(n, 0, 0);
 	if (!r)
-		r = ab_data_mem(n, AB_IOVA);
+		r = ab_data_mem(n, AB_MEM_LEN, AB_IOVA);
 	if (!r)
 		r = own_rx(n, rx, RX_IOVA);
 	if (!r)

@@ -262,7 +262,7 @@ static int reset_pass(const struct options *o, bool persist, int *ms)
 	if (!r)
 		r = ab_negotiate(n, 0, 0);
 	if (!r)
-		r = ab_data_mem(n, AB_IOVA);
+		r = ab_data_mem(n, AB_MEM_LEN, AB_IOVA);
 	if (!r)
 		r = ab_setup(n, vqs, ARRAY_SIZE(vqs));
 	if (!r)
@@ -402,7 +402,7 @@ int ab_cvq_asid(const struct options *o)
 		r = ab_negotiate(n, 0, BIT64(VIRTIO_NET_F_CTRL_VQ) |
 				 BIT64(VIRTIO_NET_F_CTRL_RX));
 	if (!r)
-		r = ab_data_mem(n, AB_IOVA);
+		r = ab_data_mem(n, AB_MEM_LEN, AB_IOVA);
 	if (!r)
 		r = cvq_move(n, &group);
 	if (!r)
