@@ -5,22 +5,30 @@
 #
 #   1. the test kernel (built once, then cached)
 #   2. our modules against it, W=1 with warnings as errors
-#   3. our modules against Debian's linux-headers-6.12.*-amd64, when installed
+#   3. our modules built by DKMS against Debian's linux-headers-6.12.* (the
+#      release whose image is in /boot too: the stock tier boots it)
 #   4. checkpatch --strict, kernel-doc -Wall, sparse, the userspace test
-#      tools (the nested guest of 75 boots Debian's packaged kernel: no
-#      build)
-#   5. the test VM: every KUnit suite and end-to-end script
-#      (tests/run-in-vm.sh), then a scan of the whole serial log
-#   6. a second, short test VM with an IOMMU (QEMU's intel-iommu) for
-#      tests/e2e/72-vhost-vdpa-iommu.sh
+#      tools
+#   5. the debug-tier VM (our test kernel with its sanitizers, QEMU's
+#      intel-iommu and a spare pci-testdev): every KUnit suite and every
+#      e2e script marked "# vm-tier: debug" (errors, teardown, races,
+#      fault injection, hostile input), then a kmemleak scan
+#   6. the stock-tier VM (Debian's kernel, our modules from step 3 in
+#      updates/): every script marked "# vm-tier: stock" (tool flows,
+#      traffic, filesystems, the nested QEMU), failing on any load of an
+#      in-box vDPA module
+#   Each VM's serial log is scanned whole for kernel reports.
 #
+
 # Logs go to .check/ in the tree. .check/timing.txt lists the wall time of
 # every step and of every KUnit module and e2e script in the VMs, slowest
 # first; the ten slowest are printed before the summary. The last line is
-# the summary "N passed, N failed, N skipped"; the exit status is 0 iff
-# nothing failed.
+# the summary "N passed, N failed, N skipped", with the host steps' and
+# each VM's own counts just above it; the exit status is 0 iff nothing
+# failed.
 #
-# Extra arguments are passed to tests/run-in-vm.sh as filters.
+# Extra arguments are filters for tests/run-in-vm.sh: each goes to the VM
+# whose tier has an item it selects, and a VM none selects is not booted.
 # VDPA_CHECK_VM_TIMEOUT (seconds, default 4500) bounds the test VM run.
 set -uo pipefail
 
@@ -30,6 +38,7 @@ logs=$root/.check
 # Under TCG on 2 cores that is ~15 minutes; CI allows 90 in all.
 vm_timeout=${VDPA_CHECK_VM_TIMEOUT:-4500}
 passed=0 failed=0 skipped=0
+tier_counts=()   # one line per test VM: its guest's own counts
 
 rm -rf "$logs" && mkdir -p "$logs"
 cd "$root" || exit 1
@@ -60,22 +69,55 @@ step() {
 	return 1
 }
 
-# The newest Debian headers package installed, if any.
-debian_headers() {
-	find /usr/src -maxdepth 1 -name 'linux-headers-6.12.*-amd64' \
-		! -name '*cloud*' ! -name '*rt*' 2>/dev/null | sort -V | tail -n 1
+# The Debian 6.12 kernel the stock tier boots: the newest release with both
+# its image in /boot and its headers in /usr/src (scripts/dkms-build.sh
+# picks the same one).
+stock_release() {
+	local h r
+	for h in $(find /usr/src -maxdepth 1 -name 'linux-headers-6.12.*-amd64' \
+		! -name '*cloud*' ! -name '*rt*' 2>/dev/null | sort -rV); do
+		r=${h#/usr/src/linux-headers-}
+		[ -e "/boot/vmlinuz-$r" ] && echo "$r" && return
+	done
 }
 
-# Builds a copy of the tree, so the test-kernel build stays untouched.
-build_against() {
-	local kdir=$1 copy
-	copy=$(mktemp -d)
-	git ls-files -co --exclude-standard | grep -v '^\.check/' |
-		rsync -a --files-from=- . "$copy/"
-	make -C "$copy" KDIR="$kdir" modules
-	local rc=$?
-	rm -rf "$copy"
-	return $rc
+# tier_of ITEM: the tiers a guest item runs on (KUnit: debug only).
+tier_of() {
+	case $1 in
+	kunit/*) echo debug ;;
+	e2e/*) head -n 5 "tests/e2e/${1#e2e/}" |
+		sed -n 's/^# vm-tier: *\([a-z ]*\).*/\1/p' ;;
+	esac
+}
+
+# All guest items by name, as tests/run-in-vm.sh names them.
+guest_items() {
+	local f
+	for f in tests/e2e/*.sh; do echo "e2e/${f##*/}"; done
+	{
+		find tests/kunit -type f -name '*.ko' 2>/dev/null
+		find . -path ./.git -prune -o -type f -name '*_test.ko' -print
+	} | sed 's|.*/|kunit/|; s|\.ko$||'
+}
+
+# filters_for TIER FILTER...: the filters that select an item of TIER, one
+# per line.  A filter that selects nothing at all goes to the debug tier,
+# whose runner fails on it.
+filters_for() {
+	local t=$1 f i any
+	shift
+	for f in "$@"; do
+		any=0
+		while read -r i; do
+			[[ $i == *"$f"* ]] || continue
+			any=1
+			if [[ " $(tier_of "$i") " == *" $t "* ]]; then
+				echo "$f"
+				break
+			fi
+		done < <(guest_items)
+		[ "$any" = 1 ] || [ "$t" != debug ] || echo "$f"
+	done | sort -u
 }
 
 # The guest runner's summary line in $1, or nothing.
@@ -110,6 +152,7 @@ run_vm() {
 	fi
 	read -r p _ f _ s _ <<<"${line//,/}"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	tier_counts+=("$name: $p passed, $f failed, $s skipped")
 
 	# vm-run.sh also scans the whole serial log (boot, shutdown, the final
 	# kmemleak scan): a failure the guest did not count is one more.
@@ -129,13 +172,13 @@ main() {
 	step "build: W=1 -Werror against the test kernel" build.log \
 		make KDIR="$kdir" modules || { summary; return; }
 
-	local hdrs
-	hdrs=$(debian_headers)
-	if [ -n "$hdrs" ]; then
-		step "build: against $(basename "$hdrs")" build-headers.log \
-			build_against "$hdrs"
+	local release
+	release=$(stock_release)
+	if [ -n "$release" ]; then
+		step "build: DKMS against linux-headers-$release" dkms.log \
+			scripts/dkms-build.sh --kernel "$release"
 	else
-		skip "build: against Debian linux-headers-6.12" "not installed"
+		not_ok "build: DKMS: no Debian 6.12 kernel with both image and headers installed (.ci/run installs them)"
 	fi
 
 	step "checkpatch --strict" checkpatch.log make checkpatch
@@ -143,23 +186,41 @@ main() {
 	step "sparse" sparse.log make KDIR="$kdir" sparse
 	step "userspace test tools (tests/userspace)" userspace.log \
 		make -C tests/userspace
-	run_vm vm -- "$@"
-	# The platform-IOMMU route of vhost_vdpa needs an IOMMU: a second,
-	# short boot with QEMU's intel-iommu and a spare PCI device for the
-	# test parent to borrow (skipped when filters exclude it).
-	if [ $# = 0 ] || printf '%s\n' "$@" | grep -q iommu; then
-		run_vm vm-iommu --qemu-arg "-device intel-iommu,intremap=off" \
-			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
-			-- e2e/72-vhost-vdpa-iommu
-	fi
+	run_tiers "$release" "$@"
 	summary
 }
 
+# run_tiers RELEASE [FILTERS...]: the debug VM, then the stock VM (when
+# RELEASE is set), one after the other; with filters, only a VM that one
+# of them selects an item of.  The debug VM has QEMU's intel-iommu and a
+# pci-testdev that no driver claims: 72's platform-IOMMU route borrows it.
+run_tiers() {
+	local release=$1 fd=() fs=()
+	shift
+	tier_counts+=("host steps: $passed passed, $failed failed, $skipped skipped")
+	if [ $# -gt 0 ]; then
+		mapfile -t fd < <(filters_for debug "$@")
+		mapfile -t fs < <(filters_for stock "$@")
+	fi
+	if [ $# = 0 ] || [ ${#fd[@]} -gt 0 ]; then
+		run_vm vm-debug --qemu-arg "-device intel-iommu,intremap=off" \
+			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
+			-- "${fd[@]}"
+	fi
+	if [ -n "$release" ] && { [ $# = 0 ] || [ ${#fs[@]} -gt 0 ]; }; then
+		run_vm vm-stock --stock -- "${fs[@]}"
+	fi
+}
+
 summary() {
+	local c
 	took $((SECONDS - started)) "make check: in all"
 	sort -rn "$timing" >"$logs/timing.txt" && rm -f "$timing"
 	echo "# the ten slowest items (seconds; all in .check/timing.txt):"
 	grep -v 'in all\|whole run' "$logs/timing.txt" | head -n 10 | sed 's/^/#/'
+	for c in "${tier_counts[@]}"; do
+		echo "# $c"
+	done
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 }

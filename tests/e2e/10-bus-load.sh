@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # vdpa.ko loads from updates/ (ours, not the in-tree one), creates the bus
 # in sysfs, and unloads cleanly.
 set -u

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # The bus with a real parent and a real driver: devices from
 # vdpa_test_parent bind to vdpa_test_driver, negotiate, and follow sysfs
 # unbind/bind/driver_override; bad requests fail with the right errno and

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # The "vdpa" netlink family through iproute2's vdpa tool, the way users
 # see it: mgmtdev show, dev add with every attribute, dev show, dev config
 # show and dev vstats show (text and JSON, values checked), DEV_ATTR_SET

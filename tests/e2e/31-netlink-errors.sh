@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Every refusal of Documentation/netlink.rst, through the vdpa tool where
 # it can express the request and through vdpanl.py otherwise: the exit
 # status, the errno, the extack message, and that nothing changed (the

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Permissions of the "vdpa" family: an unprivileged user (uid/gid 65534,
 # no capabilities) gets the same answers as root from the show commands,
 # and EPERM ("Operation not permitted") from dev add, dev del, vstats and

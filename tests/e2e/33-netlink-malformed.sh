@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Malformed requests through vdpanl.py: missing attributes, wrong types
 # and sizes, overlong, unterminated, empty and '/'-names, unknown
 # attributes and attributes the command does not take (any in a dump),

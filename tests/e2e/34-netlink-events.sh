@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # The "dev" multicast group: a listener hears DEV_NEW and DEV_DEL for
 # devices created and deleted with the vdpa tool and for those deleted by
 # unloading their parent, carrying exactly the attributes of a DEV_GET

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Dumps that span several messages: 300 devices created with the vdpa
 # tool are listed exactly once each by "vdpa dev show" and "vdpa -j dev
 # config show"; a raw dump with a small receive buffer takes several

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # "vdpa dev add"/"dev del" loops and dumps racing with unloading and
 # reloading vdpa_test_parent, for a bounded number of rounds: nothing
 # hangs (every command runs under timeout), no device of the parent is

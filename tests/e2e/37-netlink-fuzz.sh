@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Netlink fuzzing of the "vdpa" family with "vdpanl.py fuzz": seeded
 # random messages, 64 to a datagram -- every command of the family and
 # unknown ones, every attribute with valid, boundary and invalid payloads

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Allocation-failure sweeps (tests/lib/failnth.py): the N-th allocation
 # of one operation fails, slab (failslab) or page (fail_page_alloc: any
 # order, sleeping and __GFP_HIGHMEM ones included, so the user pages

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Concurrency stress: five workers race each other for STRESS_SECONDS on
 # our modules (vdpa, vdpa_sim, vdpa_sim_net, vdpa_sim_blk, virtio_vdpa,
 # vhost_vdpa), then stop, and the state after them is checked:

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: stock
+#
 # The simulated network device (vdpa_sim_net, management device
 # vdpasim_net) through iproute2's vdpa tool: mgmtdev show, dev add with
 # and without attributes, refused attributes, the fail_dev_add knob, 100

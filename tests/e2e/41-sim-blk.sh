@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: stock
+#
 # vdpa_sim_blk, the simulated RAM-backed virtio-blk device: its management
 # device, config space (decoded by the netlink family), the per-device
 # module parameters (capacity_mib, num_queues, read_only), device_features

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: stock
+#
 # virtio_vdpa under the kernel's virtio_net, on vdpasim_net (a loopback:
 # every frame sent comes back). Once with the packed ring (negotiated by
 # default: the simulator offers it) and once with the split ring

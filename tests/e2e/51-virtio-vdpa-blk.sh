@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: stock
+#
 # virtio_vdpa under the kernel's virtio_blk, on vdpasim_blk (RAM-backed).
 # With the packed ring (the default: the simulator offers it): a disk
 # appears; ext4 on it keeps a tree of files intact across unmount, fsck

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: stock
+#
 # Our vhost_vdpa driven by tests/userspace/vdpa_user, a userspace virtio
 # driver over /dev/vhost-vdpa-N, on our simulators: net frames looped back
 # byte-exact on split and packed rings, with batched IOTLB updates, the

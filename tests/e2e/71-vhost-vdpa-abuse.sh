@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Regression tests of the address-space rules of our vhost_vdpa and
 # vdpa_sim_net, driven by `vdpa_user abuse` (tests/userspace/abuse*.c):
 #

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
 # Hostile userspace against our vhost_vdpa, driven by tests/userspace/vdpa_user:
 #
 # - fuzz (tests/userspace/fuzz*.c): seeded random sequences over every

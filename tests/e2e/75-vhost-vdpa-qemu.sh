@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: stock
+#
 # vhost_vdpa with a real client: QEMU (TCG, nested in the test VM) drives a
 # vdpasim_net device through /dev/vhost-vdpa-N as the backend of a
 # virtio-net-pci device (-netdev vhost-vdpa).  The inner guest boots
