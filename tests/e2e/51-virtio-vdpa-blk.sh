@@ -131,22 +131,7 @@ tap_run "b0: writes work after the switch" \
 tap_run "unload vhost_vdpa" rmmod vhost_vdpa
 
 # vdpa dev del while fio writes.
-# writes_done DISK: writes completed on DISK so far.
-writes_done() { awk '{ print $5 }' "/sys/block/$1/stat"; }
-# writing DISK BEFORE: at least 64 writes completed since BEFORE.
-writing() { [ "$(writes_done "$1")" -ge $(($2 + 64)) ]; }
-w0=$(writes_done "$d")
-fio --name=busy --filename="/dev/$d" --rw=randwrite --bs=4k --direct=1 \
-	--ioengine=psync --numjobs=2 --time_based --runtime=300 \
-	--output=/dev/null >/dev/null 2>&1 &
-pid=$!
-wait_for 30 writing "$d" "$w0"
-tap_run "b0: vdpa dev del during fio completes" timeout 120 vdpa dev del b0
-tap_is "$(ls -d "/sys/block/$d" "$bus/devices/b0" 2>/dev/null)" "" \
-	"b0: the disk and the vDPA device are gone"
-tap_run "b0: fio ended (with I/O errors)" wait_for 30 eval "! kill -0 $pid 2>/dev/null"
-kill $pid 2>/dev/null
-wait $pid 2>/dev/null
+e2e_del_under_fio b0 "$d"
 
 # --- split ring, two request queues ---
 supported=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_blk |

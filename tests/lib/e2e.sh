@@ -31,6 +31,17 @@
 #   wait_for SECONDS CMD [ARGS...]
 #                             runs CMD every 0.1 s until it exits 0 (returns
 #                             0) or SECONDS have passed (returns 1)
+#   e2e_netif NAME            the network interface of vDPA device NAME
+#                             (virtio_net over virtio_vdpa), or nothing
+#   e2e_if_up IFNAME          brings IFNAME up with IPv6 off, so that only
+#                             the test's own frames flow
+#   e2e_del_under_pktloop NAME IFNAME PKTLOOP
+#                             three tests: "vdpa dev del NAME" completes
+#                             while PKTLOOP (tests/userspace/pktloop.c)
+#                             floods IFNAME, the interface and the device
+#                             are gone, the generator ended
+#   e2e_del_under_fio NAME DISK
+#                             the same while fio writes to /dev/DISK
 
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_REPO/tests/lib/splat.sh"
@@ -143,4 +154,54 @@ e2e_find_vdpa_user() {
 			UAPI="$uapi" >/dev/null 2>&1 && return 0
 	done
 	return 1
+}
+
+e2e_netif() { ls "/sys/bus/vdpa/devices/$1"/virtio*/net 2>/dev/null; }
+
+e2e_if_up() {
+	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" && ip link set "$1" up
+}
+
+# The end of a "dev del under load" case: $1 the device, $2 the path of
+# its interface or disk (which must go), $3 the load's pid, $4 the load.
+_e2e_del_loaded() {
+	local dev=$1 gone=$2 pid=$3 what=$4 noun=interface
+
+	[[ $gone != /sys/class/block/* ]] || noun=disk
+	tap_run "$dev: vdpa dev del during $what completes" \
+		timeout 120 vdpa dev del "$dev"
+	tap_is "$(ls -d "$gone" "/sys/bus/vdpa/devices/$dev" 2>/dev/null)" "" \
+		"$dev: the $noun and the vDPA device are gone"
+	tap_run "$dev: the $what ended" \
+		wait_for 30 eval "! kill -0 $pid 2>/dev/null"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+e2e_del_under_pktloop() {
+	local dev=$1 ifc=$2 tx=/sys/class/net/$2/statistics/tx_packets tx0 pid
+
+	tx0=$(cat "$tx")
+	"$3" "$ifc" "$(cat "/sys/class/net/$ifc/address")" 100000000 \
+		1514 0x88b5 2000 >/dev/null 2>&1 &
+	pid=$!
+	# Frames are flowing: 1000 more sent.
+	wait_for 30 eval '[ "$(cat "$tx")" -ge $((tx0 + 1000)) ]'
+	_e2e_del_loaded "$dev" "/sys/class/net/$ifc" "$pid" traffic
+}
+
+# Writes completed on disk $1 so far.
+_e2e_writes_done() { awk '{ print $5 }' "/sys/block/$1/stat"; }
+
+e2e_del_under_fio() {
+	local dev=$1 disk=$2 w0 pid
+
+	w0=$(_e2e_writes_done "$disk")
+	fio --name=busy --filename="/dev/$disk" --rw=randwrite --bs=4k \
+		--direct=1 --ioengine=psync --numjobs=2 --time_based \
+		--runtime=300 --output=/dev/null >/dev/null 2>&1 &
+	pid=$!
+	# I/O is flowing: 64 more writes completed.
+	wait_for 30 eval '[ "$(_e2e_writes_done "$disk")" -ge $((w0 + 64)) ]'
+	_e2e_del_loaded "$dev" "/sys/class/block/$disk" "$pid" fio
 }
