@@ -270,7 +270,7 @@ run_e2e() {
 run_kmemleak() {
 	local report
 	item_begin kmemleak
-	[ "$tier" = debug ] || item="late reports (no kmemleak in this kernel)"
+	[ "$tier" = debug ] || item=late-reports  # no kmemleak in this kernel
 	if [ "$tier" = stock ]; then
 		# No kmemleak in Debian's kernel: only the late reports.
 		sleep 1
