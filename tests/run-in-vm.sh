@@ -289,6 +289,8 @@ run_kmemleak() {
 	check_splats
 	echo scan >"$kml" && sleep 1 && echo scan >"$kml"
 	report=$(cat "$kml")
+	# This is the last scan the run needs: vm-init.sh skips its own.
+	: >/run/vm-kmemleak-scanned
 	if [ -z "$report" ]; then
 		pass_n 1
 	else
