@@ -80,6 +80,23 @@ key=$( {
 out=$cache/dkms-$key
 mkdir -p "$cache"
 
+# The modules dkms.conf installs (BUILT_MODULE_NAME[]).
+built_modules() {
+	sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"$/\1/p' "$here/dkms.conf"
+}
+
+# Copies of the kernel's own modules of the same names, where a real
+# install tree has them: "dkms install" (no --force, as a user runs it)
+# then makes its version check against them, and refuses any of ours that
+# the kernel's would shadow in its eyes.
+kernel_twins() {
+	local tree=$1 m f
+	for m in $(built_modules); do
+		f=$(find "/lib/modules/$release/kernel" -name "$m.ko*" | head -n 1)
+		[ -z "$f" ] || install -D -m 644 "$f" "$tree/${f#/lib/modules/"$release"/}"
+	done
+}
+
 build() {
 	local tmp=$out.tmp src t0=$SECONDS
 	rm -rf "$tmp"
@@ -93,17 +110,19 @@ build() {
 		--installtree "$tmp/install" -k "$release"
 		--kernelsourcedir "$headers")
 	log "dkms add/build/install $name/$version for $release"
+	kernel_twins "$tmp/install/$release"
 	{
 		dkms add -m "$name" -v "$version" "${opts[@]}" &&
 			sign_file=/nonexistent dkms build -m "$name" \
 				-v "$version" "${opts[@]}" &&
 			dkms install -m "$name" -v "$version" --no-depmod \
-				--force "${opts[@]}"
+				"${opts[@]}"
 	} >"$tmp/build.log" 2>&1 || {
 		tail -n 40 "$tmp/build.log" >&2
 		find "$tmp/dkms" -name make.log -exec tail -n 40 {} + >&2
 		die "dkms failed (log: $tmp/build.log)"
 	}
+	rm -rf "$tmp/install/$release/kernel"
 	echo "$release" >"$tmp/release"
 	rm -rf "$out"
 	mv "$tmp" "$out"
@@ -117,6 +136,8 @@ if [ -f "$out/release" ]; then
 else
 	build
 fi
-[ -n "$(find "$out/install/$release/updates" -name 'vdpa.ko*')" ] ||
-	die "$out/install/$release/updates has no vdpa.ko"
+for m in $(built_modules); do
+	[ -n "$(find "$out/install/$release/updates" -name "$m.ko*")" ] ||
+		die "dkms install left out $m (see $out/build.log)"
+done
 [ $print_dir = 0 ] || echo "$out"

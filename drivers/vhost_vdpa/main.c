@@ -252,4 +252,5 @@ module_init(vhost_vdpa_init);
 module_exit(vhost_vdpa_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDPA_OOT_VERSION);
 MODULE_DESCRIPTION("vDPA devices as vhost character devices (/dev/vhost-vdpa-N)");

@@ -687,3 +687,4 @@ module_vdpa_driver(vv_driver);
 
 MODULE_DESCRIPTION("vDPA bus driver presenting vDPA devices as virtio devices");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDPA_OOT_VERSION);

@@ -292,4 +292,5 @@ module_init(vdpasim_blk_init);
 module_exit(vdpasim_blk_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDPA_OOT_VERSION);
 MODULE_DESCRIPTION("vDPA simulator: RAM-backed virtio-blk device");

@@ -296,4 +296,5 @@ module_init(vdpasim_init);
 module_exit(vdpasim_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDPA_OOT_VERSION);
 MODULE_DESCRIPTION("vDPA simulator core and device-side virtqueue library");

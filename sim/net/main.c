@@ -550,4 +550,5 @@ module_init(vdpasim_net_init);
 module_exit(vdpasim_net_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VDPA_OOT_VERSION);
 MODULE_DESCRIPTION("vDPA simulator: virtio-net device with TX to RX loopback");

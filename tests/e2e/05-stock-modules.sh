@@ -95,16 +95,20 @@ netif_mac() {
 	cat "$bus/devices/s0"/virtio*/net/*/address 2>/dev/null
 }
 
-tap_plan 28
+tap_plan 33
 
 e2e_begin
 
 for m in $MODS; do
 	tap_run "$m not loaded at start" test ! -e "/sys/module/$m"
 done
+# The package version (dkms.conf) is every module's version: DKMS installs
+# a module only if its version differs from the kernel's own.
+pkgver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$E2E_REPO/dkms.conf")
 for m in $MODS; do
 	tap_run "modinfo resolves $m to updates/" \
 		sh -c "modinfo -F filename $m | grep -q '^/lib/modules/$rel/updates/'"
+	tap_is "$(modinfo -F version "$m")" "$pkgver" "$m has version $pkgver (dkms.conf)"
 done
 
 inbox_ids >"$work/inbox"
