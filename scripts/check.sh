@@ -19,7 +19,6 @@
 #      in-box vDPA module
 #   Each VM's serial log is scanned whole for kernel reports.
 #
-
 # Logs go to .check/ in the tree. .check/timing.txt lists the wall time of
 # every step and of every KUnit module and e2e script in the VMs, slowest
 # first; the ten slowest are printed before the summary. The last line is
@@ -34,8 +33,8 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 logs=$root/.check
-# The whole test VM run: boot, every suite and script, the kmemleak scans.
-# Under TCG on 2 cores that is ~15 minutes; CI allows 90 in all.
+# One test VM run: boot, its suites and scripts, the kmemleak scans.
+# Under TCG on 2 cores the debug VM takes ~19 minutes; CI allows 90 in all.
 vm_timeout=${VDPA_CHECK_VM_TIMEOUT:-4500}
 passed=0 failed=0 skipped=0
 tier_counts=()   # one line per test VM: its guest's own counts
@@ -51,7 +50,6 @@ took() { printf '%6d  %s\n' "$1" "$2" >>"$timing"; }
 
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
-skip() { echo "ok - $1 # SKIP $2"; skipped=$((skipped + 1)); }
 
 # step NAME LOG CMD...: run CMD with its output in .check/LOG; show the tail
 # of the log when it fails.
