@@ -16,13 +16,14 @@
 # FILTERs select kunit/e2e items whose name contains one of them.
 #
 # Tiers: scripts/vm-run.sh sets VM_TIER=debug (our test kernel, the default)
-# or VM_TIER=stock (--stock: Debian's kernel, our modules from DKMS).  An
-# e2e script with a "# vm-tier: T" line in its first 5 lines is for tier T
-# only; one without runs on either.  On the stock tier there is no KUnit
-# and no kmemleak in the kernel, and the tree's own *.ko (built for the test
-# kernel) are not installed: the kunit items are left out and the kmemleak
-# item is one skip (kernel reports are still checked).  An item left out
-# for its tier is a failure if a FILTER names it, else just a note.
+# or VM_TIER=stock (--stock: Debian's kernel, our modules from DKMS).  Every
+# e2e script names its tiers in a "# vm-tier: T..." line in its first 5
+# lines (debug, stock or both); one without is a failure.  On the stock
+# tier there is no KUnit and no kmemleak in the kernel, and the tree's own
+# *.ko (built for the test kernel) are not installed: the kunit items are
+# left out, the last item only checks for late kernel reports, and every
+# item fails if an in-box vDPA module was loaded while it ran.  An item
+# left out for its tier is a failure if a FILTER names it, else a note.
 #
 # Each item also fails on any kernel report logged while it ran
 # (tests/lib/splat-patterns minus tests/lib/splat-allow).  Output: the
@@ -302,9 +303,9 @@ run_kmemleak() {
 # --- Stock tier: the vDPA modules loaded are ours -------------------------
 
 # Every module load is traced; after each item, a load of a vDPA module
-# (one of ours by name, or any of the kernel's own under drivers/vdpa,
-# drivers/vhost or drivers/virtio) must carry the out-of-tree taint, "O",
-# that Debian's in-box modules do not.
+# (one of ours by name, any of the kernel's own under drivers/vdpa, or
+# vhost_vdpa or virtio_vdpa) must carry the out-of-tree taint, "O", that
+# Debian's in-box modules do not.
 tracefs=/sys/kernel/tracing
 
 stock_vdpa_names() {
