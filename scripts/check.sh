@@ -41,6 +41,8 @@ tier_counts=()   # one line per test VM: its guest's own counts
 
 rm -rf "$logs" && mkdir -p "$logs"
 cd "$root" || exit 1
+# shellcheck source=../tests/lib/vm-tier.sh
+. tests/lib/vm-tier.sh
 
 timing=$logs/timing.unsorted
 started=$SECONDS
@@ -67,24 +69,11 @@ step() {
 	return 1
 }
 
-# The Debian 6.12 kernel the stock tier boots: the newest release with both
-# its image in /boot and its headers in /usr/src (scripts/dkms-build.sh
-# picks the same one).
-stock_release() {
-	local h r
-	for h in $(find /usr/src -maxdepth 1 -name 'linux-headers-6.12.*-amd64' \
-		! -name '*cloud*' ! -name '*rt*' 2>/dev/null | sort -rV); do
-		r=${h#/usr/src/linux-headers-}
-		[ -e "/boot/vmlinuz-$r" ] && echo "$r" && return
-	done
-}
-
 # tier_of ITEM: the tiers a guest item runs on (KUnit: debug only).
 tier_of() {
 	case $1 in
 	kunit/*) echo debug ;;
-	e2e/*) head -n 5 "tests/e2e/${1#e2e/}" |
-		sed -n 's/^# vm-tier: *\([a-z ]*\).*/\1/p' ;;
+	e2e/*) vm_tier_of "tests/e2e/${1#e2e/}" ;;
 	esac
 }
 
@@ -171,7 +160,8 @@ main() {
 		make KDIR="$kdir" modules || { summary; return; }
 
 	local release
-	release=$(stock_release)
+	# The kernel the stock tier boots (vm-run.sh --stock picks the same).
+	release=$(scripts/dkms-build.sh --print-release 2>/dev/null)
 	if [ -n "$release" ]; then
 		step "build: DKMS against linux-headers-$release" dkms.log \
 			scripts/dkms-build.sh --kernel "$release"

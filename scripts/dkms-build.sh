@@ -6,11 +6,14 @@
 # /var/lib/dkms, /usr/src and /lib/modules are never written.
 #
 #   scripts/dkms-build.sh [--kernel RELEASE] [--print-dir] [--quiet]
+#   scripts/dkms-build.sh --print-release
 #
-#   --kernel RELEASE  target kernel (default: the newest Debian 6.12 kernel
-#                     with both /boot/vmlinuz-RELEASE and
-#                     /usr/src/linux-headers-RELEASE)
+#   --kernel RELEASE  target kernel (default: the newest Debian 6.12 amd64
+#                     kernel, not cloud or rt, with both
+#                     /boot/vmlinuz-RELEASE and /usr/src/linux-headers-RELEASE)
 #   --print-dir       print the result directory (building it if missing)
+#   --print-release   print that default release and build nothing (exit 1
+#                     if there is none)
 #
 # The result lives in ${VDPA_CACHE:-~/.cache/vdpa-oot}/dkms-<key>/ where
 # <key> hashes the kernel release and the content of every file the build
@@ -28,11 +31,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 release=
 print_dir=0
+print_release=0
 quiet=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) release=${2:?}; shift 2 ;;
 	--print-dir) print_dir=1; shift ;;
+	--print-release) print_release=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	*) echo "dkms-build.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -41,17 +46,22 @@ done
 log() { [ $quiet = 1 ] || echo "dkms-build: $*" >&2; }
 die() { echo "dkms-build: error: $*" >&2; exit 1; }
 
-command -v dkms >/dev/null || die "dkms missing: apt-get install dkms"
-
 # The newest 6.12 Debian kernel that has an image and headers.
 default_release() {
 	local v
-	for v in $(find /boot -maxdepth 1 -name 'vmlinuz-6.12.*-amd64' -printf '%f\n' |
+	for v in $(find /boot -maxdepth 1 -name 'vmlinuz-6.12.*-amd64' \
+		! -name '*cloud*' ! -name '*rt*' -printf '%f\n' |
 		sed 's/^vmlinuz-//' | sort -rV); do
 		[ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; return; }
 	done
 	die "no /boot/vmlinuz-6.12.*-amd64 with matching /usr/src/linux-headers-*"
 }
+
+if [ $print_release = 1 ]; then
+	default_release
+	exit
+fi
+command -v dkms >/dev/null || die "dkms missing: apt-get install dkms"
 
 [ -n "$release" ] || release=$(default_release)
 headers=/usr/src/linux-headers-$release

@@ -68,6 +68,7 @@ fail_one() {
 # --- Kernel reports -------------------------------------------------------
 
 . "$repo/tests/lib/splat.sh"
+. "$repo/tests/lib/vm-tier.sh"
 
 check_splats() {
 	local hits
@@ -346,12 +347,6 @@ in_guest() {
 	tr '\0' ' ' </proc/1/cmdline | grep -q 'scripts/vm-init\.sh'
 }
 
-# The tiers an e2e script is for: its "# vm-tier: T..." line (debug,
-# stock or both), or nothing if it has none.
-script_tiers() {
-	head -n 5 "$1" | sed -n 's/^# vm-tier: *\([a-z ]*\).*/\1/p'
-}
-
 # Item $1, for tiers $2, is to be run here (returns 0) or not: a script with
 # no tier is a failure (every script must run somewhere); one for another
 # tier is a failure when a filter asked for it by name, a note otherwise.
@@ -389,7 +384,7 @@ run_items() {
 			continue
 		fi
 		matched=$((matched + 1))
-		tier_fits "e2e/${script##*/}" "$(script_tiers "$script")" || continue
+		tier_fits "e2e/${script##*/}" "$(vm_tier_of "$script")" || continue
 		item_begin "e2e/${script##*/}"
 		run_e2e "$script"
 		check_splats

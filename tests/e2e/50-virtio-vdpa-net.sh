@@ -23,7 +23,6 @@ bus=/sys/bus/vdpa
 MAC=02:00:00:00:00:01
 NEWMAC=02:00:00:00:00:09
 OTHERMAC=02:00:00:00:00:77
-PKTLOOP=/tmp/pktloop.$$
 
 e2e_need_modules vdpa_sim_net virtio_vdpa vhost_vdpa
 e2e_find_vdpa_user || tap_bail "no vdpa_user (tests/userspace)"
@@ -45,17 +44,14 @@ vsum() {
 	done
 	echo "$sum"
 }
-# pktloop IFNAME DST COUNT SIZE [TIMEOUT_MS]: the helper's summary line.
-loop() { "$PKTLOOP" "$1" "$2" "$3" "$4" 0x88b5 "${5:-5000}" 2>&1; }
-all_back() { echo "sent $1 received $1 corrupt 0 duplicate 0"; }
 none_back() { echo "sent $1 received 0 corrupt 0 duplicate 0"; }
-# Retries "loop ..." until it prints $1 (rx mode changes are applied by a
-# work item of virtio_net, asynchronously), then checks it.
+# Retries "e2e_pktloop ..." until it prints $1 (rx mode changes are
+# applied by a work item of virtio_net, asynchronously), then checks it.
 loop_until() {
 	local want=$1 desc=$2 got i
 	shift 2
 	for i in 1 2 3 4 5; do
-		got=$(loop "$@")
+		got=$(e2e_pktloop "$@")
 		[ "$got" = "$want" ] && break
 		sleep 1
 	done
@@ -64,8 +60,7 @@ loop_until() {
 
 e2e_begin
 
-tap_run "build the pktloop helper" \
-	gcc -O2 -Wall -o "$PKTLOOP" "$E2E_REPO/tests/userspace/pktloop.c"
+e2e_pktloop_build
 tap_run "load vdpa_sim_net and virtio_vdpa" modprobe -a vdpa_sim_net virtio_vdpa
 
 supported=$(nl send MGMTDEV_GET MGMTDEV_DEV_NAME=str:vdpasim_net |
@@ -93,9 +88,9 @@ traffic_pair0() {
 	tap_run "$dev: ethtool -L combined 1" ethtool -L "$ifc" combined 1
 	tx0=$(vstat "$dev" 1 tx_packets)
 	rx0=$(vstat "$dev" 0 rx_packets)
-	tap_is "$(loop "$ifc" $MAC 200 64)" "$(all_back 200)" \
+	tap_is "$(e2e_pktloop "$ifc" $MAC 200 64)" "$(e2e_all_back 200)" \
 		"$dev: 200 frames of 64 bytes come back intact"
-	tap_is "$(loop "$ifc" $MAC 50 9000)" "$(all_back 50)" \
+	tap_is "$(e2e_pktloop "$ifc" $MAC 50 9000)" "$(e2e_all_back 50)" \
 		"$dev: 50 frames of 9000 bytes come back intact"
 	tap_is "$(($(vstat "$dev" 1 tx_packets) - tx0))" 250 \
 		"$dev: vstats qidx 1 (tx0) counted the 250 frames sent"
@@ -111,7 +106,7 @@ traffic_mq() {
 		"$dev: ethtool -l reports 4 combined channels in use"
 	tx=$(vsum "$dev" tx_packets 4 1)
 	rx=$(vsum "$dev" rx_packets 4 0)
-	tap_is "$(loop "$ifc" $MAC 300 1514)" "$(all_back 300)" \
+	tap_is "$(e2e_pktloop "$ifc" $MAC 300 1514)" "$(e2e_all_back 300)" \
 		"$dev: 300 frames of 1514 bytes come back with 4 pairs"
 	tap_is "$(($(vsum "$dev" tx_packets 4 1) - tx)):$(($(vsum "$dev" rx_packets 4 0) - rx))" \
 		300:300 "$dev: tx and rx counters of the 4 pairs add up to 300 each"
@@ -125,7 +120,7 @@ ring_resize() {
 		tap_run "$dev: ethtool -G rx $n tx $n" ethtool -G "$ifc" rx $n tx $n
 		tap_is "$(ethtool -g "$ifc" | awk '/^Current/ { c = 1 } c && /^(RX|TX):/ { printf "%s%s", $1, $2 }')" \
 			"RX:${n}TX:$n" "$dev: ethtool -g reports rings of $n"
-		tap_is "$(loop "$ifc" $MAC 300 1514)" "$(all_back 300)" \
+		tap_is "$(e2e_pktloop "$ifc" $MAC 300 1514)" "$(e2e_all_back 300)" \
 			"$dev: 300 frames come back over rings of $n"
 	done
 }
@@ -133,10 +128,10 @@ ring_resize() {
 # The receive filter: promiscuous mode lets frames to another MAC in.
 promisc() {
 	local dev=$1 ifc=$2
-	tap_is "$(loop "$ifc" $OTHERMAC 20 64 1500)" "$(none_back 20)" \
+	tap_is "$(e2e_pktloop "$ifc" $OTHERMAC 20 64 1500)" "$(none_back 20)" \
 		"$dev: frames to another MAC are filtered without promisc"
 	ip link set "$ifc" promisc on
-	loop_until "$(all_back 20)" "$dev: with promisc on they come back" \
+	loop_until "$(e2e_all_back 20)" "$dev: with promisc on they come back" \
 		"$ifc" $OTHERMAC 20 64 1500
 	ip link set "$ifc" promisc off
 	loop_until "$(none_back 20)" "$dev: with promisc off again they are filtered" \
@@ -150,9 +145,9 @@ mac_change() {
 		ip link set "$ifc" address $NEWMAC
 	tap_is "$(vdpa -j dev config show "$dev" | jq -r ".config.\"$dev\".mac")" \
 		$NEWMAC "$dev: vdpa dev config show reports the new MAC"
-	loop_until "$(all_back 20)" "$dev: frames to the new MAC come back" \
+	loop_until "$(e2e_all_back 20)" "$dev: frames to the new MAC come back" \
 		"$ifc" $NEWMAC 20 64
-	tap_is "$(loop "$ifc" $MAC 20 64 1500)" "$(none_back 20)" \
+	tap_is "$(e2e_pktloop "$ifc" $MAC 20 64 1500)" "$(none_back 20)" \
 		"$dev: frames to the old MAC are filtered"
 }
 
@@ -176,7 +171,7 @@ switch_drivers() {
 		"$dev: switched back to virtio_vdpa, an interface again, the node gone"
 	e2e_if_up "$ifc"
 	mac=$(cat "/sys/class/net/$ifc/address")
-	tap_is "$(loop "$ifc" "$mac" 100 1514)" "$(all_back 100)" \
+	tap_is "$(e2e_pktloop "$ifc" "$mac" 100 1514)" "$(e2e_all_back 100)" \
 		"$dev: traffic works after switching back"
 	tap_run "unload vhost_vdpa" rmmod vhost_vdpa
 }
@@ -200,12 +195,12 @@ cycle() {
 	promisc "$dev" "$ifc"
 	mac_change "$dev" "$ifc"
 	[ "$layout" = packed ] && switch_drivers "$dev"
-	e2e_del_under_pktloop "$dev" "$(netif "$dev")" "$PKTLOOP"
+	e2e_del_under_pktloop "$dev" "$(netif "$dev")"
 }
 
 cycle n0 packed
 cycle n1 split
 
 e2e_end
-rm -f "$PKTLOOP"
+rm -f "$E2E_PKTLOOP"
 tap_done

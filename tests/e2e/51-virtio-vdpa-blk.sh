@@ -27,7 +27,7 @@ e2e_find_vdpa_user || tap_bail "no vdpa_user (tests/userspace)"
 tap_plan 42
 
 # The disk of vDPA device $1 (empty if none).
-disk() { ls "$bus/devices/$1"/virtio*/block 2>/dev/null; }
+disk() { e2e_disk "$1"; }
 bound_to() { e2e_bound_to "$1"; }
 feature() { cut -c"$(($2 + 1))" "$bus/devices/$1"/virtio*/features; }
 # Vendor statistic $3 of queue $2 of device $1 (the vdpa tool of Debian 12

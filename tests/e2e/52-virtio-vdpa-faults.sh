@@ -19,7 +19,6 @@ set -u
 bus=/sys/bus/vdpa
 MAC=02:00:00:00:00:01
 NEWMAC=02:00:00:00:00:09
-PKTLOOP=/tmp/pktloop.$$
 
 e2e_need_modules vdpa_sim_net vdpa_sim_blk virtio_vdpa
 command -v fio >/dev/null || tap_bail "fio is not installed"
@@ -27,15 +26,11 @@ tap_plan 25
 
 netif() { e2e_netif "$1"; }
 bound_to() { e2e_bound_to "$1"; }
-disk() { ls "$bus/devices/$1"/virtio*/block 2>/dev/null; }
-# pktloop IFNAME DST COUNT SIZE: the helper's summary line.
-loop() { "$PKTLOOP" "$1" "$2" "$3" "$4" 0x88b5 5000 2>&1; }
-all_back() { echo "sent $1 received $1 corrupt 0 duplicate 0"; }
+disk() { e2e_disk "$1"; }
 
 e2e_begin
 
-tap_run "build the pktloop helper" \
-	gcc -O2 -Wall -o "$PKTLOOP" "$E2E_REPO/tests/userspace/pktloop.c"
+e2e_pktloop_build
 tap_run "load vdpa_sim_net, vdpa_sim_blk and virtio_vdpa" \
 	modprobe -a vdpa_sim_net vdpa_sim_blk virtio_vdpa
 
@@ -54,7 +49,7 @@ ifc=$(netif n2)
 tap_is "$(bound_to n2):${ifc:+interface}" virtio_vdpa:interface \
 	"n2: the next bind negotiates and makes an interface"
 e2e_if_up "$ifc"
-tap_is "$(loop "$ifc" $MAC 50 64)" "$(all_back 50)" "n2: and traffic works"
+tap_is "$(e2e_pktloop "$ifc" $MAC 50 64)" "$(e2e_all_back 50)" "n2: and traffic works"
 tap_run "n2: dev del" vdpa dev del n2
 
 # A device that needs a reset while virtio_net drives it: virtio_vdpa
@@ -72,7 +67,7 @@ tap_run "n3: dev del" timeout 60 vdpa dev del n3
 # "vdpa dev del" under load.
 tap_run "n4: dev add, interface up" \
 	eval 'vdpa dev add name n4 mgmtdev vdpasim_net mac $MAC && e2e_if_up "$(netif n4)"'
-e2e_del_under_pktloop n4 "$(netif n4)" "$PKTLOOP"
+e2e_del_under_pktloop n4 "$(netif n4)"
 tap_run "b0: dev add, a disk" \
 	eval 'vdpa dev add name b0 mgmtdev vdpasim_blk && [ -n "$(disk b0)" ]'
 e2e_del_under_fio b0 "$(disk b0)"
@@ -90,5 +85,5 @@ tap_is "$(ls -d "/sys/class/net/$ifc" "/sys/class/block/$d" $bus/devices/* 2>/de
 	"no interface, disk or vDPA device left"
 
 e2e_end
-rm -f "$PKTLOOP"
+rm -f "$E2E_PKTLOOP"
 tap_done

@@ -33,19 +33,29 @@
 #                             0) or SECONDS have passed (returns 1)
 #   e2e_netif NAME            the network interface of vDPA device NAME
 #                             (virtio_net over virtio_vdpa), or nothing
+#   e2e_disk NAME             the disk of vDPA device NAME (virtio_blk over
+#                             virtio_vdpa), or nothing
+#   e2e_pktloop_build         one test: builds tests/userspace/pktloop.c as
+#                             $E2E_PKTLOOP (the script removes it at its end)
+#   e2e_pktloop IFNAME DST COUNT SIZE [TIMEOUT_MS]
+#                             sends COUNT raw frames of SIZE bytes to DST
+#                             through IFNAME; prints pktloop's summary line
+#   e2e_all_back COUNT        that line when all COUNT frames came back
+#                             intact
 #   e2e_if_up IFNAME          brings IFNAME up with IPv6 off, so that only
 #                             the test's own frames flow
-#   e2e_del_under_pktloop NAME IFNAME PKTLOOP
+#   e2e_del_under_pktloop NAME IFNAME
 #                             three tests: "vdpa dev del NAME" completes
-#                             while PKTLOOP (tests/userspace/pktloop.c)
-#                             floods IFNAME, the interface and the device
-#                             are gone, the generator ended
+#                             while $E2E_PKTLOOP floods IFNAME, the
+#                             interface and the device are gone, the
+#                             generator ended
 #   e2e_del_under_fio NAME DISK
 #                             the same while fio writes to /dev/DISK
 
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_REPO/tests/lib/splat.sh"
 E2E_VDPA_USER=${VDPA_USER:-$E2E_REPO/tests/userspace/vdpa_user}
+E2E_PKTLOOP=/tmp/pktloop.$$
 _e2e_modules=
 _e2e_mark=
 
@@ -157,6 +167,19 @@ e2e_find_vdpa_user() {
 }
 
 e2e_netif() { ls "/sys/bus/vdpa/devices/$1"/virtio*/net 2>/dev/null; }
+e2e_disk() { ls "/sys/bus/vdpa/devices/$1"/virtio*/block 2>/dev/null; }
+
+e2e_pktloop_build() {
+	tap_run "build the pktloop helper" gcc -O2 -Wall -o "$E2E_PKTLOOP" \
+		"$E2E_REPO/tests/userspace/pktloop.c"
+}
+
+# EtherType 0x88b5 (local experimental): only the test's own frames.
+e2e_pktloop() {
+	"$E2E_PKTLOOP" "$1" "$2" "$3" "$4" 0x88b5 "${5:-5000}" 2>&1
+}
+
+e2e_all_back() { echo "sent $1 received $1 corrupt 0 duplicate 0"; }
 
 e2e_if_up() {
 	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" && ip link set "$1" up
@@ -182,8 +205,8 @@ e2e_del_under_pktloop() {
 	local dev=$1 ifc=$2 tx=/sys/class/net/$2/statistics/tx_packets tx0 pid
 
 	tx0=$(cat "$tx")
-	"$3" "$ifc" "$(cat "/sys/class/net/$ifc/address")" 100000000 \
-		1514 0x88b5 2000 >/dev/null 2>&1 &
+	"$E2E_PKTLOOP" "$ifc" "$(cat "/sys/class/net/$ifc/address")" \
+		100000000 1514 0x88b5 2000 >/dev/null 2>&1 &
 	pid=$!
 	# Frames are flowing: 1000 more sent.
 	wait_for 30 eval '[ "$(cat "$tx")" -ge $((tx0 + 1000)) ]'
