@@ -25,6 +25,13 @@
 #                                        the kernel's own are)
 #   release                              the kernel release
 #   build.log                            dkms's output
+#   test-modules/                        tests/modules/*.ko, built by a
+#                                        plain make against the same
+#                                        headers (never installed by DKMS:
+#                                        the stock tier's fixtures; their
+#                                        symbol versions are those of the
+#                                        DKMS-built vdpa.ko, same sources
+#                                        and headers)
 # Modules are not signed (the stock kernel does not enforce signatures).
 set -euo pipefail
 
@@ -78,7 +85,8 @@ fi
 # the build, so changing them does not rebuild).
 source_files() {
 	(cd "$here" && git ls-files -co --exclude-standard -z -- \
-		dkms.conf Kbuild Kconfig Makefile core sim drivers include)
+		dkms.conf Kbuild Kconfig Makefile core sim drivers include \
+		tests/modules)
 }
 
 cache=${VDPA_CACHE:-$HOME/.cache/vdpa-oot}
@@ -107,6 +115,21 @@ kernel_twins() {
 	done
 }
 
+# test_modules TMP SRC: the test fixtures (vdpa_test_parent, _driver) of
+# SRC built against the headers, with the bus core they link to, into
+# TMP/test-modules.
+test_modules() {
+	local tmp=$1 dir=$1/test-build
+	cp -a "$2" "$dir"
+	make -j"$(nproc)" -C "$headers" M="$dir" CONFIG_VDPA_SIM= \
+		CONFIG_VIRTIO_VDPA= CONFIG_VHOST_VDPA= CONFIG_VDPA_KUNIT_TEST= \
+		CONFIG_VDPA_SIM_KUNIT_TEST= modules >"$tmp/test-build.log" 2>&1 ||
+		die "test modules failed to build (log: $tmp/test-build.log)"
+	mkdir "$tmp/test-modules"
+	cp "$dir"/tests/modules/*.ko "$tmp/test-modules/"
+	rm -rf "$dir"
+}
+
 build() {
 	local tmp=$out.tmp src t0=$SECONDS
 	rm -rf "$tmp"
@@ -133,6 +156,7 @@ build() {
 		die "dkms failed (log: $tmp/build.log)"
 	}
 	rm -rf "$tmp/install/$release/kernel"
+	test_modules "$tmp" "$src"
 	echo "$release" >"$tmp/release"
 	rm -rf "$out"
 	mv "$tmp" "$out"

@@ -211,6 +211,9 @@ prepare_modules() {
 		# ours, say): the guest gets the kernel's modules and ours only.
 		rm -rf "$top/updates" "$top/extra"
 		cp -as "$dkmsdir/install/$release/updates" "$top/updates"
+		# The test fixtures (tests/modules), built against the same
+		# headers: never in DKMS's package.
+		cp -as "$dkmsdir/test-modules" "$top/updates/tests"
 	else
 		mkdir -p "$top/updates"
 		while IFS= read -r ko; do

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm-tier: debug
+# vm-tier: stock
 #
 # The "vdpa" netlink family through iproute2's vdpa tool, the way users
 # see it: mgmtdev show, dev add with every attribute, dev show, dev config

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm-tier: debug
+# vm-tier: stock
 #
 # The "dev" multicast group: a listener hears DEV_NEW and DEV_DEL for
 # devices created and deleted with the vdpa tool and for those deleted by

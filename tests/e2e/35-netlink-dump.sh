@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm-tier: debug
+# vm-tier: stock
 #
 # Dumps that span several messages: 300 devices created with the vdpa
 # tool are listed exactly once each by "vdpa dev show" and "vdpa -j dev
