@@ -29,7 +29,7 @@
 #   one of the other workers or, after 0.2-2 s, by the fd worker itself
 #   (dev del, unbind, or driver_override to virtio_vdpa); hammer must
 #   then see ENODEV on every call and exit 0.  A run whose device went
-#   away before hammer was ready may fail, with ENODEV or ENOENT only;
+#   away before hammer was ready may fail, with ENODEV, ENOENT or ENXIO only;
 # - dumps: "vdpa dev show", "vdpa mgmtdev show", "vdpa dev config show"
 #   and "vdpa dev config show sN" (ENODEV allowed).
 #
@@ -238,13 +238,15 @@ fd_remove() {
 }
 
 # hammer failed before "ready" only because the device went away (or its
-# node now belongs to a block device): every error is ENODEV or ENOENT.
+# node now belongs to a block device): every error is ENODEV or ENOENT, or
+# ENXIO from the char-device core for a node whose cdev is already gone
+# (cdev_device_del() removes the cdev before devtmpfs drops the node).
 fd_raced() {
 	local line
 
 	[ -n "$1" ] || return 1
 	while IFS= read -r line; do
-		[[ $line =~ ^vdpa_user:\ error:\ .*(ENODEV|ENOENT)\ \( ||
+		[[ $line =~ ^vdpa_user:\ error:\ .*(ENODEV|ENOENT|ENXIO)\ \( ||
 		   $line =~ ^vdpa_user:\ error:\ .*device\ id\ [0-9]+,\ this\ test\ needs\ 1$ ]] ||
 			return 1
 	done <<<"$1"
@@ -537,7 +539,7 @@ progress "dumps worked" dump
 expected netlink "add: EEXIST, and ENODEV for vdpasim_blk; del: ENODEV"
 expected bind "ENODEV, ENOENT, EACCES; bind also EBUSY, EAGAIN"
 expected module "rmmod: in use or EAGAIN; modprobe: none"
-expected fd "ENODEV, ENOENT, EACCES; hammer: ENODEV or ENOENT before it got ready"
+expected fd "ENODEV, ENOENT, EACCES; hammer: ENODEV, ENOENT or ENXIO before it got ready"
 expected dump "config show sN: ENODEV"
 
 tap_run "delete every device left" delete_all
