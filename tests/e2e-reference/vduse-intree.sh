@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Reference run of the VDUSE end-to-end scripts against the in-tree stack
+# of the test kernel (vhost_iotlb, vdpa, vduse, virtio_vdpa from
+# /lib/modules/$(uname -r)/kernel, loaded with insmod by the scripts
+# themselves because VDUSE_INTREE=1).  Not part of `make check`: it shows
+# what the in-tree modules do, which 60-vduse-blk.sh and 61-vduse-net.sh
+# then expect from ours where the comments there say so.  Build the daemon
+# on the host first (make -C tests/userspace vduse), then:
+#
+#   scripts/vm-run.sh --mem 1536 -- tests/e2e-reference/vduse-intree.sh [60|61]
+#
+# Exit status 0 iff every selected script passed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export VDUSE_INTREE=1
+rc=0
+for s in "$here"/../e2e/60-vduse-blk.sh "$here"/../e2e/61-vduse-net.sh; do
+	[ $# = 0 ] || [[ $(basename "$s") == "$1"* ]] || continue
+	echo "# $(basename "$s") against the in-tree modules"
+	start=$SECONDS
+	bash "$s" || rc=1
+	echo "# $(basename "$s"): $((SECONDS - start)) s"
+done
+exit "$rc"
