@@ -46,6 +46,19 @@ fi
 
 tap_plan 50
 
+# tap_do DESC CMD...: tap_run in this shell (CMD may start background
+# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out.
+tap_do() {
+	local desc=$1 rc=0
+	shift
+	"$@" >"$work/out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc"$'\n'"$(tail -n 40 "$work/out")"
+	fi
+}
+
 # --- helpers ----------------------------------------------------------------
 
 load_stack() {
@@ -106,7 +119,7 @@ stop_vu() {
 # add NAME: vdpa dev add, then the disk of virtio_blk.
 add() {
 	bounded 90 vdpa dev add name "$1" mgmtdev vduse || return 1
-	wait_for 30 eval '[ -n "$(e2e_disk "$1")" ]' ||
+	wait_for 30 eval "[ -n \"\$(e2e_disk $1)\" ]" ||
 		{ echo "no disk for $1"; return 1; }
 }
 
@@ -158,10 +171,10 @@ fio_verify() {
 
 e2e_begin
 mkdir -p "$mnt"
-tap_run "guest /tmp is writable" eval "touch $work/w && rm $work/w"
-tap_run "load vduse and virtio_vdpa ($([ "$intree" = 1 ] && echo in-tree || echo ours))" load_stack
-tap_run "the loaded vduse is the $([ "$intree" = 1 ] && echo in-tree || echo tree\'s) module" vduse_is_expected
-tap_run "vdpa mgmtdev show lists vduse" eval 'vdpa mgmtdev show | grep -q "^vduse:"'
+tap_do "guest /tmp is writable" eval "touch $work/w && rm $work/w"
+tap_do "load vduse and virtio_vdpa ($([ "$intree" = 1 ] && echo in-tree || echo ours))" load_stack
+tap_do "the loaded vduse is the $([ "$intree" = 1 ] && echo in-tree || echo tree\'s) module" vduse_is_expected
+tap_do "vdpa mgmtdev show lists vduse" eval 'vdpa mgmtdev show | grep -q "^vduse:"'
 
 # --- VDUSE_CREATE_DEV and friends with one bad field --------------------------
 # CASE WANT: the errno of the in-tree vduse; "ours:" where ours differs.
@@ -187,9 +200,9 @@ probe_all() {
 	done
 	return "$bad"
 }
-tap_run "VDUSE_CREATE_DEV/VQ_SETUP/DESTROY_DEV/SET_API_VERSION errnos (18 cases)" probe_all
-tap_diag "$(for c in name-long name-dotdot name-control vq-num-zero config-size-zero vq-setup-size-zero; do "$tool" probe "$c" 2>&1; done)"
-tap_run "no VDUSE device left by the probes" eval '[ -z "$(ls /sys/class/vduse 2>/dev/null | grep -v control)" ]'
+tap_do "VDUSE_CREATE_DEV/VQ_SETUP/DESTROY_DEV/SET_API_VERSION errnos (18 cases)" probe_all
+tap_diag "$(for c in name-long vq-num-zero config-size-zero vq-setup-size-zero; do "$tool" probe "$c" 2>&1; done)"
+tap_do "no VDUSE device left by the probes" eval '[ -z "$(ls /sys/class/vduse 2>/dev/null | grep -v control)" ]'
 
 # --- qemu-storage-daemon, vduse-blk export ------------------------------------
 
@@ -203,12 +216,12 @@ qsd_start() {
 	wait_for 30 test -c "/dev/vduse/$1"
 }
 truncate -s 256M "$work/qsd0.img"
-tap_run "qsd: vduse-blk export qsd0 on a 256 MiB file in /tmp" qsd_start qsd0
-tap_run "qsd0: vdpa dev add, virtio_blk disk appears" add qsd0
+tap_do "qsd: vduse-blk export qsd0 on a 256 MiB file in /tmp" qsd_start qsd0
+tap_do "qsd0: vdpa dev add, virtio_blk disk appears" add qsd0
 d=$(e2e_disk qsd0)
 tap_is "$(e2e_bound_to qsd0):$(blockdev --getsize64 "/dev/$d" 2>/dev/null)" \
 	"virtio_vdpa:$((256 << 20))" "qsd0: bound to virtio_vdpa, 256 MiB"
-tap_run "qsd0: mkfs.ext4" mkfs.ext4 -q -F "/dev/$d"
+tap_do "qsd0: mkfs.ext4" mkfs.ext4 -q -F "/dev/$d"
 make_tree() {
 	local i j
 	mount "/dev/$d" "$mnt" || return 1
@@ -221,30 +234,30 @@ make_tree() {
 	done
 	(cd "$mnt" && find . -type f -print0 | xargs -0 sha256sum) >"$work/sums"
 }
-tap_run "qsd0: mount, a tree of files, checksums" make_tree
-tap_run "qsd0: umount, fsck -n clean" eval 'umount "$mnt" && fsck.ext4 -n "/dev/$d"'
-tap_run "qsd0: remount, checksums verify" \
+tap_do "qsd0: mount, a tree of files, checksums" make_tree
+tap_do "qsd0: umount, fsck -n clean" eval 'umount "$mnt" && fsck.ext4 -n "/dev/$d"'
+tap_do "qsd0: remount, checksums verify" \
 	eval 'mount "/dev/$d" "$mnt" && (cd "$mnt" && sha256sum --quiet -c "$work/sums"); umount "$mnt"'
-tap_run "qsd0: fio randwrite 16 MiB, verify crc32c" fio_verify "/dev/$d" 16M
-tap_run "qsd0: vdpa dev del" del qsd0
-tap_run "qsd: exits on SIGTERM, qsd0 destroyed" \
+tap_do "qsd0: fio randwrite 16 MiB, verify crc32c" fio_verify "/dev/$d" 16M
+tap_do "qsd0: vdpa dev del" del qsd0
+tap_do "qsd: exits on SIGTERM, qsd0 destroyed" \
 	eval 'kill $QSD_PID; wait $QSD_PID; wait_for 10 gone qsd0'
 
 # --- vduse_user blk -----------------------------------------------------------
 
-tap_run "vduse_user blk u0 (64 MiB) ready" start_vu "$work/u0.log" blk u0 --size 64 --destroy
-tap_run "u0: vdpa dev add, disk appears" add u0
+tap_do "vduse_user blk u0 (64 MiB) ready" start_vu "$work/u0.log" blk u0 --size 64 --destroy
+tap_do "u0: vdpa dev add, disk appears" add u0
 d=$(e2e_disk u0)
 tap_is "$(blockdev --getsize64 "/dev/$d" 2>/dev/null)" $((64 << 20)) "u0: 64 MiB"
-tap_run "u0: 8 MiB dd, read back, cmp" dd_cmp "$d" 8
-tap_run "u0: blkdiscard -z leaves zeros" \
+tap_do "u0: 8 MiB dd, read back, cmp" dd_cmp "$d" 8
+tap_do "u0: blkdiscard -z leaves zeros" \
 	eval 'blkdiscard -z -o 1M -l 1M "/dev/$d" && cmp -n 1048576 <(dd if="/dev/$d" bs=1M skip=1 count=1 iflag=direct status=none) /dev/zero'
 tap_fails_with "u0: VDUSE_DESTROY_DEV while attached: EBUSY" "EBUSY" "$tool" destroy u0
-tap_run "u0: fio randwrite 8 MiB verifies" fio_verify "/dev/$d" 8M
+tap_do "u0: fio randwrite 8 MiB verifies" fio_verify "/dev/$d" 8M
 e2e_del_under_fio u0 "$d"
-tap_run "u0: daemon exits 0 on SIGTERM, destroys u0" eval 'stop_vu && wait_for 10 gone u0'
+tap_do "u0: daemon exits 0 on SIGTERM, destroys u0" eval 'stop_vu && wait_for 10 gone u0'
 tap_diag "$(grep -v '^#' "$work/u0.log")"
-tap_run "u0: the name is reusable" reuse u0
+tap_do "u0: the name is reusable" reuse u0
 
 # --- hostile daemons ----------------------------------------------------------
 # Per mode: the device is deletable within 60 s (whether or not virtio_blk
@@ -306,15 +319,15 @@ hostile() {
 }
 
 for m in $modes; do
-	tap_run "hostile $m: device deletable within 60 s, the kernel healthy" hostile "$m"
-	tap_run "hostile $m: the name is reusable" reuse "h-$m"
+	tap_do "hostile $m: device deletable within 60 s, the kernel healthy" hostile "$m"
+	tap_do "hostile $m: the name is reusable" reuse "h-$m"
 done
 
 # --- module unload with a device -----------------------------------------------
 
-tap_run "u1: a device attached" eval 'start_vu "$work/u1.log" blk u1 --size 8 --destroy && add u1'
+tap_do "u1: a device attached" eval 'start_vu "$work/u1.log" blk u1 --size 8 --destroy && add u1'
 tap_fails_with "rmmod vduse with a device attached is refused" "in use|busy" rmmod vduse
-tap_run "u1: deleted, daemon gone" eval 'del u1 && stop_vu && wait_for 10 gone u1'
+tap_do "u1: deleted, daemon gone" eval 'del u1 && stop_vu && wait_for 10 gone u1'
 
 # --- qsd killed during fio --verify and restarted -------------------------------
 # ours: the restarted qsd reconnects (its log in /tmp) and fio verifies.
@@ -337,9 +350,9 @@ fio_end() {
 	wait "$FIO_PID" || { cat "$work/fio.out"; return 1; }
 }
 truncate -s 128M "$work/qsd1.img"
-tap_run "qsd1: export, vdpa dev add, disk" eval 'qsd_start qsd1 && add qsd1'
+tap_do "qsd1: export, vdpa dev add, disk" eval 'qsd_start qsd1 && add qsd1'
 d=$(e2e_disk qsd1)
-tap_run "qsd1: kill -9 qsd during fio --verify, start it again on the export" crash_fio "$d"
+tap_do "qsd1: kill -9 qsd during fio --verify, start it again on the export" crash_fio "$d"
 fio_rc=0
 fio_out=$(fio_end 2>&1) || fio_rc=$?
 if [ "$intree" = 1 ]; then
@@ -350,7 +363,7 @@ else
 	tap_is "$fio_rc" 0 "qsd1: fio verifies after the restart (ours: reconnect)"
 fi
 tap_diag "$(cat "$work/qsd1.qsd.log" 2>/dev/null)"
-tap_run "qsd1: vdpa dev del within 60 s, qsd stops, qsd1 gone" \
+tap_do "qsd1: vdpa dev del within 60 s, qsd stops, qsd1 gone" \
 	eval 'del qsd1 && kill $QSD_PID && wait_for 30 gone qsd1'
 kill -9 "$FIO_PID" 2>/dev/null
 

@@ -41,6 +41,19 @@ fi
 
 tap_plan 26
 
+# tap_do DESC CMD...: tap_run in this shell (CMD may start background
+# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out.
+tap_do() {
+	local desc=$1 rc=0
+	shift
+	"$@" >"$work/out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc"$'\n'"$(tail -n 40 "$work/out")"
+	fi
+}
+
 load_stack() {
 	local m
 	if [ "$intree" != 1 ]; then
@@ -77,7 +90,7 @@ gone() { [ ! -e "/dev/vduse/$1" ] && [ ! -e "/sys/bus/vdpa/devices/$1" ]; }
 # add NAME: vdpa dev add, then the netdev of virtio_net.
 add() {
 	timeout 90 vdpa dev add name "$1" mgmtdev vduse || return 1
-	wait_for 30 eval '[ -n "$(e2e_netif "$1")" ]' ||
+	wait_for 30 eval "[ -n \"\$(e2e_netif $1)\" ]" ||
 		{ echo "no netdev for $1"; return 1; }
 }
 
@@ -86,40 +99,40 @@ counters() {
 	local n
 	n=$(grep -c '^tx_frames=' "$1")
 	kill -USR1 "$VU_PID"
-	wait_for 10 eval '[ "$(grep -c "^tx_frames=" "$1")" -gt '"$n"' ]' &&
+	wait_for 10 eval "[ \"\$(grep -c ^tx_frames= $1)\" -gt $n ]" &&
 		grep '^tx_frames=' "$1" | tail -n 1
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 mkdir -p "$work"
 e2e_begin
-tap_run "load vduse and virtio_vdpa ($([ "$intree" = 1 ] && echo in-tree || echo ours))" load_stack
+tap_do "load vduse and virtio_vdpa ($([ "$intree" = 1 ] && echo in-tree || echo ours))" load_stack
 e2e_pktloop_build
 
 # --- loopback ----------------------------------------------------------------
-tap_run "vduse_user net n0 ready" start_vu "$work/n0.log" net n0 --mac "$MAC" --destroy
-tap_run "n0: vdpa dev add, netdev appears" add n0
+tap_do "vduse_user net n0 ready" start_vu "$work/n0.log" net n0 --mac "$MAC" --destroy
+tap_do "n0: vdpa dev add, netdev appears" add n0
 ifc=$(e2e_netif n0)
 ifc=${ifc##*/}
 tap_is "$(cat "/sys/class/net/$ifc/address" 2>/dev/null)" "$MAC" "n0: netdev $ifc has the daemon's MAC"
-tap_run "n0: $ifc up" e2e_if_up "$ifc"
+tap_do "n0: $ifc up" e2e_if_up "$ifc"
 rx0=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
 tap_is "$(e2e_pktloop "$ifc" "$MAC" 1000 1000)" "$(e2e_all_back 1000)" \
 	"n0: 1000 raw frames of 1000 bytes to its own MAC all come back intact"
 c1=$(counters "$work/n0.log")
-tap_run "n0: the daemon counted them (${c1:-no counters})" \
+tap_do "n0: the daemon counted them (${c1:-no counters})" \
 	eval '[ "$(field tx_frames "$c1")" -ge 1000 ] && [ "$(field rx_frames "$c1")" -ge 1000 ]'
-tap_run "n0: static neighbour 192.0.2.2 on 192.0.2.1/24" \
+tap_do "n0: static neighbour 192.0.2.2 on 192.0.2.1/24" \
 	eval 'ip addr add 192.0.2.1/24 dev "$ifc" && ip neigh replace 192.0.2.2 lladdr 02:00:00:5e:00:99 dev "$ifc" nud permanent'
 ping -c 10 -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1
 c2=$(counters "$work/n0.log")
-tap_run "n0: 10 pings counted by the daemon (${c2:-no counters})" \
+tap_do "n0: 10 pings counted by the daemon (${c2:-no counters})" \
 	eval '[ "$(field tx_frames "$c2")" -ge $(($(field tx_frames "$c1") + 10)) ] &&
 	      [ "$(field rx_frames "$c2")" -ge $(($(field rx_frames "$c1") + 10)) ]'
-tap_run "n0: and received back on $ifc (rx_packets +1010 at least)" \
+tap_do "n0: and received back on $ifc (rx_packets +1010 at least)" \
 	eval '[ "$(cat "/sys/class/net/$ifc/statistics/rx_packets")" -ge $((rx0 + 1010)) ]'
 e2e_del_under_pktloop n0 "$ifc"
-tap_run "n0: daemon exits 0 on SIGTERM, n0 destroyed" eval 'stop_vu && wait_for 10 gone n0'
+tap_do "n0: daemon exits 0 on SIGTERM, n0 destroyed" eval 'stop_vu && wait_for 10 gone n0'
 tap_diag "$(grep -v '^#' "$work/n0.log" | tail -n 3)"
 
 reuse() {
@@ -131,7 +144,7 @@ reuse() {
 	[ "$(e2e_pktloop "$i" "$MAC" 100 200)" = "$(e2e_all_back 100)" ] || return 1
 	timeout 60 vdpa dev del n0 && stop_vu && wait_for 10 gone n0
 }
-tap_run "n0: the name is reusable (100 frames back)" reuse
+tap_do "n0: the name is reusable (100 frames back)" reuse
 
 # --- control queue -------------------------------------------------------------
 if [ "$intree" = 1 ]; then
@@ -144,18 +157,18 @@ if [ "$intree" = 1 ]; then
 		tap_skip "c0: $t" "in-tree vduse has no CTRL_VQ"
 	done
 else
-	tap_run "c0: --cvq daemon ready" start_vu "$work/c0.log" net c0 --mac "$MAC" --cvq --destroy
-	tap_run "c0: vdpa dev add, netdev" add c0
+	tap_do "c0: --cvq daemon ready" start_vu "$work/c0.log" net c0 --mac "$MAC" --cvq --destroy
+	tap_do "c0: vdpa dev add, netdev" add c0
 	ifc=$(e2e_netif c0)
 	ifc=${ifc##*/}
-	tap_run "c0: ip link set address $NEWMAC reaches the daemon" \
+	tap_do "c0: ip link set address $NEWMAC reaches the daemon" \
 		eval 'ip link set dev "$ifc" address $NEWMAC &&
 		      wait_for 10 grep -q "MAC_ADDR_SET $NEWMAC: ok" "$work/c0.log"'
-	tap_run "c0: vdpa dev config show shows $NEWMAC" \
+	tap_do "c0: vdpa dev config show shows $NEWMAC" \
 		eval 'vdpa dev config show c0 | grep -q "mac $NEWMAC"'
 	tap_is "$(e2e_if_up "$ifc" && e2e_pktloop "$ifc" $NEWMAC 100 500)" \
 		"$(e2e_all_back 100)" "c0: frames to the new MAC come back"
-	tap_run "c0: del, daemon gone" \
+	tap_do "c0: del, daemon gone" \
 		eval 'timeout 60 vdpa dev del c0 && stop_vu && wait_for 10 gone c0'
 	tap_diag "$(grep 'cvq' "$work/c0.log")"
 	tap_ok "c0: CTRL_VQ accepted (ours)"
