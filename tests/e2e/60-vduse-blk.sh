@@ -116,9 +116,15 @@ stop_vu() {
 	wait "$VU_PID"
 }
 
-# add NAME: vdpa dev add, then the disk of virtio_blk.
+# add NAME [retry]: vdpa dev add, then the disk of virtio_blk.  With
+# "retry", the add is retried for 20 s (qsd may not have set up every
+# queue yet when its device node appears).
 add() {
-	bounded 90 vdpa dev add name "$1" mgmtdev vduse || return 1
+	if [ "${2:-}" = retry ]; then
+		wait_for 20 timeout 90 vdpa dev add name "$1" mgmtdev vduse || return 1
+	else
+		bounded 90 vdpa dev add name "$1" mgmtdev vduse || return 1
+	fi
 	wait_for 30 eval "[ -n \"\$(e2e_disk $1)\" ]" ||
 		{ echo "no disk for $1"; return 1; }
 }
@@ -217,7 +223,7 @@ qsd_start() {
 }
 truncate -s 256M "$work/qsd0.img"
 tap_do "qsd: vduse-blk export qsd0 on a 256 MiB file in /tmp" qsd_start qsd0
-tap_do "qsd0: vdpa dev add, virtio_blk disk appears" add qsd0
+tap_do "qsd0: vdpa dev add, virtio_blk disk appears" add qsd0 retry
 d=$(e2e_disk qsd0)
 tap_is "$(e2e_bound_to qsd0):$(blockdev --getsize64 "/dev/$d" 2>/dev/null)" \
 	"virtio_vdpa:$((256 << 20))" "qsd0: bound to virtio_vdpa, 256 MiB"
@@ -350,7 +356,7 @@ fio_end() {
 	wait "$FIO_PID" || { cat "$work/fio.out"; return 1; }
 }
 truncate -s 128M "$work/qsd1.img"
-tap_do "qsd1: export, vdpa dev add, disk" eval 'qsd_start qsd1 && add qsd1'
+tap_do "qsd1: export, vdpa dev add, disk" eval 'qsd_start qsd1 && add qsd1 retry'
 d=$(e2e_disk qsd1)
 tap_do "qsd1: kill -9 qsd during fio --verify, start it again on the export" crash_fio "$d"
 fio_rc=0
