@@ -271,12 +271,17 @@ tap_do "u0: the name is reusable" reuse u0
 # reusable.  close-mid-io: the daemon exits with I/O in flight; a second
 # daemon with --reconnect picks the queue up and the I/O completes
 # (in-tree as ours: VDUSE_VQ_GET_INFO and reopening the device file).
-want_silent="created"
-want_wrong_id="write of the response to message [0-9]+: ENOENT"
-want_bogus_iotlb="bogus-iotlb: start > last: EINVAL"
-want_oversize="write one byte short \\([0-9]+ bytes\\): EINVAL"
-want_close_mid_io="close-mid-io: exiting after 200 requests"
-want_umem_unmap="VDUSE_IOTLB_REG_UMEM: 0"
+# want MODE: what the daemon of MODE must have printed (extended regex).
+want() {
+	case $1 in
+	silent) echo "created" ;;
+	wrong-id) echo "write of the response to message [0-9]+: ENOENT" ;;
+	bogus-iotlb) echo "bogus-iotlb: start > last: EINVAL" ;;
+	oversize) echo "write one byte short \\([0-9]+ bytes\\): EINVAL" ;;
+	close-mid-io) echo "close-mid-io: exiting after 200 requests" ;;
+	umem-unmap) echo "VDUSE_IOTLB_REG_UMEM: 0" ;;
+	esac
+}
 
 hostile_io() {
 	local m=$1 n=$2 d=$3 pid
@@ -299,8 +304,8 @@ hostile_io() {
 }
 
 hostile() {
-	local m=$1 n=h-$1 d added=1 rc=0 want
-	want=want_${m//-/_}
+	local m=$1 n=h-$1 d added=1 rc=0 pat
+	pat=$(want "$m")
 	if ! start_vu "$work/$n.log" blk "$n" --size 16 --file "$work/$n.img" \
 		--hostile "$m" --after 200; then
 		return 1
@@ -318,8 +323,8 @@ hostile() {
 	kill -0 "$VU_PID" 2>/dev/null && { stop_vu; true; }
 	[ ! -e "/dev/vduse/$n" ] || "$tool" destroy "$n" >/dev/null || rc=1
 	gone "$n" || { echo "$m: $n not gone"; rc=1; }
-	grep -qE "${!want}" "$work/$n.log" ||
-		{ echo "$m: no /${!want}/ in the daemon's output"; rc=1; }
+	grep -qE "$pat" "$work/$n.log" ||
+		{ echo "$m: no /$pat/ in the daemon's output"; rc=1; }
 	grep '^#' "$work/$n.log" "$work/$n.reconnect.log" 2>/dev/null | sed 's/^[^#]*#/#/'
 	return "$rc"
 }
@@ -342,6 +347,7 @@ tap_do "u1: deleted, daemon gone" eval 'del u1 && stop_vu && wait_for 10 gone u1
 
 crash_fio() {
 	local d=$1 w0
+	# shellcheck disable=SC2034 # read by the eval below
 	w0=$(awk '{ print $5 }' "/sys/block/$d/stat")
 	fio_verify "/dev/$d" 64M >/dev/null 2>&1 &
 	FIO_PID=$!

@@ -116,6 +116,7 @@ ifc=$(e2e_netif n0)
 ifc=${ifc##*/}
 tap_is "$(cat "/sys/class/net/$ifc/address" 2>/dev/null)" "$MAC" "n0: netdev $ifc has the daemon's MAC"
 tap_do "n0: $ifc up" e2e_if_up "$ifc"
+# shellcheck disable=SC2034 # read by an eval below
 rx0=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
 tap_is "$(e2e_pktloop "$ifc" "$MAC" 1000 1000)" "$(e2e_all_back 1000)" \
 	"n0: 1000 raw frames of 1000 bytes to its own MAC all come back intact"
@@ -138,7 +139,8 @@ tap_diag "$(grep -v '^#' "$work/n0.log" | tail -n 3)"
 reuse() {
 	start_vu "$work/n0b.log" net n0 --mac "$MAC" --destroy || return 1
 	add n0 || return 1
-	local i=$(e2e_netif n0)
+	local i
+	i=$(e2e_netif n0)
 	i=${i##*/}
 	e2e_if_up "$i" || return 1
 	[ "$(e2e_pktloop "$i" "$MAC" 100 200)" = "$(e2e_all_back 100)" ] || return 1
