@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "vduse_user.h"
 
@@ -205,6 +206,11 @@ void vu_umem_unmap(struct vu_dev *d)
 	if (!(info.capability & VDUSE_IOVA_CAP_UMEM))
 		return;
 	size = info.last - info.start + 1;
+	/* The pinned pages count against RLIMIT_MEMLOCK (root may raise it). */
+	if (setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY,
+							RLIM_INFINITY }))
+		vu_info("umem-unmap: setrlimit(RLIMIT_MEMLOCK): %s",
+			vu_errname(errno));
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
