@@ -221,6 +221,8 @@ qsd_start() {
 	QSD_PID=$!
 	wait_for 30 test -c "/dev/vduse/$1"
 }
+# qsd keeps its reconnect log (inflight requests) in /tmp/vduse-blk-NAME.
+rm -f /tmp/vduse-blk-qsd0 /tmp/vduse-blk-qsd1
 truncate -s 256M "$work/qsd0.img"
 tap_do "qsd: vduse-blk export qsd0 on a 256 MiB file in /tmp" qsd_start qsd0
 tap_do "qsd0: vdpa dev add, virtio_blk disk appears" add qsd0 retry
@@ -374,11 +376,11 @@ if [ "$intree" = 1 ]; then
 else
 	tap_is "$fio_rc" 0 "qsd1: fio verifies after the restart (ours: reconnect)"
 fi
-tap_diag "$(cat "$work/qsd1.qsd.log" 2>/dev/null)"
+tap_diag "$(cat "$work/qsd1.qsd.log" 2>/dev/null; ls -l /tmp/vduse-blk-qsd1 2>&1)"
 tap_do "qsd1: vdpa dev del within 60 s, qsd stops, qsd1 gone" \
 	eval 'del qsd1 && kill $QSD_PID && wait_for 30 gone qsd1'
 kill -9 "$FIO_PID" 2>/dev/null
 
-tap_run "guest /tmp cleaned" rm -rf "$work"
+tap_run "guest /tmp cleaned" rm -rf "$work" /tmp/vduse-blk-qsd0 /tmp/vduse-blk-qsd1
 e2e_end
 tap_done

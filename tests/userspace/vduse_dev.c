@@ -79,10 +79,6 @@ static void set_status(struct vu_dev *d, uint8_t status)
 			(unsigned long long)d->features);
 	if (d->o->hostile == VU_HOSTILE_BOGUS_IOTLB)
 		vu_bogus_iotlb(d);
-	if (d->o->hostile == VU_HOSTILE_UMEM_UNMAP && !d->umem_done) {
-		d->umem_done = true;
-		vu_umem_unmap(d);
-	}
 	start_vqs(d, false);
 }
 
@@ -174,6 +170,15 @@ static void serve_vqs(struct vu_dev *d)
 
 	if (d->broken || !(d->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
+	/* After the first request: the kernel sets up its bounce pages on
+	 * the first streaming mapping, REG_UMEM wants them there.
+	 */
+	if (d->o->hostile == VU_HOSTILE_UMEM_UNMAP && !d->umem_done &&
+	    d->requests) {
+		d->umem_done = true;
+		vu_umem_unmap(d);
+		start_vqs(d, false);
+	}
 	for (i = 0; i < d->nvqs; i++) {
 		if (!d->vqs[i].ready)
 			continue;
