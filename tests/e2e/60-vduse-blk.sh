@@ -44,16 +44,19 @@ else
 	e2e_need_modules drivers/vduse/vduse
 fi
 
-tap_plan 50
+tap_plan 51
 
 # tap_do DESC CMD...: tap_run in this shell (CMD may start background
-# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out.
+# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out;
+# its "# " lines are shown when it passes.
 tap_do() {
-	local desc=$1 rc=0
+	local desc=$1 rc=0 out
 	shift
 	"$@" >"$work/out" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
 		tap_ok "$desc"
+		out=$(sed -n 's/^# //p' "$work/out")
+		[ -z "$out" ] || tap_diag "$out"
 	else
 		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc"$'\n'"$(tail -n 40 "$work/out")"
 	fi
@@ -335,6 +338,33 @@ for m in $modes; do
 	tap_do "hostile $m: device deletable within 60 s, the kernel healthy" hostile "$m"
 	tap_do "hostile $m: the name is reusable" reuse "h-$m"
 done
+
+# --- a daemon dead with I/O in flight, no reconnect ----------------------------
+# ours: "vdpa dev del" completes within 60 s and fails the I/O.
+# in-tree: it blocks forever behind the I/O (del_gendisk waits for
+# requests only the dead daemon could complete; seen with the in-tree
+# stack of the test kernel, 2026-12-04), and every later vdpa command
+# waits for it: skipped.
+dead_del() {
+	local d pid
+	start_vu "$work/d0.log" blk d0 --size 16 --hostile close-mid-io --after 200 || return 1
+	add d0 || return 1
+	d=$(e2e_disk d0)
+	dd if=/dev/urandom of="/dev/$d" bs=4k count=2048 oflag=direct status=none &
+	pid=$!
+	wait_for 60 eval "! kill -0 $VU_PID 2>/dev/null" || { echo "daemon still running"; return 1; }
+	wait "$VU_PID"
+	del d0 || return 1
+	wait_for 30 eval "! kill -0 $pid 2>/dev/null" || { echo "dd still running"; return 1; }
+	wait "$pid" && { echo "dd succeeded on a deleted device"; return 1; }
+	"$tool" destroy d0 && wait_for 10 gone d0
+}
+if [ "$intree" = 1 ]; then
+	tap_skip "d0: daemon dead with I/O in flight: vdpa dev del completes" \
+		"in-tree vdpa dev del blocks forever behind the I/O"
+else
+	tap_do "d0: daemon dead with I/O in flight: vdpa dev del completes, the I/O fails" dead_del
+fi
 
 # --- module unload with a device -----------------------------------------------
 

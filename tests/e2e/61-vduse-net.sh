@@ -42,13 +42,16 @@ fi
 tap_plan 26
 
 # tap_do DESC CMD...: tap_run in this shell (CMD may start background
-# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out.
+# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out;
+# its "# " lines are shown when it passes.
 tap_do() {
-	local desc=$1 rc=0
+	local desc=$1 rc=0 out
 	shift
 	"$@" >"$work/out" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
 		tap_ok "$desc"
+		out=$(sed -n 's/^# //p' "$work/out")
+		[ -z "$out" ] || tap_diag "$out"
 	else
 		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc"$'\n'"$(tail -n 40 "$work/out")"
 	fi

@@ -82,11 +82,11 @@ uint8_t *vu_iova(struct vu_dev *d, uint64_t iova, uint64_t len, size_t *avail)
 	unsigned int i;
 	uint64_t left;
 
-	for (i = 0; i < d->nmaps; i++)
-		if (d->maps[i].start <= iova && iova <= d->maps[i].last) {
+	if (d->umem.len && d->umem.start <= iova && iova <= d->umem.last)
+		m = &d->umem;
+	for (i = 0; !m && i < d->nmaps; i++)
+		if (d->maps[i].start <= iova && iova <= d->maps[i].last)
 			m = &d->maps[i];
-			break;
-		}
 	if (!m)
 		m = map_in(d, iova);
 	if (!m)
@@ -186,17 +186,20 @@ void vu_bogus_iotlb(struct vu_dev *d)
 
 /**
  * vu_umem_unmap() - the umem-unmap hostile mode
- * @d: attached device
+ * @d: attached device, its bounce pages in use
  *
- * Registers anonymous memory of the bounce size as the bounce pages
- * (VDUSE_IOTLB_REG_UMEM), then munmap()s it and goes on serving.
+ * Registers memory of the bounce size as the bounce pages
+ * (VDUSE_IOTLB_REG_UMEM), then munmap()s the registered range and goes on
+ * serving through a second mapping of the same memfd: the kernel must
+ * not depend on the registered addresses once it has the pages.
  */
 void vu_umem_unmap(struct vu_dev *d)
 {
 	struct vduse_iova_info info = { 0 };
 	struct vduse_iova_umem um = { 0 };
-	void *mem;
+	uint8_t *mem, *keep;
 	size_t size;
+	int fd;
 
 	if (vu_ioctl(d->fd, VDUSE_IOTLB_GET_INFO, &info, "VDUSE_IOTLB_GET_INFO"))
 		return;
@@ -211,9 +214,15 @@ void vu_umem_unmap(struct vu_dev *d)
 							RLIM_INFINITY }))
 		vu_info("umem-unmap: setrlimit(RLIMIT_MEMLOCK): %s",
 			vu_errname(errno));
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
+	fd = memfd_create("vduse-umem", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, size) < 0) {
+		vu_err("memfd of %zu bytes: %s", size, vu_errname(errno));
+		return;
+	}
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	keep = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED || keep == MAP_FAILED) {
 		vu_err("mmap %zu bytes: %s", size, vu_errname(errno));
 		return;
 	}
@@ -222,11 +231,16 @@ void vu_umem_unmap(struct vu_dev *d)
 	um.uaddr = (uintptr_t)mem;
 	um.iova = info.start;
 	um.size = size;
-	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um) < 0)
+	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um) < 0) {
 		vu_info("umem-unmap: VDUSE_IOTLB_REG_UMEM: %s",
 			vu_errname(errno));
-	else
-		vu_info("umem-unmap: VDUSE_IOTLB_REG_UMEM: 0");
+		munmap(mem, size);
+		munmap(keep, size);
+		return;
+	}
+	vu_info("umem-unmap: VDUSE_IOTLB_REG_UMEM: 0");
 	munmap(mem, size);
-	vu_info("umem-unmap: memory unmapped, serving on");
+	d->umem = (struct vu_map){ .start = info.start, .last = info.last,
+				   .va = keep, .len = size };
+	vu_info("umem-unmap: registered range unmapped, serving through another mapping");
 }

@@ -174,6 +174,7 @@ struct vu_type {
  * @requests: requests served (all queues)
  * @broken: a ring held garbage: stop serving queues
  * @umem_done: umem-unmap: done once
+ * @umem: umem-unmap: our second mapping of the registered bounce pages
  */
 struct vu_dev {
 	struct vu_opts *o;
@@ -194,6 +195,7 @@ struct vu_dev {
 	uint64_t requests;
 	bool broken;
 	bool umem_done;
+	struct vu_map umem;
 };
 
 extern volatile sig_atomic_t vu_stop;
