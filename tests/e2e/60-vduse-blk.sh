@@ -186,31 +186,39 @@ tap_do "the loaded vduse is the $([ "$intree" = 1 ] && echo in-tree || echo tree
 tap_do "vdpa mgmtdev show lists vduse" eval 'vdpa mgmtdev show | grep -q "^vduse:"'
 
 # --- VDUSE_CREATE_DEV and friends with one bad field --------------------------
-# CASE WANT: the errno of the in-tree vduse; "ours:" where ours differs.
-probe_cases="ok:0 name-empty:EINVAL name-slash:${VDUSE_PROBE_SLASH:-0}
-	name-dup:EEXIST device-id-console:EINVAL device-id-zero:EINVAL
-	vq-align-zero:EINVAL vq-align-odd:EINVAL vq-align-big:EINVAL
-	vq-num-big:EINVAL config-size-big:EINVAL reserved:EINVAL
-	no-access-platform:EINVAL blk-config-wce:EINVAL
-	net-no-version1:EINVAL vq-setup-index:EINVAL api-version-1:EINVAL
-	destroy-missing:EINVAL"
-# ours: a name with a '/' is refused (in-tree turns it into '!');
-# net-ctrl-vq is accepted by ours (61-vduse-net.sh), EINVAL in-tree.
-if [ "$intree" != 1 ]; then
-	probe_cases=${probe_cases/name-slash:0/name-slash:EINVAL}
-fi
+# CASE:IN-TREE:OURS, the errno each returns (0: accepted).  ours is
+# stricter on names ([A-Za-z0-9_.-], 1 to 255 bytes, not "..", "control";
+# in-tree turns '/' into '!', truncates a name without NUL and would
+# collide in sysfs with "control": never tried in-tree), wants 1 to 65535
+# queues and queue sizes 1 to 32768.  net-ctrl-vq: ours accepts it
+# (61-vduse-net.sh), in-tree refuses it.
+probe_cases="ok:0:0 name-empty:EINVAL:EINVAL name-slash:0:EINVAL
+	name-long:0:EINVAL name-dotdot:-:EINVAL name-control:-:EINVAL
+	name-dup:EEXIST:EEXIST device-id-console:EINVAL:EINVAL
+	device-id-zero:EINVAL:EINVAL vq-align-zero:EINVAL:EINVAL
+	vq-align-odd:EINVAL:EINVAL vq-align-big:EINVAL:EINVAL
+	vq-num-zero:0:EINVAL vq-num-big:EINVAL:EINVAL
+	config-size-big:EINVAL:EINVAL reserved:EINVAL:EINVAL
+	no-access-platform:EINVAL:EINVAL blk-config-wce:EINVAL:EINVAL
+	net-no-version1:EINVAL:EINVAL net-ctrl-vq:EINVAL:0
+	vq-setup-index:EINVAL:EINVAL vq-setup-size-zero:0:EINVAL
+	api-version-1:EINVAL:EINVAL destroy-missing:EINVAL:EINVAL"
 probe_all() {
-	local c name want got bad=0
+	local c name want got bad=0 n=0
 	for c in $probe_cases; do
 		name=${c%%:*} want=${c#*:}
+		if [ "$intree" = 1 ]; then want=${want%%:*}; else want=${want#*:}; fi
+		[ "$want" != - ] || continue
 		got=$("$tool" probe "$name" 2>&1 | sed -n "s/^probe $name: //p")
 		[ "$got" = "$want" ] || { echo "$name: got '$got', want $want"; bad=1; }
 		echo "# probe $name: $got"
+		n=$((n + 1))
 	done
+	echo "# $n cases"
 	return "$bad"
 }
-tap_do "VDUSE_CREATE_DEV/VQ_SETUP/DESTROY_DEV/SET_API_VERSION errnos (18 cases)" probe_all
-tap_diag "$(for c in name-long vq-num-zero config-size-zero vq-setup-size-zero; do "$tool" probe "$c" 2>&1; done)"
+tap_do "VDUSE_CREATE_DEV/VQ_SETUP/DESTROY_DEV/SET_API_VERSION errnos" probe_all
+tap_diag "$("$tool" probe config-size-zero 2>&1)"
 tap_do "no VDUSE device left by the probes" eval '[ -z "$(ls /sys/class/vduse 2>/dev/null | grep -v control)" ]'
 
 # --- qemu-storage-daemon, vduse-blk export ------------------------------------
@@ -339,33 +347,6 @@ for m in $modes; do
 	tap_do "hostile $m: the name is reusable" reuse "h-$m"
 done
 
-# --- a daemon dead with I/O in flight, no reconnect ----------------------------
-# ours: "vdpa dev del" completes within 60 s and fails the I/O.
-# in-tree: it blocks forever behind the I/O (del_gendisk waits for
-# requests only the dead daemon could complete; seen with the in-tree
-# stack of the test kernel, 2026-12-04), and every later vdpa command
-# waits for it: skipped.
-dead_del() {
-	local d pid
-	start_vu "$work/d0.log" blk d0 --size 16 --hostile close-mid-io --after 200 || return 1
-	add d0 || return 1
-	d=$(e2e_disk d0)
-	dd if=/dev/urandom of="/dev/$d" bs=4k count=2048 oflag=direct status=none &
-	pid=$!
-	wait_for 60 eval "! kill -0 $VU_PID 2>/dev/null" || { echo "daemon still running"; return 1; }
-	wait "$VU_PID"
-	del d0 || return 1
-	wait_for 30 eval "! kill -0 $pid 2>/dev/null" || { echo "dd still running"; return 1; }
-	wait "$pid" && { echo "dd succeeded on a deleted device"; return 1; }
-	"$tool" destroy d0 && wait_for 10 gone d0
-}
-if [ "$intree" = 1 ]; then
-	tap_skip "d0: daemon dead with I/O in flight: vdpa dev del completes" \
-		"in-tree vdpa dev del blocks forever behind the I/O"
-else
-	tap_do "d0: daemon dead with I/O in flight: vdpa dev del completes, the I/O fails" dead_del
-fi
-
 # --- module unload with a device -----------------------------------------------
 
 tap_do "u1: a device attached" eval 'start_vu "$work/u1.log" blk u1 --size 8 --destroy && add u1'
@@ -410,6 +391,33 @@ tap_diag "$(cat "$work/qsd1.qsd.log" 2>/dev/null; ls -l /tmp/vduse-blk-qsd1 2>&1
 tap_do "qsd1: vdpa dev del within 60 s, qsd stops, qsd1 gone" \
 	eval 'del qsd1 && kill $QSD_PID && wait_for 30 gone qsd1'
 kill -9 "$FIO_PID" 2>/dev/null
+
+# --- a daemon dead with I/O in flight, no reconnect ----------------------------
+# ours: "vdpa dev del" completes within 60 s and fails the I/O.
+# in-tree: it blocks forever behind the I/O (del_gendisk waits for
+# requests only the dead daemon could complete; seen with the in-tree
+# stack of the test kernel, 2026-12-04), and every later vdpa command
+# waits for it: skipped.
+dead_del() {
+	local d pid
+	start_vu "$work/d0.log" blk d0 --size 16 --hostile close-mid-io --after 200 || return 1
+	add d0 || return 1
+	d=$(e2e_disk d0)
+	dd if=/dev/urandom of="/dev/$d" bs=4k count=2048 oflag=direct status=none &
+	pid=$!
+	wait_for 60 eval "! kill -0 $VU_PID 2>/dev/null" || { echo "daemon still running"; return 1; }
+	wait "$VU_PID"
+	del d0 || return 1
+	wait_for 30 eval "! kill -0 $pid 2>/dev/null" || { echo "dd still running"; return 1; }
+	wait "$pid" && { echo "dd succeeded on a deleted device"; return 1; }
+	"$tool" destroy d0 && wait_for 10 gone d0
+}
+if [ "$intree" = 1 ]; then
+	tap_skip "d0: daemon dead with I/O in flight: vdpa dev del completes" \
+		"in-tree vdpa dev del blocks forever behind the I/O"
+else
+	tap_do "d0: daemon dead with I/O in flight: vdpa dev del completes, the I/O fails" dead_del
+fi
 
 tap_run "guest /tmp cleaned" rm -rf "$work" /tmp/vduse-blk-qsd0 /tmp/vduse-blk-qsd1
 e2e_end
