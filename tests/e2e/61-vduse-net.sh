@@ -6,9 +6,9 @@
 # served by tests/userspace/vduse_user net (a loopback: every transmitted
 # frame is counted and put back on the receive queue).  The netdev appears
 # with the daemon's MAC; raw frames (pktloop) to its own MAC all come back
-# intact; pings to 192.0.2.2 (documentation range, static neighbour) are
-# counted by the daemon (tx_frames, rx_frames on SIGUSR1) and by the
-# netdev's rx counter; "vdpa dev del" during a flood completes; the daemon
+# intact; UDP datagrams to 192.0.2.2 (documentation range, static
+# neighbour) are counted by the daemon (tx_frames, rx_frames on SIGUSR1)
+# and by the netdev's rx counter; "vdpa dev del" during a flood completes; the daemon
 # destroys the device on exit and the name is reusable.  With --cvq:
 # "ip link set address" reaches the daemon (VIRTIO_NET_CTRL_MAC_ADDR_SET)
 # and "vdpa dev config show" shows the new MAC.
@@ -20,7 +20,7 @@
 # must fail to create its device and the MAC change cases are skipped;
 # ours accepts it and the cases run.
 #
-# Cost: about 1 minute in the debug VM under TCG.
+# Cost: 28 s in the debug VM under TCG (in-tree run, 2026-12-04).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -128,9 +128,12 @@ tap_do "n0: the daemon counted them (${c1:-no counters})" \
 	eval '[ "$(field tx_frames "$c1")" -ge 1000 ] && [ "$(field rx_frames "$c1")" -ge 1000 ]'
 tap_do "n0: static neighbour 192.0.2.2 on 192.0.2.1/24" \
 	eval 'ip addr add 192.0.2.1/24 dev "$ifc" && ip neigh replace 192.0.2.2 lladdr 02:00:00:5e:00:99 dev "$ifc" nud permanent'
-ping -c 10 -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1
+# No ping in the image: UDP datagrams through bash's /dev/udp.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	echo "vduse $i" 2>/dev/null >"/dev/udp/192.0.2.2/9"
+done
 c2=$(counters "$work/n0.log")
-tap_do "n0: 10 pings counted by the daemon (${c2:-no counters})" \
+tap_do "n0: 10 UDP datagrams to 192.0.2.2 counted by the daemon (${c2:-no counters})" \
 	eval '[ "$(field tx_frames "$c2")" -ge $(($(field tx_frames "$c1") + 10)) ] &&
 	      [ "$(field rx_frames "$c2")" -ge $(($(field rx_frames "$c1") + 10)) ]'
 tap_do "n0: and received back on $ifc (rx_packets +1010 at least)" \
@@ -181,5 +184,21 @@ fi
 
 rm -f "$E2E_PKTLOOP"
 tap_run "guest /tmp cleaned" rm -rf "$work"
-e2e_end
+if [ "$intree" = 1 ]; then
+	# in-tree: lockdep reports SOFTIRQ-safe -> SOFTIRQ-unsafe on the
+	# in-tree vduse's kick_lock (vduse_vq_kick under virtio_net's xmit
+	# lock, spin_lock without _bh in vduse_dev_reset): an in-tree bug,
+	# expected here; any other report fails.  Ours must not have it.
+	tap_run "unload the modules the test loaded" _e2e_unload_new
+	# shellcheck disable=SC2154 # set by e2e_begin (tests/lib/e2e.sh)
+	reports=$(splat_since "$_e2e_mark")
+	if grep -q 'SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected' <<<"$reports" &&
+		dmesg | grep -q 'kick_lock.*vduse_vq_kick'; then
+		tap_diag "known in-tree lockdep report on vduse's kick_lock"
+		reports=$(grep -v -e 'SOFTIRQ-safe -> SOFTIRQ-unsafe' -e 'Call Trace:' <<<"$reports")
+	fi
+	tap_is "$reports" "" "no kernel report but the known in-tree one"
+else
+	e2e_end
+fi
 tap_done
