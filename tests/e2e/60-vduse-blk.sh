@@ -43,7 +43,7 @@ else
 	e2e_need_modules drivers/vduse/vduse
 fi
 
-tap_plan 51
+tap_plan 52
 
 # tap_do DESC CMD...: tap_run in this shell (CMD may start background
 # daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out;
@@ -389,6 +389,26 @@ tap_diag "$(cat "$work/qsd1.qsd.log" 2>/dev/null; ls -l /tmp/vduse-blk-qsd1 2>&1
 tap_do "qsd1: vdpa dev del within 60 s, qsd stops, qsd1 gone" \
 	eval 'del qsd1 && kill $QSD_PID && wait_for 30 gone qsd1'
 kill -9 "$FIO_PID" 2>/dev/null
+
+# --- module unload with an attached device and no daemon -----------------------
+# in-tree: every VDUSE device holds the module: rmmod is refused until
+# the device is deleted and destroyed.  ours: rmmod works once no device
+# file is open; it removes the vDPA devices and destroys the VDUSE ones
+# (then the stack is loaded again for the rest).
+unload_with_dev() {
+	start_vu "$work/u2.log" blk u2 --size 8 || return 1
+	short_timeout u2
+	add u2 || return 1
+	stop_vu || return 1
+	if [ "$intree" = 1 ]; then
+		rmmod vduse 2>/dev/null && { echo "rmmod vduse worked"; return 1; }
+		del u2 && "$tool" destroy u2 && wait_for 10 gone u2
+	else
+		rmmod vduse || return 1
+		wait_for 10 gone u2 && load_stack
+	fi
+}
+tap_do "u2: rmmod vduse with an attached device, its daemon gone ($([ "$intree" = 1 ] && echo refused || echo works))" unload_with_dev
 
 # --- a daemon dead with I/O in flight, no reconnect ----------------------------
 # ours: "vdpa dev del" completes within 60 s and fails the I/O.
