@@ -10,7 +10,10 @@
 #
 #   scripts/vm-run.sh --mem 1536 -- tests/e2e-reference/vduse-intree.sh [60|61]
 #
-# Exit status 0 iff every selected script passed.
+# Exit status 0 iff every selected script passed.  vm-run.sh itself still
+# exits 1: the in-tree vduse's lockdep report on kick_lock (61 expects it,
+# see there) is in the console log.  Run of 2026-12-04: 60 52/52 (1 skip)
+# in 331 s, 61 26/26 (5 skips) in 28 s.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export VDUSE_INTREE=1

@@ -21,7 +21,7 @@
 # tightens, and a daemon dead with I/O in flight (in-tree "vdpa dev del"
 # then blocks forever: skipped there).
 #
-# Cost: 273 s in the debug VM under TCG (in-tree run, 2026-12-04; qsd,
+# Cost: 331 s in the debug VM under TCG (in-tree run, 2026-12-04; qsd,
 # mkfs and the two fio runs dominate, each hostile mode about 10 s).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
