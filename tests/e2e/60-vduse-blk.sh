@@ -16,7 +16,7 @@
 #
 # VDUSE_INTREE=1 runs it against the in-tree vdpa, vduse, virtio_vdpa of
 # the test kernel (insmod, tests/e2e-reference/vduse-intree.sh); else
-# against ours (drivers/vduse/vduse.ko must be built).  What differs with
+# against ours (vduse.ko of the tree, modprobe loads it from updates/).  What differs with
 # ours is marked "ours:" and "in-tree:" below: the probe errnos ours
 # tightens, and a daemon dead with I/O in flight (in-tree "vdpa dev del"
 # then blocks forever: skipped there).
@@ -40,7 +40,7 @@ command -v qemu-storage-daemon >/dev/null || tap_bail "no qemu-storage-daemon"
 if [ "$intree" = 1 ]; then
 	grep -q '^vdpa ' /proc/modules && tap_bail "a vdpa module is already loaded"
 else
-	e2e_need_modules drivers/vduse/vduse
+	e2e_need_modules vduse virtio_vdpa
 fi
 
 tap_plan 52

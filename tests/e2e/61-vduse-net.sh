@@ -36,7 +36,7 @@ NEWMAC=02:00:00:5e:00:42
 if [ "$intree" = 1 ]; then
 	grep -q '^vdpa ' /proc/modules && tap_bail "a vdpa module is already loaded"
 else
-	e2e_need_modules drivers/vduse/vduse
+	e2e_need_modules vduse virtio_vdpa
 fi
 
 tap_plan 26
