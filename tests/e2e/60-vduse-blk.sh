@@ -404,7 +404,11 @@ unload_with_dev() {
 		rmmod vduse 2>/dev/null && { echo "rmmod vduse worked"; return 1; }
 		del u2 && "$tool" destroy u2 && wait_for 10 gone u2
 	else
-		rmmod vduse || return 1
+		if ! rmmod vduse; then
+			# leave nothing behind for the cases after this one
+			del u2 && "$tool" destroy u2 >/dev/null
+			return 1
+		fi
 		wait_for 10 gone u2 && load_stack
 	fi
 }
