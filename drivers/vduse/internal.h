@@ -25,7 +25,7 @@
 #include "domain.h"
 
 /* Minor 0 is /dev/vduse/control; devices use 1 .. VDUSE_MINORS - 1. */
-#define VDUSE_MINORS		(1U << 16)
+#define VDUSE_MINORS		BIT(16)
 #define VDUSE_VQ_MAX		0xffff
 #define VDUSE_VQ_SIZE_MAX	32768
 #define VDUSE_MSG_TIMEOUT_DEF	30
@@ -49,7 +49,8 @@
  * @kicked: a kick arrived while no eventfd was set; signalled when one is
  * @kick_work: signals @kickfd from process context when the kick came from
  *             inside an eventfd wakeup (nested signals are not allowed)
- * @irq_lock: protects @cb; irqsave, held while the callback runs
+ * @irq_lock: protects @cb and @irq_affinity; irqsave, held while the
+ *            callback runs
  * @cb: the driver's interrupt callback
  * @irq_affinity: the CPUs sysfs irq_cb_affinity asks for (used by deferred
  *                callbacks; injection runs the callback inline)
@@ -66,11 +67,11 @@ struct vduse_vq {
 	u64 device_addr;
 	struct vdpa_vq_state state;
 	bool ready;
-	spinlock_t kick_lock;
+	spinlock_t kick_lock;		/* protects kickfd, kicked */
 	struct eventfd_ctx *kickfd;
 	bool kicked;
 	struct work_struct kick_work;
-	spinlock_t irq_lock;
+	spinlock_t irq_lock;		/* protects cb, irq_affinity */
 	struct vdpa_callback cb;
 	cpumask_t irq_affinity;
 	struct kobject kobj;
@@ -150,7 +151,7 @@ struct vduse_msg {
  * @msg_timeout: seconds a sender waits for an answer (0: no limit)
  */
 struct vduse_dev {
-	struct mutex lock;
+	struct mutex lock;		/* see the kernel-doc above */
 	char *name;
 	int minor;
 	struct device *dev;
@@ -164,16 +165,16 @@ struct vduse_dev {
 	u32 vq_num;
 	u32 vq_align;
 	struct vduse_vq **vqs;
-	spinlock_t config_lock;
+	spinlock_t config_lock;		/* protects config, generation */
 	u32 config_size;
 	u8 *config;
 	u32 generation;
-	spinlock_t config_cb_lock;
+	spinlock_t config_cb_lock;	/* protects config_cb */
 	struct vdpa_callback config_cb;
 	struct vduse_vdpa *vdev;
 	struct vduse_domain *domain;
 	u64 bounce_size;
-	spinlock_t msg_lock;
+	spinlock_t msg_lock;		/* see the kernel-doc above */
 	struct list_head send_list;
 	struct list_head recv_list;
 	u32 msg_id;

@@ -27,7 +27,7 @@
  * kick eventfd, irqsave: kicks come from any context).
  */
 
-DEFINE_MUTEX(vduse_lock);
+DEFINE_MUTEX(vduse_lock);	/* see DOC: locking above */
 DEFINE_IDR(vduse_idr);
 dev_t vduse_devt;
 static struct cdev vduse_control_cdev;
