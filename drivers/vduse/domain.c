@@ -568,7 +568,8 @@ void *vduse_domain_alloc_coherent(struct vduse_domain *d, size_t size,
 
 	if (!size || !len)
 		return NULL;
-	va = alloc_pages_exact(len, (flag & ~__GFP_COMP) | __GFP_ZERO);
+	va = alloc_pages_exact(len, (flag & ~(__GFP_COMP | __GFP_HIGHMEM)) |
+				    __GFP_ZERO);
 	if (!va)
 		return NULL;
 	spin_lock_irqsave(&d->iotlb_lock, flags);
@@ -1163,7 +1164,7 @@ int vduse_domain_reg_umem(struct vduse_domain *d, u64 iova, u64 uaddr,
 {
 	int err;
 
-	if (iova || !size || !PAGE_ALIGNED(uaddr) ||
+	if (iova || !size || !PAGE_ALIGNED(uaddr) || !current->mm ||
 	    !access_ok(u64_to_user_ptr(uaddr), size))
 		return -EINVAL;
 	mutex_lock(&d->umem_lock);
