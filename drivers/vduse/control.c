@@ -193,7 +193,6 @@ static long vduse_ctl_create(union vduse_ctl_arg *a, void __user *argp)
 	u32 i;
 	int err;
 
-	c->name[VDUSE_NAME_MAX - 1] = '\0';
 	if (!vduse_config_valid(c))
 		return -EINVAL;
 	if (c->config_size)
@@ -239,7 +238,8 @@ static long vduse_ctl_destroy(union vduse_ctl_arg *a, void __user *argp)
 	bool busy;
 	int err = 0;
 
-	a->name[VDUSE_NAME_MAX - 1] = '\0';
+	if (strnlen(a->name, VDUSE_NAME_MAX) == VDUSE_NAME_MAX)
+		return -EINVAL;
 	mutex_lock(&vduse_lock);
 	dev = vduse_find_dev(a->name);
 	if (!dev) {

@@ -369,13 +369,14 @@ static void vduse_get_config(struct vdpa_device *vdpa, unsigned int offset,
 {
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 	unsigned long flags;
-	unsigned int n = 0;
+	unsigned int n;
 
 	memset(buf, 0, len);
 	spin_lock_irqsave(&dev->config_lock, flags);
-	if (offset < dev->config_size)
+	if (offset < dev->config_size) {
 		n = min(len, dev->config_size - offset);
-	memcpy(buf, dev->config + offset, n);
+		memcpy(buf, dev->config + offset, n);
+	}
 	spin_unlock_irqrestore(&dev->config_lock, flags);
 	vduse_config_sanitize(dev, offset, buf, len);
 }
