@@ -4,7 +4,7 @@
  * vduse.ko, whose domain functions are exported to KUnit tests only).
  *
  * Kbuild: in the out-of-tree block
- *	CONFIG_VDUSE_KUNIT_TEST := $(if $(CONFIG_KUNIT),$(CONFIG_VDUSE))
+ *	CONFIG_VDUSE_KUNIT_TEST := $(if $(CONFIG_KUNIT),$(CONFIG_VDPA_USER))
  * and with the other KUnit objects
  *	obj-$(CONFIG_VDUSE_KUNIT_TEST) += tests/kunit/vduse_domain_test.o
  *
@@ -19,9 +19,9 @@
  *                DMA_MAPPING_ERROR, freed pages are reused
  * dom_coherent:  coherent alloc/free, GET_FD and the mapping of its pages,
  *                coherent_va bounds, holes of the file, no PROT_EXEC
- * dom_vmm:       set_map replacing entries, dma_map / dma_unmap, file
+ * dom_vmm_*:     set_map replacing entries, dma_map / dma_unmap, file
  *                references taken and dropped, read-only reopen, holes,
- *                all-or-nothing on bad tables
+ *                all-or-nothing on bad tables and overlaps
  * dom_ranges:    empty and wrapping ranges refused everywhere (table)
  * dom_bounce:    bounce size changes only while unused; reset
  * dom_umem:      UMEM registration, copies both ways, the user memory
@@ -296,12 +296,40 @@ static void dom_exhaust(struct kunit *test)
 
 /* --- dom_coherent ----------------------------------------------------- */
 
+/*
+ * The daemon's view of the 3-page coherent allocation @v2 at @i2 through
+ * @f: no PROT_EXEC, both directions seen, the page after it a hole.
+ */
+static void dt_coherent_mmap(struct kunit *test, struct file *f, u64 i2,
+			     u8 *v2)
+{
+	struct dt_ctx *c = test->priv;
+	unsigned long u;
+
+	u = kunit_vm_mmap(test, f, 0, PAGE_SIZE, PROT_READ | PROT_EXEC,
+			  MAP_SHARED, i2);
+	KUNIT_EXPECT_TRUE(test, IS_ERR_VALUE(u));
+	u = kunit_vm_mmap(test, f, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, i2);
+	KUNIT_ASSERT_FALSE(test, !u || IS_ERR_VALUE(u));
+	dt_fill(v2, 3 * PAGE_SIZE, 0x31);
+	KUNIT_ASSERT_EQ(test, copy_from_user(c->tmp, (void __user *)u,
+					     3 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, dt_differs(c->tmp, 3 * PAGE_SIZE, 0x31), -1);
+	dt_fill(c->tmp, 16, 0x77);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(u + PAGE_SIZE),
+					   c->tmp, 16), 0);
+	KUNIT_EXPECT_EQ(test, dt_differs(v2 + PAGE_SIZE, 16, 0x77), -1);
+	KUNIT_EXPECT_NE(test, copy_from_user(c->tmp,
+					     (void __user *)(u + 3 * PAGE_SIZE),
+					     1), 0);
+}
+
 static void dom_coherent(struct kunit *test)
 {
 	struct dt_ctx *c = test->priv;
 	struct vduse_iotlb_entry e;
 	dma_addr_t i1, i2;
-	unsigned long u;
 	struct file *f;
 	u8 *v1, *v2;
 
@@ -327,26 +355,8 @@ static void dom_coherent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.last, i2 + 3 * PAGE_SIZE - 1);
 	KUNIT_EXPECT_EQ(test, e.offset, i2);
 	KUNIT_EXPECT_EQ(test, e.perm, VDUSE_ACCESS_RW);
-	/* No PROT_EXEC, ever. */
-	u = kunit_vm_mmap(test, f, 0, PAGE_SIZE, PROT_READ | PROT_EXEC,
-			  MAP_SHARED, i2);
-	KUNIT_EXPECT_TRUE(test, IS_ERR_VALUE(u));
-	/* One page past the allocation: a hole. */
-	u = kunit_vm_mmap(test, f, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_SHARED, i2);
+	dt_coherent_mmap(test, f, i2, v2);
 	fput(f);
-	KUNIT_ASSERT_FALSE(test, !u || IS_ERR_VALUE(u));
-	dt_fill(v2, 3 * PAGE_SIZE, 0x31);
-	KUNIT_ASSERT_EQ(test, copy_from_user(c->tmp, (void __user *)u,
-					     3 * PAGE_SIZE), 0);
-	KUNIT_EXPECT_EQ(test, dt_differs(c->tmp, 3 * PAGE_SIZE, 0x31), -1);
-	dt_fill(c->tmp, 16, 0x77);
-	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(u + PAGE_SIZE),
-					   c->tmp, 16), 0);
-	KUNIT_EXPECT_EQ(test, dt_differs(v2 + PAGE_SIZE, 16, 0x77), -1);
-	KUNIT_EXPECT_NE(test, copy_from_user(c->tmp,
-					     (void __user *)(u + 3 * PAGE_SIZE),
-					     1), 0);
 
 	vduse_domain_free_coherent(c->d, 3 * PAGE_SIZE, v2, i2);
 	KUNIT_EXPECT_EQ(test, vduse_domain_iotlb_get(c->d, i2, i2, &e, &f),
@@ -399,30 +409,74 @@ static void dt_expect_vmm(struct kunit *test, u64 iova, u64 start, u64 last,
 	fput(f);
 }
 
-static void dom_vmm(struct kunit *test)
+/**
+ * struct dt_vmm - the VMM side of the dom_vmm_* cases
+ * @f1: a shmem file, mapped read-write at %DT_VMM_IOVA (offset 0x1000)
+ * @f2: a shmem file, mapped read-only at 2 * %DT_VMM_IOVA
+ * @mf1: @f1 as vhost_vdpa passes it
+ * @mf2: @f2 as vhost_vdpa passes it
+ * @c1: @f1's reference count before the domain saw it
+ * @c2: @f2's reference count before the domain saw it
+ * @t: the table given to set_map
+ */
+struct dt_vmm {
+	struct file *f1, *f2;
+	struct vdpa_map_file mf1, mf2;
+	long c1, c2;
+	struct vhost_iotlb *t;
+};
+
+/* Two files, two entries, set_map: each file gains one reference. */
+static void dt_vmm_init(struct kunit *test, struct dt_vmm *v)
 {
-	struct file *f1 = dt_shmem(test, "vduse-test-1");
-	struct file *f2 = dt_shmem(test, "vduse-test-2");
-	struct vdpa_map_file mf1 = { f1, 0x1000 }, mf2 = { f2, 0 };
-	long c1 = file_count(f1), c2 = file_count(f2);
 	struct dt_ctx *c = test->priv;
-	struct vhost_iotlb *t = vhost_iotlb_alloc(16, 0);
+
+	v->f1 = dt_shmem(test, "vduse-test-1");
+	v->f2 = dt_shmem(test, "vduse-test-2");
+	v->mf1 = (struct vdpa_map_file){ v->f1, 0x1000 };
+	v->mf2 = (struct vdpa_map_file){ v->f2, 0 };
+	v->c1 = file_count(v->f1);
+	v->c2 = file_count(v->f2);
+	v->t = vhost_iotlb_alloc(16, 0);
+	KUNIT_ASSERT_NOT_NULL(test, v->t);
+	dt_add(test, v->t, DT_VMM_IOVA, DT_VMM_IOVA + 0x3fff, VHOST_MAP_RW,
+	       &v->mf1);
+	dt_add(test, v->t, 2 * DT_VMM_IOVA, 2 * DT_VMM_IOVA + 0xfff,
+	       VHOST_MAP_RO, &v->mf2);
+	KUNIT_ASSERT_EQ(test, vduse_domain_set_map(c->d, v->t), 0);
+	KUNIT_EXPECT_EQ(test, file_count(v->f1), v->c1 + 1);
+	KUNIT_EXPECT_EQ(test, file_count(v->f2), v->c2 + 1);
+}
+
+/* clear_map drops every reference the domain took. */
+static void dt_vmm_fini(struct kunit *test, struct dt_vmm *v)
+{
+	struct dt_ctx *c = test->priv;
 	struct vduse_iotlb_entry e;
 	struct file *f;
-	dma_addr_t ci;
-	void *cv;
 
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	dt_add(test, t, DT_VMM_IOVA, DT_VMM_IOVA + 0x3fff, VHOST_MAP_RW, &mf1);
-	dt_add(test, t, 2 * DT_VMM_IOVA, 2 * DT_VMM_IOVA + 0xfff,
-	       VHOST_MAP_RO, &mf2);
-	KUNIT_ASSERT_EQ(test, vduse_domain_set_map(c->d, t), 0);
-	KUNIT_EXPECT_EQ(test, file_count(f1), c1 + 1);
-	KUNIT_EXPECT_EQ(test, file_count(f2), c2 + 1);
+	vduse_domain_clear_map(c->d);
+	KUNIT_EXPECT_EQ(test, file_count(v->f1), v->c1);
+	KUNIT_EXPECT_EQ(test, file_count(v->f2), v->c2);
+	KUNIT_EXPECT_EQ(test, vduse_domain_iotlb_get(c->d, 0, U64_MAX, &e, &f),
+			-EINVAL);
+	vhost_iotlb_free(v->t);
+	fput(v->f1);
+	fput(v->f2);
+}
+
+static void dom_vmm_set_map(struct kunit *test)
+{
+	struct dt_ctx *c = test->priv;
+	struct vduse_iotlb_entry e;
+	struct dt_vmm v;
+	struct file *f;
+
+	dt_vmm_init(test, &v);
 	dt_expect_vmm(test, DT_VMM_IOVA + 0x1000, DT_VMM_IOVA,
-		      DT_VMM_IOVA + 0x3fff, 0x1000, VDUSE_ACCESS_RW, f1);
+		      DT_VMM_IOVA + 0x3fff, 0x1000, VDUSE_ACCESS_RW, v.f1);
 	dt_expect_vmm(test, 2 * DT_VMM_IOVA, 2 * DT_VMM_IOVA,
-		      2 * DT_VMM_IOVA + 0xfff, 0, VDUSE_ACCESS_RO, f2);
+		      2 * DT_VMM_IOVA + 0xfff, 0, VDUSE_ACCESS_RO, v.f2);
 	/* Holes; a range reaching into a mapping finds it. */
 	KUNIT_EXPECT_EQ(test, vduse_domain_iotlb_get(c->d, 0x150000000ULL,
 						     0x150000fffULL, &e, &f),
@@ -434,57 +488,69 @@ static void dom_vmm(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.start, DT_VMM_IOVA);
 	fput(f);
 
-	/* dma_map: overlap refused, a new range added, dma_unmap drops it. */
-	KUNIT_EXPECT_EQ(test, vduse_domain_dma_map(c->d, DT_VMM_IOVA + 0x3fff,
-						   2, 0, VHOST_MAP_RW, &mf2),
-			-EEXIST);
-	KUNIT_EXPECT_EQ(test, file_count(f2), c2 + 1);
-	KUNIT_EXPECT_EQ(test, vduse_domain_dma_map(c->d, 3 * DT_VMM_IOVA,
-						   0x1000, 0, VHOST_MAP_RW,
-						   &mf1), 0);
-	KUNIT_EXPECT_EQ(test, file_count(f1), c1 + 2);
-	KUNIT_EXPECT_EQ(test, vduse_domain_dma_unmap(c->d,
-						     3 * DT_VMM_IOVA + 0x800,
-						     1), 0);
-	KUNIT_EXPECT_EQ(test, file_count(f1), c1 + 1);
-
 	/* set_map replaces: f1's entry goes with its reference. */
-	vhost_iotlb_del_range(t, DT_VMM_IOVA, DT_VMM_IOVA);
-	KUNIT_ASSERT_EQ(test, vduse_domain_set_map(c->d, t), 0);
-	KUNIT_EXPECT_EQ(test, file_count(f1), c1);
-	KUNIT_EXPECT_EQ(test, file_count(f2), c2 + 1);
+	vhost_iotlb_del_range(v.t, DT_VMM_IOVA, DT_VMM_IOVA);
+	KUNIT_ASSERT_EQ(test, vduse_domain_set_map(c->d, v.t), 0);
+	KUNIT_EXPECT_EQ(test, file_count(v.f1), v.c1);
+	KUNIT_EXPECT_EQ(test, file_count(v.f2), v.c2 + 1);
 	KUNIT_EXPECT_EQ(test, vduse_domain_iotlb_get(c->d, DT_VMM_IOVA,
 						     DT_VMM_IOVA, &e, &f),
 			-EINVAL);
+	dt_vmm_fini(test, &v);
+}
 
+static void dom_vmm_dma_map(struct kunit *test)
+{
+	struct dt_ctx *c = test->priv;
+	struct dt_vmm v;
+
+	dt_vmm_init(test, &v);
+	/* Overlap refused, a new range added, dma_unmap drops it whole. */
+	KUNIT_EXPECT_EQ(test, vduse_domain_dma_map(c->d, DT_VMM_IOVA + 0x3fff,
+						   2, 0, VHOST_MAP_RW, &v.mf2),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, file_count(v.f2), v.c2 + 1);
+	KUNIT_EXPECT_EQ(test, vduse_domain_dma_map(c->d, 3 * DT_VMM_IOVA,
+						   0x1000, 0, VHOST_MAP_WO,
+						   &v.mf1), 0);
+	KUNIT_EXPECT_EQ(test, file_count(v.f1), v.c1 + 2);
+	dt_expect_vmm(test, 3 * DT_VMM_IOVA + 0xfff, 3 * DT_VMM_IOVA,
+		      3 * DT_VMM_IOVA + 0xfff, 0x1000, VDUSE_ACCESS_WO, v.f1);
+	KUNIT_EXPECT_EQ(test, vduse_domain_dma_unmap(c->d,
+						     3 * DT_VMM_IOVA + 0x800,
+						     1), 0);
+	KUNIT_EXPECT_EQ(test, file_count(v.f1), v.c1 + 1);
+	dt_vmm_fini(test, &v);
+}
+
+static void dom_vmm_refused(struct kunit *test)
+{
+	struct dt_ctx *c = test->priv;
+	struct dt_vmm v;
+	dma_addr_t ci;
+	void *cv;
+
+	dt_vmm_init(test, &v);
 	/* A bad entry: nothing changes, no reference kept. */
-	dt_add(test, t, DT_VMM_IOVA, DT_VMM_IOVA + 0xfff, VHOST_MAP_RW, &mf1);
-	dt_add(test, t, 4 * DT_VMM_IOVA, 4 * DT_VMM_IOVA, 0, &mf1);
-	KUNIT_EXPECT_EQ(test, vduse_domain_set_map(c->d, t), -EINVAL);
-	KUNIT_EXPECT_EQ(test, file_count(f1), c1);
-	KUNIT_EXPECT_EQ(test, file_count(f2), c2 + 1);
+	dt_add(test, v.t, 4 * DT_VMM_IOVA, 4 * DT_VMM_IOVA, 0, &v.mf1);
+	KUNIT_EXPECT_EQ(test, vduse_domain_set_map(c->d, v.t), -EINVAL);
+	KUNIT_EXPECT_EQ(test, file_count(v.f1), v.c1 + 1);
+	KUNIT_EXPECT_EQ(test, file_count(v.f2), v.c2 + 1);
 	dt_expect_vmm(test, 2 * DT_VMM_IOVA, 2 * DT_VMM_IOVA,
-		      2 * DT_VMM_IOVA + 0xfff, 0, VDUSE_ACCESS_RO, f2);
-	vhost_iotlb_del_range(t, 4 * DT_VMM_IOVA, 4 * DT_VMM_IOVA);
+		      2 * DT_VMM_IOVA + 0xfff, 0, VDUSE_ACCESS_RO, v.f2);
+	vhost_iotlb_del_range(v.t, 4 * DT_VMM_IOVA, 4 * DT_VMM_IOVA);
 
 	/* An entry over coherent memory: refused. */
 	cv = vduse_domain_alloc_coherent(c->d, PAGE_SIZE, &ci, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cv);
-	dt_add(test, t, ci, ci, VHOST_MAP_RW, &mf1);
-	KUNIT_EXPECT_EQ(test, vduse_domain_set_map(c->d, t), -EEXIST);
+	dt_add(test, v.t, ci, ci, VHOST_MAP_RW, &v.mf1);
+	KUNIT_EXPECT_EQ(test, vduse_domain_set_map(c->d, v.t), -EEXIST);
 	KUNIT_EXPECT_EQ(test, vduse_domain_dma_map(c->d, ci + 5, 1, 0,
-						   VHOST_MAP_RW, &mf1),
+						   VHOST_MAP_RW, &v.mf1),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, file_count(f1), c1);
+	KUNIT_EXPECT_EQ(test, file_count(v.f1), v.c1 + 1);
 	vduse_domain_free_coherent(c->d, PAGE_SIZE, cv, ci);
-
-	vduse_domain_clear_map(c->d);
-	KUNIT_EXPECT_EQ(test, file_count(f2), c2);
-	KUNIT_EXPECT_EQ(test, vduse_domain_iotlb_get(c->d, 0, U64_MAX, &e, &f),
-			-EINVAL);
-	vhost_iotlb_free(t);
-	fput(f1);
-	fput(f2);
+	dt_vmm_fini(test, &v);
 }
 
 /* --- dom_ranges ------------------------------------------------------- */
@@ -640,6 +706,24 @@ static void dom_bounce(struct kunit *test)
 
 /* --- dom_umem --------------------------------------------------------- */
 
+/* With UMEM, a from-device map bounces through the user pages at @u. */
+static void dt_umem_from_device(struct kunit *test, unsigned long u)
+{
+	struct dt_ctx *c = test->priv;
+	u8 *o = dt_orig(c);
+	dma_addr_t ifr;
+
+	dt_fill(o + PAGE_SIZE, 300, 0x80);
+	ifr = vduse_domain_map_page(c->d, c->buf, PAGE_SIZE, 300,
+				    DMA_FROM_DEVICE, 0);
+	KUNIT_ASSERT_NE(test, ifr, DMA_MAPPING_ERROR);
+	dt_fill(c->tmp, 300, 0x81);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(u + ifr), c->tmp,
+					   300), 0);
+	vduse_domain_unmap_page(c->d, ifr, 300, DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, dt_differs(o + PAGE_SIZE, 300, 0x81), -1);
+}
+
 static void dom_umem(struct kunit *test)
 {
 	struct dt_ctx *c = test->priv;
@@ -675,16 +759,7 @@ static void dom_umem(struct kunit *test)
 					     200), 0);
 	KUNIT_EXPECT_EQ(test, dt_differs(c->tmp, 200, 0x70), -1);
 
-	/* A map now bounces through the user pages. */
-	dt_fill(o + PAGE_SIZE, 300, 0x80);
-	ifr = vduse_domain_map_page(c->d, c->buf, PAGE_SIZE, 300,
-				    DMA_FROM_DEVICE, 0);
-	KUNIT_ASSERT_NE(test, ifr, DMA_MAPPING_ERROR);
-	dt_fill(c->tmp, 300, 0x81);
-	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(u + ifr), c->tmp,
-					   300), 0);
-	vduse_domain_unmap_page(c->d, ifr, 300, DMA_FROM_DEVICE, 0);
-	KUNIT_EXPECT_EQ(test, dt_differs(o + PAGE_SIZE, 300, 0x81), -1);
+	dt_umem_from_device(test, u);
 
 	/* The daemon unmaps its memory: the pins keep the pages. */
 	KUNIT_ASSERT_EQ(test, vm_munmap(u, DT_BOUNCE), 0);
@@ -709,7 +784,9 @@ static struct kunit_case vduse_domain_cases[] = {
 	KUNIT_CASE_PARAM(dom_map, dt_map_gen_params),
 	KUNIT_CASE(dom_exhaust),
 	KUNIT_CASE(dom_coherent),
-	KUNIT_CASE(dom_vmm),
+	KUNIT_CASE(dom_vmm_set_map),
+	KUNIT_CASE(dom_vmm_dma_map),
+	KUNIT_CASE(dom_vmm_refused),
 	KUNIT_CASE_PARAM(dom_ranges, dt_range_gen_params),
 	KUNIT_CASE(dom_bad_args),
 	KUNIT_CASE(dom_bounce),
