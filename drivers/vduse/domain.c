@@ -159,6 +159,8 @@ static int vduse_bounce_alloc_tables(unsigned long npages,
 	}
 	for (i = 0; i < npages; i++)
 		(*pages)[i].orig = VDUSE_NO_ORIG;
+	/* IOVA 0 is never handed out: drivers may take 0 for "unmapped". */
+	__set_bit(0, *bitmap);
 	return 0;
 }
 
@@ -299,8 +301,8 @@ static long vduse_bounce_take(struct vduse_domain *d, unsigned long n)
  * @attrs: DMA attributes (the map always copies the buffer in, whatever
  *	the direction, so the device never sees stale bounce data)
  *
- * The buffer gets whole bounce pages, the IOVA returned is page aligned.
- * May be called in any context.
+ * The buffer gets whole bounce pages, the IOVA returned is page aligned
+ * and never 0. May be called in any context.
  *
  * Return: the buffer's IOVA, or %DMA_MAPPING_ERROR (bad arguments, bounce
  * region full or mapped over by the VMM, no memory, domain destroyed).
@@ -318,7 +320,7 @@ dma_addr_t vduse_domain_map_page(struct vduse_domain *d, struct page *page,
 	if (!size || !valid_dma_direction(dir) || !vduse_bounce_activate(d))
 		return DMA_MAPPING_ERROR;
 	spin_lock_irqsave(&d->bounce_lock, flags);
-	if (d->dead || size > d->bounce_size)
+	if (d->dead || size > d->bounce_size - PAGE_SIZE)
 		goto out_unlock;
 	n = PFN_UP(size);
 	first = vduse_bounce_take(d, n);
@@ -422,11 +424,11 @@ EXPORT_SYMBOL_IF_KUNIT(vduse_domain_sync_single_for_cpu);
  * vduse_domain_max_mapping_size() - the largest streaming map
  * @d: the domain
  *
- * Return: the bounce size in bytes.
+ * Return: the bounce size in bytes, less the first page (never mapped).
  */
 size_t vduse_domain_max_mapping_size(struct vduse_domain *d)
 {
-	return READ_ONCE(d->bounce_size);
+	return READ_ONCE(d->bounce_size) - PAGE_SIZE;
 }
 EXPORT_SYMBOL_IF_KUNIT(vduse_domain_max_mapping_size);
 
@@ -496,7 +498,7 @@ int vduse_domain_set_bounce_size(struct vduse_domain *d, u64 size)
 	spin_lock_irqsave(&d->bounce_lock, flags);
 	spin_lock(&d->iotlb_lock);
 	if (d->umem_pages || d->dead || d->bounce_active ||
-	    !bitmap_empty(d->bitmap, d->npages) ||
+	    find_next_bit(d->bitmap, d->npages, 1) < d->npages ||
 	    (size > d->bounce_size &&
 	     vhost_iotlb_itree_first(&d->kiotlb, d->bounce_size, size - 1))) {
 		err = -EBUSY;

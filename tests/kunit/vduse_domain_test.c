@@ -26,12 +26,16 @@
  * dom_bounce:    bounce size changes only while unused; reset
  * dom_umem:      UMEM registration, copies both ways, the user memory
  *                unmapped while registered, pinned_vm accounting
+ * dom_irq:       maps, syncs and unmaps from a hard-irq hrtimer while the
+ *                test thread maps too (lockdep sees the irq-safe locks)
  */
 
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/completion.h>
 #include <linux/file.h>
+#include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -249,10 +253,12 @@ static void dom_exhaust(struct kunit *test)
 
 	iova = kunit_kcalloc(test, DT_NPAGES, sizeof(*iova), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, iova);
-	for (i = 0; i < DT_NPAGES; i++) {
+	/* Every page but the first (IOVA 0 is never handed out). */
+	for (i = 0; i < DT_NPAGES - 1; i++) {
 		iova[i] = vduse_domain_map_page(c->d, c->buf, 0, 1,
 						DMA_TO_DEVICE, 0);
 		KUNIT_ASSERT_NE(test, iova[i], DMA_MAPPING_ERROR);
+		KUNIT_EXPECT_NE(test, iova[i], 0);
 	}
 	KUNIT_EXPECT_EQ(test, vduse_domain_map_page(c->d, c->buf, 0, 1,
 						    DMA_TO_DEVICE, 0),
@@ -274,23 +280,23 @@ static void dom_exhaust(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vduse_domain_map_page(c->d, c->buf, 0, 1,
 						    DMA_TO_DEVICE, 0),
 			DMA_MAPPING_ERROR);
-	/* Larger than the whole region. */
+	/* Larger than the usable region. */
 	KUNIT_EXPECT_EQ(test, vduse_domain_map_page(c->d, c->buf, 0,
-						    DT_BOUNCE + 1,
+						    DT_BOUNCE - PAGE_SIZE + 1,
 						    DMA_TO_DEVICE, 0),
 			DMA_MAPPING_ERROR);
 	vduse_domain_unmap_page(c->d, two, 2 * PAGE_SIZE, DMA_TO_DEVICE, 0);
-	for (i = 0; i < DT_NPAGES; i++)
+	for (i = 0; i < DT_NPAGES - 1; i++)
 		if (i != 20 && i != 22)
 			vduse_domain_unmap_page(c->d, iova[i], 1,
 						DMA_TO_DEVICE, 0);
 	/* All free again: every page maps once more. */
-	for (i = 0; i < DT_NPAGES; i++) {
+	for (i = 0; i < DT_NPAGES - 1; i++) {
 		iova[i] = vduse_domain_map_page(c->d, c->buf, 0, 1,
 						DMA_TO_DEVICE, 0);
 		KUNIT_EXPECT_NE(test, iova[i], DMA_MAPPING_ERROR);
 	}
-	for (i = 0; i < DT_NPAGES; i++)
+	for (i = 0; i < DT_NPAGES - 1; i++)
 		vduse_domain_unmap_page(c->d, iova[i], 1, DMA_TO_DEVICE, 0);
 }
 
@@ -673,7 +679,7 @@ static void dom_bounce(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, vduse_domain_bounce_size(c->d), 2 * DT_BOUNCE);
 	KUNIT_EXPECT_EQ(test, vduse_domain_max_mapping_size(c->d),
-			2 * DT_BOUNCE);
+			2 * DT_BOUNCE - PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, vduse_domain_set_bounce_size(c->d, DT_BOUNCE), 0);
 
 	dt_fill(o, 64, 0x60);
@@ -780,6 +786,77 @@ static void dom_umem(struct kunit *test)
 	vduse_domain_unmap_page(c->d, it, 200, DMA_TO_DEVICE, 0);
 }
 
+/* --- dom_irq ------------------------------------------------------------ */
+
+/**
+ * struct dt_irq - a streaming map made and ended in hard-irq context
+ * @timer: the hard-irq hrtimer doing it
+ * @done: completed by the timer
+ * @d: the domain
+ * @buf: the original buffer
+ * @iova: the map's IOVA, or %DMA_MAPPING_ERROR
+ * @rounds: maps left to make
+ */
+struct dt_irq {
+	struct hrtimer timer;
+	struct completion done;
+	struct vduse_domain *d;
+	struct page *buf;
+	dma_addr_t iova;
+	int rounds;
+};
+
+static enum hrtimer_restart dt_irq_fn(struct hrtimer *t)
+{
+	struct dt_irq *x = container_of(t, struct dt_irq, timer);
+
+	x->iova = vduse_domain_map_page(x->d, x->buf, 3, 3 * PAGE_SIZE,
+					DMA_BIDIRECTIONAL, 0);
+	if (x->iova != DMA_MAPPING_ERROR) {
+		vduse_domain_sync_single_for_cpu(x->d, x->iova, 100,
+						 DMA_BIDIRECTIONAL);
+		vduse_domain_unmap_page(x->d, x->iova, 3 * PAGE_SIZE,
+					DMA_BIDIRECTIONAL, 0);
+	}
+	if (x->iova == DMA_MAPPING_ERROR || !--x->rounds) {
+		complete(&x->done);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/* Maps from hard-irq context while process context maps too. */
+static void dom_irq(struct kunit *test)
+{
+	struct dt_ctx *c = test->priv;
+	struct dt_irq *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	dma_addr_t iova;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->d = c->d;
+	x->buf = c->buf;
+	x->rounds = 50;
+	init_completion(&x->done);
+	hrtimer_init(&x->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	x->timer.function = dt_irq_fn;
+	hrtimer_start(&x->timer, ns_to_ktime(NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	for (i = 0; i < 200; i++) {
+		iova = vduse_domain_map_page(c->d, c->buf, 0, PAGE_SIZE + 1,
+					     DMA_TO_DEVICE, 0);
+		KUNIT_EXPECT_NE(test, iova, DMA_MAPPING_ERROR);
+		if (iova != DMA_MAPPING_ERROR)
+			vduse_domain_unmap_page(c->d, iova, PAGE_SIZE + 1,
+						DMA_TO_DEVICE, 0);
+	}
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&x->done, 30 * HZ),
+			0);
+	hrtimer_cancel(&x->timer);
+	KUNIT_EXPECT_NE(test, x->iova, DMA_MAPPING_ERROR);
+}
+
 static struct kunit_case vduse_domain_cases[] = {
 	KUNIT_CASE_PARAM(dom_map, dt_map_gen_params),
 	KUNIT_CASE(dom_exhaust),
@@ -791,6 +868,7 @@ static struct kunit_case vduse_domain_cases[] = {
 	KUNIT_CASE(dom_bad_args),
 	KUNIT_CASE(dom_bounce),
 	KUNIT_CASE(dom_umem),
+	KUNIT_CASE(dom_irq),
 	{}
 };
 
