@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
@@ -78,6 +79,10 @@ static bool vduse_features_valid(u32 device_id, u64 features)
 	/* Not implemented here: no kick_vq_with_data, no reset_vq. */
 	if (features & (BIT_ULL(VIRTIO_F_NOTIFICATION_DATA) |
 			BIT_ULL(VIRTIO_F_RING_RESET)))
+		return false;
+	/* The config space is read-only: no writeback toggle (as upstream). */
+	if (device_id == VIRTIO_ID_BLOCK &&
+	    (features & BIT_ULL(VIRTIO_BLK_F_CONFIG_WCE)))
 		return false;
 	/* A control queue is allowed (unlike upstream), not with packed. */
 	if (device_id == VIRTIO_ID_NET &&
