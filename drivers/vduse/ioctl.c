@@ -91,8 +91,14 @@ static long vduse_ioc_vq_setup(struct vduse_dev *dev, union vduse_dev_arg *a,
 	if (!vq || memchr_inv(c->reserved, 0, sizeof(c->reserved)) ||
 	    !c->max_size || c->max_size > VDUSE_VQ_SIZE_MAX)
 		return -EINVAL;
+	/*
+	 * A reattached daemon repeats its setup (libvduse enables the queue
+	 * right after it): the same size is fine on a running device, a
+	 * different one is not.
+	 */
 	mutex_lock(&dev->lock);
-	if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
+	if ((dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    c->max_size != vq->num_max)
 		r = -EBUSY;
 	else
 		WRITE_ONCE(vq->num_max, c->max_size);
