@@ -122,9 +122,10 @@ err_class:
 }
 
 /*
- * Unloading is possible only while no device file is open (each open file
- * pins the module); the vDPA devices are removed with the management
- * device, then every remaining VDUSE device is destroyed.
+ * Unloading is possible only while no device file is open and no vDPA
+ * device is attached (open files, the domain's file included, pin the
+ * module); any vDPA device left is removed with the management device,
+ * then every VDUSE device is destroyed.
  */
 static void __exit vduse_exit(void)
 {
