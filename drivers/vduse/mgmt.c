@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The "vduse" management device: "vdpa dev add name <n> mgmtdev vduse"
+ * attaches a vDPA device to the existing VDUSE device <n>, "vdpa dev del"
+ * detaches it. The IOVA domain lives exactly as long as the vDPA device.
+ */
+
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/virtio_ids.h>
+
+#include "internal.h"
+
+static struct device *vduse_root;
+
+static struct virtio_device_id vduse_id_table[] = {
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
+	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+
+static struct vdpa_mgmt_dev vduse_mgmt;
+
+/* Every queue needs the daemon's size before a driver may use it. */
+static bool vduse_dev_ready(struct vduse_dev *dev)
+{
+	u32 i;
+
+	for (i = 0; i < dev->vq_num; i++)
+		if (!READ_ONCE(dev->vqs[i]->num_max))
+			return false;
+	return true;
+}
+
+static int vduse_vdpa_setup(struct vduse_dev *dev, struct vduse_vdpa *vdev)
+{
+	struct vduse_domain *domain;
+	struct device *d = &vdev->vdpa.dev;
+
+	domain = vduse_domain_create(dev->bounce_size);
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	d->dma_mask = &d->coherent_dma_mask;
+	set_dma_ops(d, &vduse_dma_ops);
+	if (dma_set_mask_and_coherent(d, DMA_BIT_MASK(64))) {
+		vduse_domain_destroy(domain);
+		return -EIO;
+	}
+	vdev->vdpa.dma_dev = d;
+	vdev->vdpa.mdev = &vduse_mgmt;
+	dev->domain = domain;
+	dev->vdev = vdev;
+	return 0;
+}
+
+static int vduse_attach(struct vduse_dev *dev, const char *name)
+{
+	struct vduse_vdpa *vdev;
+	int err;
+
+	lockdep_assert_held(&vduse_lock);
+	vdev = vdpa_alloc_device(struct vduse_vdpa, vdpa, dev->dev,
+				 &vduse_vdpa_ops, 1, 1, name, true);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	vdev->dev = dev;
+	mutex_lock(&dev->lock);
+	if (dev->vdev)
+		err = -EEXIST;
+	else if (!vduse_dev_ready(dev))
+		err = -EINVAL;
+	else
+		err = vduse_vdpa_setup(dev, vdev);
+	mutex_unlock(&dev->lock);
+	if (err)
+		goto err_put;
+	err = _vdpa_register_device(&vdev->vdpa, dev->vq_num);
+	if (err)
+		goto err_put;
+	return 0;
+
+err_put:
+	/* The release (vduse_free) undoes vduse_vdpa_setup() if it ran. */
+	put_device(&vdev->vdpa.dev);
+	return err;
+}
+
+static int vduse_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
+			 const struct vdpa_dev_set_config *config)
+{
+	struct vduse_dev *dev;
+	int err;
+
+	mutex_lock(&vduse_lock);
+	dev = vduse_find_dev(name);
+	err = dev ? vduse_attach(dev, name) : -EINVAL;
+	mutex_unlock(&vduse_lock);
+	return err;
+}
+
+/*
+ * vduse_lock keeps the VDUSE device alive throughout: the vDPA device's
+ * release may run inside _vdpa_unregister_device(), after which nothing
+ * else would stop a VDUSE_DESTROY_DEV.
+ */
+static void vduse_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *vdpa)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
+	mutex_lock(&vduse_lock);
+	vduse_msg_set_removing(dev, true);
+	_vdpa_unregister_device(vdpa);
+	vduse_msg_set_removing(dev, false);
+	mutex_unlock(&vduse_lock);
+}
+
+static const struct vdpa_mgmtdev_ops vduse_mgmt_ops = {
+	.dev_add = vduse_dev_add,
+	.dev_del = vduse_dev_del,
+};
+
+static struct vdpa_mgmt_dev vduse_mgmt = {
+	.ops = &vduse_mgmt_ops,
+	.id_table = vduse_id_table,
+	.max_supported_vqs = VDUSE_VQ_MAX,
+};
+
+/**
+ * vduse_mgmt_init() - register the "vduse" management device
+ *
+ * Return: 0 or -errno.
+ */
+int vduse_mgmt_init(void)
+{
+	int err;
+
+	vduse_root = root_device_register("vduse");
+	if (IS_ERR(vduse_root))
+		return PTR_ERR(vduse_root);
+	vduse_mgmt.device = vduse_root;
+	err = vdpa_mgmtdev_register(&vduse_mgmt);
+	if (err)
+		root_device_unregister(vduse_root);
+	return err;
+}
+
+/**
+ * vduse_mgmt_exit() - remove every vDPA device and the management device
+ */
+void vduse_mgmt_exit(void)
+{
+	vdpa_mgmtdev_unregister(&vduse_mgmt);
+	root_device_unregister(vduse_root);
+}
