@@ -43,7 +43,8 @@
  * @driver_addr: driver area address
  * @device_addr: device area address
  * @state: the queue position the driver set (set_vq_state)
- * @ready: whether the driver enabled it
+ * @ready: whether the driver enabled it; read with READ_ONCE() by kicks and,
+ *         under @irq_lock, by interrupt injection
  * @kick_lock: protects @kickfd and @kicked; taken in any context
  * @kickfd: the daemon's kick eventfd, or NULL
  * @kicked: a kick arrived while no eventfd was set; signalled when one is

@@ -74,9 +74,17 @@ static long vduse_ioc_set_config(struct vduse_dev *dev, union vduse_dev_arg *a,
 	return 0;
 }
 
+/* Before DRIVER_OK the driver is not ready for interrupts (as upstream). */
+static bool vduse_driver_ok(struct vduse_dev *dev)
+{
+	return READ_ONCE(dev->status) & VIRTIO_CONFIG_S_DRIVER_OK;
+}
+
 static long vduse_ioc_config_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 				 void __user *argp)
 {
+	if (!vduse_driver_ok(dev))
+		return -EINVAL;
 	vduse_raise_config_irq(dev);
 	return 0;
 }
@@ -164,7 +172,10 @@ static long vduse_ioc_vq_kickfd(struct vduse_dev *dev, union vduse_dev_arg *a,
 /*
  * The interrupt callback runs inline, with bottom halves off (a network
  * driver's NAPI schedule runs at local_bh_enable()), under the queue's
- * irq_lock so that set_vq_cb cannot change it meanwhile.
+ * irq_lock so that set_vq_cb cannot change it meanwhile. Only for a ready
+ * queue, checked under irq_lock: set_vq_ready(0) and reset take irq_lock
+ * after clearing ready, so no callback runs once they return (a driver
+ * frees its queue after disabling it, without a reset).
  */
 static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 			     void __user *argp)
@@ -172,11 +183,11 @@ static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 	struct vduse_vq *vq = vduse_vq_of(dev, a->index);
 	unsigned long flags;
 
-	if (!vq)
+	if (!vq || !vduse_driver_ok(dev))
 		return -EINVAL;
 	local_bh_disable();
 	spin_lock_irqsave(&vq->irq_lock, flags);
-	if (vq->cb.callback)
+	if (READ_ONCE(vq->ready) && vq->cb.callback)
 		vq->cb.callback(vq->cb.private);
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 	local_bh_enable();

@@ -111,13 +111,24 @@ static void vduse_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 }
 
+/*
+ * Disabling waits for an injected callback still running (it runs under
+ * irq_lock and checks ready there): the driver may free the queue as soon
+ * as this returns.
+ */
 static void vduse_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 {
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_vq *vq = dev->vqs[idx];
+	unsigned long flags;
 
 	mutex_lock(&dev->lock);
-	WRITE_ONCE(dev->vqs[idx]->ready, ready);
+	WRITE_ONCE(vq->ready, ready);
 	mutex_unlock(&dev->lock);
+	if (!ready) {
+		spin_lock_irqsave(&vq->irq_lock, flags);
+		spin_unlock_irqrestore(&vq->irq_lock, flags);
+	}
 }
 
 static bool vduse_get_vq_ready(struct vdpa_device *vdpa, u16 idx)

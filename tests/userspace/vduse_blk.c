@@ -34,17 +34,31 @@ static uint32_t blk_config(struct vu_dev *d, uint8_t *cfg)
 	c.max_write_zeroes_sectors = 1 << 16;
 	c.max_write_zeroes_seg = 1;
 	c.write_zeroes_may_unmap = 1;
+	/* bad-erase: SECURE_ERASE offered, alignment 0: virtio_blk's probe
+	 * fails after it set up (and freed) its queue.
+	 */
+	if (d->o->hostile == VU_HOSTILE_BAD_ERASE) {
+		c.max_secure_erase_sectors = 1 << 16;
+		c.max_secure_erase_seg = 1;
+		c.secure_erase_sector_alignment = 0;
+	}
 	memcpy(cfg, &c, sizeof(c));
 	return sizeof(c);
 }
 
 static uint64_t blk_features(struct vu_dev *d)
 {
-	(void)d;
-	return VU_BIT64(VIRTIO_F_VERSION_1) | VU_BIT64(VIRTIO_F_ACCESS_PLATFORM) |
-	       VU_BIT64(VIRTIO_BLK_F_SEG_MAX) | VU_BIT64(VIRTIO_BLK_F_BLK_SIZE) |
-	       VU_BIT64(VIRTIO_BLK_F_FLUSH) | VU_BIT64(VIRTIO_BLK_F_DISCARD) |
-	       VU_BIT64(VIRTIO_BLK_F_WRITE_ZEROES);
+	uint64_t f = VU_BIT64(VIRTIO_F_VERSION_1) |
+		     VU_BIT64(VIRTIO_F_ACCESS_PLATFORM) |
+		     VU_BIT64(VIRTIO_BLK_F_SEG_MAX) |
+		     VU_BIT64(VIRTIO_BLK_F_BLK_SIZE) |
+		     VU_BIT64(VIRTIO_BLK_F_FLUSH) |
+		     VU_BIT64(VIRTIO_BLK_F_DISCARD) |
+		     VU_BIT64(VIRTIO_BLK_F_WRITE_ZEROES);
+
+	if (d->o->hostile == VU_HOSTILE_BAD_ERASE)
+		f |= VU_BIT64(VIRTIO_BLK_F_SECURE_ERASE);
+	return f;
 }
 
 static unsigned int blk_nvqs(struct vu_dev *d)

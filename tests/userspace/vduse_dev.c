@@ -60,10 +60,32 @@ static void stop_vqs(struct vu_dev *d)
 	d->broken = false;
 }
 
+/*
+ * bad-erase: the driver's probe failed (FAILED set) after it freed its
+ * queue; interrupts before DRIVER_OK must be refused, not run a callback
+ * of the freed queue.
+ */
+static void bad_erase_irqs(struct vu_dev *d, uint8_t status)
+{
+	uint32_t index = 0;
+	int r;
+
+	if (d->o->hostile != VU_HOSTILE_BAD_ERASE ||
+	    !(status & VIRTIO_CONFIG_S_FAILED))
+		return;
+	r = ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &index);
+	vu_info("bad-erase: VDUSE_VQ_INJECT_IRQ after the failed probe: %s",
+		vu_errname(r < 0 ? errno : 0));
+	r = ioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ);
+	vu_info("bad-erase: VDUSE_DEV_INJECT_CONFIG_IRQ after the failed probe: %s",
+		vu_errname(r < 0 ? errno : 0));
+}
+
 static void set_status(struct vu_dev *d, uint8_t status)
 {
 	uint8_t old = d->status;
 
+	bad_erase_irqs(d, status);
 	d->status = status;
 	if (!status) {
 		stop_vqs(d);

@@ -137,7 +137,8 @@ static void usage(void)
 	      "options: --ready-file F --destroy --reconnect --ring N\n"
 	      "         --features HEX --verbose --after N\n"
 	      "         --hostile silent|wrong-id|bogus-iotlb|oversize|"
-	      "close-mid-io|umem-unmap\n", stderr);
+	      "close-mid-io|umem-unmap|\n"
+	      "                  bad-erase\n", stderr);
 	exit(VU_EXIT_USAGE);
 }
 
@@ -149,6 +150,7 @@ static const char *const hostile_names[] = {
 	[VU_HOSTILE_OVERSIZE] = "oversize",
 	[VU_HOSTILE_CLOSE_MID_IO] = "close-mid-io",
 	[VU_HOSTILE_UMEM_UNMAP] = "umem-unmap",
+	[VU_HOSTILE_BAD_ERASE] = "bad-erase",
 };
 
 static unsigned long num_arg(const char *s)
