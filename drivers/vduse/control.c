@@ -251,11 +251,8 @@ static long vduse_ctl_destroy(union vduse_ctl_arg *a, void __user *argp)
 		err = -EINVAL;
 		goto out;
 	}
-	mutex_lock(&dev->lock);
-	busy = !!dev->vdev;
-	mutex_unlock(&dev->lock);
 	spin_lock(&dev->msg_lock);
-	busy |= dev->connected;
+	busy = dev->connected || dev->vdpa_held;
 	spin_unlock(&dev->msg_lock);
 	if (busy)
 		err = -EBUSY;

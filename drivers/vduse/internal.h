@@ -140,11 +140,14 @@ struct vduse_msg {
  * @domain: the IOVA domain, present while @vdev is
  * @bounce_size: bounce region size for the next domain
  * @msg_lock: protects @send_list, @recv_list, @msg_id, @connected,
- *            @removing and @remove_deadline
+ *            @vdpa_held, @removing and @remove_deadline
  * @send_list: requests not yet read by the daemon
  * @recv_list: requests read but not answered
  * @msg_id: the next request ID
  * @connected: a daemon has /dev/vduse/<name> open (only one may)
+ * @vdpa_held: a vDPA device is attached or not yet released; set before
+ *             @vdev, cleared after it as the release's last access to the
+ *             device (VDUSE_DESTROY_DEV refuses while it is set)
  * @removing: the vDPA device is being removed: senders do not wait for
  *            an absent daemon and wait at most until @remove_deadline
  * @remove_deadline: jiffies after which senders give up while @removing
@@ -180,6 +183,7 @@ struct vduse_dev {
 	struct list_head recv_list;
 	u32 msg_id;
 	bool connected;
+	bool vdpa_held;
 	bool removing;
 	unsigned long remove_deadline;
 	wait_queue_head_t waitq;
@@ -229,6 +233,7 @@ extern const struct dma_map_ops vduse_dma_ops;
 
 /* mgmt.c */
 int vduse_mgmt_init(void);
+void vduse_vdpa_released(struct vduse_dev *dev);
 void vduse_mgmt_exit(void);
 
 /* sysfs.c */

@@ -15,12 +15,19 @@
  * DOC: locking
  *
  * ``vduse_lock`` (global mutex) protects the device table (``vduse_idr``)
- * and serialises creation, destruction, attaching and detaching of vDPA
- * devices; nothing is copied from or to userspace while it is held.
+ * and serialises creation, destruction, opening and attaching of vDPA
+ * devices; nothing is copied from or to userspace while it is held, and
+ * it is not held while a vDPA device is removed (``vdpa dev del`` may
+ * wait for userspace: a VMM closing /dev/vhost-vdpa-N, a daemon answering
+ * the I/O virtio_blk waits for). The VDUSE device outlives its vDPA
+ * device instead: &vduse_dev.vdpa_held keeps VDUSE_DESTROY_DEV away until
+ * the vDPA device's release, whose last access to the device is clearing
+ * it under &vduse_dev.msg_lock.
  * Per device, &vduse_dev.lock (mutex) protects what the driver set up
  * (queue addresses, sizes, readiness, status, features) and the domain;
  * it is never held while waiting for the daemon. Spinlocks, never held
- * across a user copy: &vduse_dev.msg_lock (the request lists),
+ * across a user copy: &vduse_dev.msg_lock (the request lists, the
+ * daemon's and the vDPA device's presence),
  * &vduse_dev.config_lock (the config space), &vduse_dev.config_cb_lock and
  * &vduse_vq.irq_lock (interrupt callbacks, irqsave, held while a callback
  * runs so that it cannot be changed under it), &vduse_vq.kick_lock (the

@@ -32,18 +32,57 @@ static bool vduse_dev_ready(struct vduse_dev *dev)
 	return true;
 }
 
+/*
+ * Claim the device for a new vDPA device: refused while an earlier one
+ * is attached or still being released (vduse_vdpa_released() not run).
+ */
+static bool vduse_vdpa_claim(struct vduse_dev *dev)
+{
+	bool ok;
+
+	spin_lock(&dev->msg_lock);
+	ok = !dev->vdpa_held;
+	if (ok) {
+		dev->vdpa_held = true;
+		dev->removing = false;
+	}
+	spin_unlock(&dev->msg_lock);
+	return ok;
+}
+
+/**
+ * vduse_vdpa_released() - the vDPA device of @dev is gone
+ * @dev: the VDUSE device; its domain destroyed and &vduse_dev.vdev cleared
+ *
+ * The last access to @dev of the release: once msg_lock is dropped,
+ * VDUSE_DESTROY_DEV may free it (vduse_dev_del() does not hold vduse_lock
+ * across the unregistration, which may wait for userspace).
+ */
+void vduse_vdpa_released(struct vduse_dev *dev)
+{
+	spin_lock(&dev->msg_lock);
+	dev->removing = false;
+	dev->vdpa_held = false;
+	spin_unlock(&dev->msg_lock);
+}
+
 static int vduse_vdpa_setup(struct vduse_dev *dev, struct vduse_vdpa *vdev)
 {
 	struct vduse_domain *domain;
 	struct device *d = &vdev->vdpa.dev;
 
+	if (!vduse_vdpa_claim(dev))
+		return -EEXIST;
 	domain = vduse_domain_create(dev->bounce_size);
-	if (IS_ERR(domain))
+	if (IS_ERR(domain)) {
+		vduse_vdpa_released(dev);
 		return PTR_ERR(domain);
+	}
 	d->dma_mask = &d->coherent_dma_mask;
 	set_dma_ops(d, &vduse_dma_ops);
 	if (dma_set_mask_and_coherent(d, DMA_BIT_MASK(64))) {
 		vduse_domain_destroy(domain);
+		vduse_vdpa_released(dev);
 		return -EIO;
 	}
 	vdev->vdpa.dma_dev = d;
@@ -99,19 +138,19 @@ static int vduse_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 }
 
 /*
- * vduse_lock keeps the VDUSE device alive throughout: the vDPA device's
- * release may run inside _vdpa_unregister_device(), after which nothing
- * else would stop a VDUSE_DESTROY_DEV.
+ * Not under vduse_lock: unregistering may wait without bound (virtio_blk
+ * for its requests, vhost_vdpa for the VMM to close its file), and other
+ * devices and a reattaching daemon must not wait with it. The VDUSE
+ * device stays until the vDPA device's release (vduse_vdpa_released(),
+ * which also ends removing); it may be gone once the unregistration
+ * returns, so nothing touches it afterwards.
  */
 static void vduse_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *vdpa)
 {
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
-	mutex_lock(&vduse_lock);
 	vduse_msg_set_removing(dev, true);
 	_vdpa_unregister_device(vdpa);
-	vduse_msg_set_removing(dev, false);
-	mutex_unlock(&vduse_lock);
 }
 
 static const struct vdpa_mgmtdev_ops vduse_mgmt_ops = {

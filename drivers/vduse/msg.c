@@ -337,7 +337,8 @@ void vduse_msg_detach(struct vduse_dev *dev)
 /**
  * vduse_msg_set_removing() - start or end the removal of the vDPA device
  * @dev: the device
- * @removing: true before the vDPA device is unregistered, false after
+ * @removing: true before the vDPA device is unregistered (its release
+ *            ends it, vduse_vdpa_released())
  *
  * Without a daemon, pending requests fail at once with -ENOTCONN.
  */

@@ -485,7 +485,10 @@ static int vduse_dma_unmap(struct vdpa_device *vdpa, unsigned int asid,
 	return err;
 }
 
-/* Release of the vDPA device: the domain goes, the VDUSE device stays. */
+/*
+ * Release of the vDPA device: the domain goes, the VDUSE device stays (a
+ * VDUSE_DESTROY_DEV may free it right after vduse_vdpa_released()).
+ */
 static void vduse_free(struct vdpa_device *vdpa)
 {
 	struct vduse_vdpa *vdev = container_of(vdpa, struct vduse_vdpa, vdpa);
@@ -508,6 +511,7 @@ static void vduse_free(struct vdpa_device *vdpa)
 	dev->domain = NULL;
 	dev->vdev = NULL;
 	mutex_unlock(&dev->lock);
+	vduse_vdpa_released(dev);
 }
 
 const struct vdpa_config_ops vduse_vdpa_ops = {
