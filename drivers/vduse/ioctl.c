@@ -45,10 +45,13 @@ static struct vduse_vq *vduse_vq_of(struct vduse_dev *dev, u32 index)
 	return dev->vqs[array_index_nospec(index, dev->vq_num)];
 }
 
+/* The negotiated features (what the driver accepted), as the UAPI says. */
 static long vduse_ioc_get_features(struct vduse_dev *dev,
 				   union vduse_dev_arg *a, void __user *argp)
 {
-	a->features = dev->device_features;
+	mutex_lock(&dev->lock);
+	a->features = dev->driver_features;
+	mutex_unlock(&dev->lock);
 	return 0;
 }
 

@@ -96,9 +96,7 @@ static void set_status(struct vu_dev *d, uint8_t status)
 		return;
 	vu_ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->features,
 		 "VDUSE_DEV_GET_FEATURES");
-	if (d->o->verbose)
-		vu_info("driver features 0x%llx",
-			(unsigned long long)d->features);
+	vu_info("driver features 0x%llx", (unsigned long long)d->features);
 	if (d->o->hostile == VU_HOSTILE_BOGUS_IOTLB)
 		vu_bogus_iotlb(d);
 	start_vqs(d, false);
