@@ -249,6 +249,19 @@ static u16 vduse_get_vq_num_max(struct vdpa_device *vdpa)
 	return max;
 }
 
+/* The size the driver set, else the daemon's maximum for this queue. */
+static u16 vduse_get_vq_size(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+	struct vduse_vq *vq = dev->vqs[idx];
+	u32 num;
+
+	mutex_lock(&dev->lock);
+	num = vq->num;
+	mutex_unlock(&dev->lock);
+	return num ?: READ_ONCE(vq->num_max);
+}
+
 static u32 vduse_get_device_id(struct vdpa_device *vdpa)
 {
 	return vduse_vdpa_to_dev(vdpa)->device_id;
@@ -529,6 +542,7 @@ const struct vdpa_config_ops vduse_vdpa_ops = {
 	.get_driver_features = vduse_get_driver_features,
 	.set_config_cb = vduse_set_config_cb,
 	.get_vq_num_max = vduse_get_vq_num_max,
+	.get_vq_size = vduse_get_vq_size,
 	.get_device_id = vduse_get_device_id,
 	.get_vendor_id = vduse_get_vendor_id,
 	.get_status = vduse_get_status,
