@@ -410,28 +410,41 @@ tap_do "qsd1: vdpa dev del within 60 s, qsd stops, qsd1 gone" \
 kill -9 "$FIO_PID" 2>/dev/null
 
 # --- module unload with an attached device and no daemon -----------------------
-# in-tree: every VDUSE device holds the module: rmmod is refused until
-# the device is deleted and destroyed.  ours: rmmod works once no device
-# file is open; it removes the vDPA devices and destroys the VDUSE ones
+# Both refuse rmmod while the vDPA device is attached ("in use": in-tree
+# every VDUSE device holds the module; ours, the IOVA domain's file does).
+# in-tree: refused until the device is also destroyed.  ours: after
+# "vdpa dev del" the unload works and destroys the VDUSE device left
 # (then the stack is loaded again for the rest).
 unload_with_dev() {
+	local err
 	start_vu "$work/u2.log" blk u2 --size 8 || return 1
 	short_timeout u2
 	add u2 || return 1
 	stop_vu || return 1
-	if [ "$intree" = 1 ]; then
-		rmmod vduse 2>/dev/null && { echo "rmmod vduse worked"; return 1; }
-		del u2 && "$tool" destroy u2 && wait_for 10 gone u2
-	else
-		if ! rmmod vduse; then
-			# leave nothing behind for the cases after this one
-			del u2 && "$tool" destroy u2 >/dev/null
-			return 1
-		fi
-		wait_for 10 gone u2 && load_stack
+	if err=$(rmmod vduse 2>&1); then
+		echo "rmmod vduse worked with u2 attached"
+		load_stack
+		return 1
 	fi
+	echo "# rmmod with u2 attached: $err"
+	if ! grep -qiE 'in use|busy' <<<"$err"; then
+		del u2 && "$tool" destroy u2 >/dev/null
+		return 1
+	fi
+	del u2 || return 1
+	if [ "$intree" = 1 ]; then
+		"$tool" destroy u2 && wait_for 10 gone u2
+		return
+	fi
+	if ! err=$(rmmod vduse 2>&1); then
+		echo "rmmod vduse after vdpa dev del: $err"
+		"$tool" destroy u2 >/dev/null
+		return 1
+	fi
+	wait_for 10 eval '[ ! -e /dev/vduse/u2 ]' || { echo "/dev/vduse/u2 still there"; return 1; }
+	load_stack
 }
-tap_do "u2: rmmod vduse with an attached device, its daemon gone ($([ "$intree" = 1 ] && echo refused || echo works))" unload_with_dev
+tap_do "u2: rmmod vduse with an attached device, its daemon gone, refused ('in use'); $([ "$intree" = 1 ] && echo "destroyed" || echo "after vdpa dev del it unloads, u2 gone")" unload_with_dev
 
 # --- a daemon dead with I/O in flight, no reconnect ----------------------------
 # ours: "vdpa dev del" completes within 60 s and fails the I/O.
