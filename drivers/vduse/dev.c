@@ -2,7 +2,8 @@
 /*
  * /dev/vduse/<name>: the daemon's file. open() attaches the daemon (one at
  * a time), read()/write()/poll() carry the requests (msg.c), ioctl() is in
- * ioctl.c, release() detaches the daemon so that another can take over.
+ * ioctl.c, release() detaches the daemon (its kick eventfds and user
+ * memory go) so that another can take over.
  */
 
 #include <linux/fs.h>
@@ -44,10 +45,32 @@ static void vduse_dev_drop_kickfds(struct vduse_dev *dev)
 	}
 }
 
+/*
+ * The daemon's user memory goes with it (as upstream): else the bounce
+ * region stayed on its pinned pages, out of the next daemon's reach, and
+ * that daemon's REG_UMEM failed with EEXIST.
+ */
+static void vduse_dev_drop_umem(struct vduse_dev *dev)
+{
+	struct vduse_domain *d;
+	int err;
+
+	mutex_lock(&dev->lock);
+	d = dev->domain;
+	if (d && vduse_domain_umem_registered(d)) {
+		err = vduse_domain_dereg_umem(d, 0,
+					      vduse_domain_bounce_size(d));
+		if (err)
+			dev_warn(dev->dev, "user memory kept: %d\n", err);
+	}
+	mutex_unlock(&dev->lock);
+}
+
 static int vduse_dev_release(struct inode *inode, struct file *file)
 {
 	struct vduse_dev *dev = file->private_data;
 
+	vduse_dev_drop_umem(dev);
 	vduse_dev_drop_kickfds(dev);
 	vduse_msg_detach(dev);
 	return 0;
