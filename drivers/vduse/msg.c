@@ -32,7 +32,11 @@
  * When the daemon closes the device file, requests it read but did not
  * answer go back to the front of the send list for the next daemon;
  * IOTLB updates are dropped (a new daemon holds no stale mappings), and
- * none is sent while no daemon is attached. While the vDPA device is being
+ * none is sent while no daemon is attached. Nor does a sender wait for
+ * one while the device needs a reset or is being removed: the update is
+ * queued, at most one at a time, and nobody waits for its answer (the
+ * mapping change has taken effect in the kernel already). While the vDPA
+ * device is being
  * removed a request fails at once with -ENOTCONN if no daemon is
  * attached, and waits at most two seconds for an attached one.
  */
@@ -108,6 +112,39 @@ static int vduse_msg_wait(struct vduse_dev *dev, struct vduse_msg *msg)
 	return err;
 }
 
+/*
+ * Queue a copy of @req that nobody waits for, at the front or the back of
+ * the send list; not if one of the same type is queued already (a reset
+ * is a reset, and IOTLB updates always cover every address).
+ */
+static void vduse_msg_queue_detached(struct vduse_dev *dev,
+				     const struct vduse_dev_request *req,
+				     bool front)
+{
+	struct vduse_msg *msg, *old;
+
+	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+	if (!msg)
+		return;
+	msg->detached = true;
+	msg->req = *req;
+	spin_lock(&dev->msg_lock);
+	list_for_each_entry(old, &dev->send_list, list) {
+		if (old->detached && old->req.type == req->type) {
+			spin_unlock(&dev->msg_lock);
+			kfree(msg);
+			return;
+		}
+	}
+	msg->req.request_id = dev->msg_id++;
+	if (front)
+		list_add(&msg->list, &dev->send_list);
+	else
+		list_add_tail(&msg->list, &dev->send_list);
+	spin_unlock(&dev->msg_lock);
+	wake_up_interruptible_poll(&dev->waitq, EPOLLIN | EPOLLRDNORM);
+}
+
 /**
  * vduse_msg_send() - send a request to the daemon and wait for its answer
  * @dev: the device
@@ -117,7 +154,8 @@ static int vduse_msg_wait(struct vduse_dev *dev, struct vduse_msg *msg)
  * Must not be called with &vduse_dev.lock held (the daemon needs it to
  * answer). A timeout marks the device as needing a reset and raises the
  * configuration interrupt. IOTLB updates are not sent while no daemon is
- * attached.
+ * attached, and not waited for while the device needs a reset or is
+ * being removed (queued once for the daemon instead).
  *
  * Return: 0 when the daemon answered %VDUSE_REQ_RESULT_OK, -EIO when it
  * answered %VDUSE_REQ_RESULT_FAILED, -ETIMEDOUT, -ENOTCONN (device being
@@ -135,6 +173,12 @@ int vduse_msg_send(struct vduse_dev *dev, struct vduse_dev_request *req,
 	    (dev->removing || req->type == VDUSE_UPDATE_IOTLB)) {
 		spin_unlock(&dev->msg_lock);
 		return dev->removing ? -ENOTCONN : 0;
+	}
+	if (req->type == VDUSE_UPDATE_IOTLB &&
+	    (dev->removing || READ_ONCE(dev->needs_reset))) {
+		spin_unlock(&dev->msg_lock);
+		vduse_msg_queue_detached(dev, req, false);
+		return 0;
 	}
 	msg.req.request_id = dev->msg_id++;
 	req->request_id = msg.req.request_id;
@@ -168,26 +212,9 @@ int vduse_msg_send(struct vduse_dev *dev, struct vduse_dev_request *req,
  */
 void vduse_msg_queue_reset(struct vduse_dev *dev)
 {
-	struct vduse_msg *msg, *old;
+	struct vduse_dev_request req = { .type = VDUSE_SET_STATUS };
 
-	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
-	if (!msg)
-		return;
-	msg->detached = true;
-	msg->req.type = VDUSE_SET_STATUS;
-	msg->req.s.status = 0;
-	spin_lock(&dev->msg_lock);
-	list_for_each_entry(old, &dev->send_list, list) {
-		if (old->detached) {
-			spin_unlock(&dev->msg_lock);
-			kfree(msg);
-			return;
-		}
-	}
-	msg->req.request_id = dev->msg_id++;
-	list_add(&msg->list, &dev->send_list);
-	spin_unlock(&dev->msg_lock);
-	wake_up_interruptible_poll(&dev->waitq, EPOLLIN | EPOLLRDNORM);
+	vduse_msg_queue_detached(dev, &req, true);
 }
 
 /**

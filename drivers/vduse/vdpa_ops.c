@@ -442,7 +442,7 @@ static const struct cpumask *vduse_get_vq_affinity(struct vdpa_device *vdpa,
 	return &vduse_vq(vdpa, idx)->irq_affinity;
 }
 
-/* Tell the daemon to drop its mappings of [start, last]; failures only warn. */
+/* Tell the daemon to drop its mappings of [start, last]; failures only log. */
 static void vduse_update_iotlb(struct vduse_dev *dev, u64 start, u64 last)
 {
 	struct vduse_dev_request req = { .type = VDUSE_UPDATE_IOTLB };
@@ -467,34 +467,6 @@ static int vduse_set_map(struct vdpa_device *vdpa, unsigned int asid,
 	mutex_unlock(&dev->lock);
 	if (!err)
 		vduse_update_iotlb(dev, 0, ULLONG_MAX);
-	return err;
-}
-
-static int vduse_dma_map(struct vdpa_device *vdpa, unsigned int asid,
-			 u64 iova, u64 size, u64 pa, u32 perm, void *opaque)
-{
-	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
-	int err;
-
-	mutex_lock(&dev->lock);
-	err = vduse_domain_dma_map(dev->domain, iova, size, pa, perm, opaque);
-	mutex_unlock(&dev->lock);
-	return err;
-}
-
-static int vduse_dma_unmap(struct vdpa_device *vdpa, unsigned int asid,
-			   u64 iova, u64 size)
-{
-	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
-	int err;
-
-	if (!size)
-		return -EINVAL;
-	mutex_lock(&dev->lock);
-	err = vduse_domain_dma_unmap(dev->domain, iova, size);
-	mutex_unlock(&dev->lock);
-	if (!err)
-		vduse_update_iotlb(dev, iova, iova + size - 1);
 	return err;
 }
 
@@ -556,7 +528,5 @@ const struct vdpa_config_ops vduse_vdpa_ops = {
 	.set_vq_affinity = vduse_set_vq_affinity,
 	.get_vq_affinity = vduse_get_vq_affinity,
 	.set_map = vduse_set_map,
-	.dma_map = vduse_dma_map,
-	.dma_unmap = vduse_dma_unmap,
 	.free = vduse_free,
 };
