@@ -919,7 +919,7 @@ static struct file *vduse_iotlb_lookup(struct vduse_domain *d, u64 start,
 }
 
 /**
- * vduse_domain_iotlb_get() - the mapping for VDUSE_IOTLB_GET_FD
+ * vduse_domain_iotlb_find() - the mapping for VDUSE_IOTLB_GET_FD, no reopen
  * @d: the domain
  * @start: first IOVA asked for
  * @last: last IOVA asked for
@@ -927,19 +927,20 @@ static struct file *vduse_iotlb_lookup(struct vduse_domain *d, u64 start,
  * @filep: set to a new reference to the mapping's file
  *
  * Of the mappings meeting [@start, @last], the one starting lowest. The
- * bounce region and coherent memory are served by the domain's own file
- * (offset = IOVA); a VMM mapping by the VMM's file, reopened read-only for
- * a read-only mapping. Process context.
+ * bounce region (while streaming maps use it) and coherent memory are
+ * served by the domain's own file (offset = IOVA); a VMM mapping by the
+ * VMM's file, which may be writable for a read-only mapping: see
+ * vduse_domain_file_for(). Never sleeps on anything but the domain.
  *
- * Return: 0, -EINVAL (no mapping there) or the reopen's error.
+ * Return: 0 or -EINVAL (no mapping there).
  */
-int vduse_domain_iotlb_get(struct vduse_domain *d, u64 start, u64 last,
-			   struct vduse_iotlb_entry *entry,
-			   struct file **filep)
+int vduse_domain_iotlb_find(struct vduse_domain *d, u64 start, u64 last,
+			    struct vduse_iotlb_entry *entry,
+			    struct file **filep)
 {
 	struct vduse_iotlb_entry e;
 	unsigned long flags;
-	struct file *f, *ro;
+	struct file *f;
 
 	if (start > last)
 		return -EINVAL;
@@ -948,13 +949,69 @@ int vduse_domain_iotlb_get(struct vduse_domain *d, u64 start, u64 last,
 	spin_unlock_irqrestore(&d->iotlb_lock, flags);
 	if (!f)
 		return -EINVAL;
-	if (e.perm == VDUSE_ACCESS_RO && (f->f_mode & FMODE_WRITE)) {
-		ro = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, f->f_cred);
-		fput(f);
-		if (IS_ERR(ro))
-			return PTR_ERR(ro);
-		f = ro;
-	}
+	*entry = e;
+	*filep = f;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vduse_domain_iotlb_find);
+
+/**
+ * vduse_domain_file_for() - make a mapping's file fit its permission
+ * @entry: the mapping, from vduse_domain_iotlb_find()
+ * @filep: its file; replaced by a read-only reopen for a read-only
+ *	   mapping of a writable file (the reference is passed on either way)
+ *
+ * Opening a file may block without bound (a FUSE server that stalls its
+ * open): call this with no lock held. Files of pseudo filesystems cannot
+ * be reopened (-ENXIO: memfd_secret, guest_memfd).
+ *
+ * Return: 0, or the reopen's error (@filep then released and cleared).
+ */
+int vduse_domain_file_for(const struct vduse_iotlb_entry *entry,
+			  struct file **filep)
+{
+	struct file *f = *filep, *ro;
+
+	might_sleep();
+	if (entry->perm != VDUSE_ACCESS_RO || !(f->f_mode & FMODE_WRITE))
+		return 0;
+	ro = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, f->f_cred);
+	fput(f);
+	*filep = NULL;
+	if (IS_ERR(ro))
+		return PTR_ERR(ro);
+	*filep = ro;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vduse_domain_file_for);
+
+/**
+ * vduse_domain_iotlb_get() - the mapping for VDUSE_IOTLB_GET_FD
+ * @d: the domain
+ * @start: first IOVA asked for
+ * @last: last IOVA asked for
+ * @entry: set to the whole mapping: start, last, offset in the file, perm
+ * @filep: set to a new reference to the mapping's file
+ *
+ * vduse_domain_iotlb_find() then vduse_domain_file_for(). Process
+ * context; may block in the reopen.
+ *
+ * Return: 0, -EINVAL (no mapping there) or the reopen's error.
+ */
+int vduse_domain_iotlb_get(struct vduse_domain *d, u64 start, u64 last,
+			   struct vduse_iotlb_entry *entry,
+			   struct file **filep)
+{
+	struct vduse_iotlb_entry e;
+	struct file *f;
+	int err;
+
+	err = vduse_domain_iotlb_find(d, start, last, &e, &f);
+	if (err)
+		return err;
+	err = vduse_domain_file_for(&e, &f);
+	if (err)
+		return err;
 	*entry = e;
 	*filep = f;
 	return 0;

@@ -68,6 +68,11 @@ void vduse_domain_clear_map(struct vduse_domain *d);
 int vduse_domain_iotlb_get(struct vduse_domain *d, u64 start, u64 last,
 			   struct vduse_iotlb_entry *entry,
 			   struct file **filep);
+int vduse_domain_iotlb_find(struct vduse_domain *d, u64 start, u64 last,
+			    struct vduse_iotlb_entry *entry,
+			    struct file **filep);
+int vduse_domain_file_for(const struct vduse_iotlb_entry *entry,
+			  struct file **filep);
 
 int vduse_domain_set_bounce_size(struct vduse_domain *d, u64 size);
 void vduse_domain_reset_bounce_map(struct vduse_domain *d);

@@ -208,9 +208,13 @@ static long vduse_ioc_iotlb_fd(struct vduse_dev *dev, union vduse_dev_arg *a,
 	if (e->start > e->last)
 		return -EINVAL;
 	mutex_lock(&dev->lock);
-	r = dev->domain ? vduse_domain_iotlb_get(dev->domain, e->start,
-						 e->last, e, &f) : -EINVAL;
+	r = dev->domain ? vduse_domain_iotlb_find(dev->domain, e->start,
+						  e->last, e, &f) : -EINVAL;
 	mutex_unlock(&dev->lock);
+	if (r)
+		return r;
+	/* A read-only reopen may block: not under dev->lock, which removal needs. */
+	r = vduse_domain_file_for(e, &f);
 	if (r)
 		return r;
 	/* Out before the descriptor exists: a fault leaves no stray fd. */
@@ -218,12 +222,9 @@ static long vduse_ioc_iotlb_fd(struct vduse_dev *dev, union vduse_dev_arg *a,
 		fput(f);
 		return -EFAULT;
 	}
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		fput(f);
-		return fd;
-	}
-	fd_install(fd, f);
+	/* With the LSM's file_receive check; it takes its own reference. */
+	fd = receive_fd(f, NULL, O_CLOEXEC);
+	fput(f);
 	return fd;
 }
 
