@@ -1018,6 +1018,44 @@ int vduse_domain_iotlb_get(struct vduse_domain *d, u64 start, u64 last,
 }
 EXPORT_SYMBOL_IF_KUNIT(vduse_domain_iotlb_get);
 
+/**
+ * vduse_domain_iova_info() - the mapping for VDUSE_IOTLB_GET_INFO
+ * @d: the domain
+ * @start: first IOVA asked for
+ * @last: last IOVA asked for
+ * @first: set to the first IOVA of the mapping
+ * @end: set to its last IOVA
+ * @umem: set to whether it is the bounce region in use by streaming maps
+ *	  (the one VDUSE_IOTLB_REG_UMEM can back)
+ *
+ * The same mapping vduse_domain_iotlb_find() picks.
+ *
+ * Return: 0 or -EINVAL (no mapping there).
+ */
+int vduse_domain_iova_info(struct vduse_domain *d, u64 start, u64 last,
+			   u64 *first, u64 *end, bool *umem)
+{
+	struct vduse_iotlb_entry e;
+	unsigned long flags;
+	struct file *f;
+	bool bounce;
+
+	if (start > last)
+		return -EINVAL;
+	spin_lock_irqsave(&d->iotlb_lock, flags);
+	bounce = d->bounce_active && start < d->bounce_size;
+	f = vduse_iotlb_lookup(d, start, last, &e);
+	spin_unlock_irqrestore(&d->iotlb_lock, flags);
+	if (!f)
+		return -EINVAL;
+	fput(f);
+	*first = e.start;
+	*end = e.last;
+	*umem = bounce;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vduse_domain_iova_info);
+
 /* --- the domain file -------------------------------------------------- */
 
 /*

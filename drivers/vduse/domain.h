@@ -73,6 +73,8 @@ int vduse_domain_iotlb_find(struct vduse_domain *d, u64 start, u64 last,
 			    struct file **filep);
 int vduse_domain_file_for(const struct vduse_iotlb_entry *entry,
 			  struct file **filep);
+int vduse_domain_iova_info(struct vduse_domain *d, u64 start, u64 last,
+			   u64 *first, u64 *end, bool *umem);
 
 int vduse_domain_set_bounce_size(struct vduse_domain *d, u64 size);
 void vduse_domain_reset_bounce_map(struct vduse_domain *d);

@@ -260,42 +260,32 @@ static long vduse_ioc_dereg_umem(struct vduse_dev *dev,
 	return vduse_ioc_umem(dev, a, false);
 }
 
-/* The bounce region (UMEM capable) or the mapping holding [start, last]. */
+/*
+ * The mapping holding [start, last] (-EINVAL where nothing is mapped);
+ * UMEM capable only for the bounce region in use by streaming maps.
+ */
 static long vduse_ioc_iova_info(struct vduse_dev *dev, union vduse_dev_arg *a,
 				void __user *argp)
 {
 	struct vduse_iova_info *info = &a->iova_info;
-	struct vduse_iotlb_entry e = { };
-	struct file *f = NULL;
-	u64 bounce;
-	long r = 0;
+	u64 first, end;
+	bool umem;
+	long r;
 
 	if (memchr_inv(info->reserved, 0, sizeof(info->reserved)) ||
 	    info->start > info->last)
 		return -EINVAL;
 	mutex_lock(&dev->lock);
-	if (!dev->domain) {
-		r = -EINVAL;
-		goto out;
-	}
-	bounce = vduse_domain_bounce_size(dev->domain);
-	if (info->last < bounce) {
-		info->start = 0;
-		info->last = bounce - 1;
-		info->capability = VDUSE_IOVA_CAP_UMEM;
-		goto out;
-	}
-	r = vduse_domain_iotlb_get(dev->domain, info->start, info->last, &e,
-				   &f);
-	if (!r) {
-		fput(f);
-		info->start = e.start;
-		info->last = e.last;
-		info->capability = 0;
-	}
-out:
+	r = dev->domain ? vduse_domain_iova_info(dev->domain, info->start,
+						 info->last, &first, &end,
+						 &umem) : -EINVAL;
 	mutex_unlock(&dev->lock);
-	return r;
+	if (r)
+		return r;
+	info->start = first;
+	info->last = end;
+	info->capability = umem ? VDUSE_IOVA_CAP_UMEM : 0;
+	return 0;
 }
 
 static const struct vduse_dev_ioctl_op vduse_dev_ioctls[] = {
