@@ -48,7 +48,8 @@
  *   of the bounce region's backing: UMEM registration and deregistration,
  *   the bounce size, and teardown. It protects the UMEM fields (umem_pages,
  *   umem_npages, umem_mm) and makes the bounce geometry stable for its
- *   holder.
+ *   holder. UMEM pages are pinned before it is taken (faulting them in may
+ *   take without bound), then installed under it if still wanted.
  * - &vduse_domain.bounce_lock (spinlock, irqsave: streaming maps come from
  *   softirq and hard-irq context): the bounce region: bounce_size, npages,
  *   every &struct vduse_bounce_page (kernel page, user page, original
@@ -431,6 +432,28 @@ size_t vduse_domain_max_mapping_size(struct vduse_domain *d)
 	return READ_ONCE(d->bounce_size) - PAGE_SIZE;
 }
 EXPORT_SYMBOL_IF_KUNIT(vduse_domain_max_mapping_size);
+
+/**
+ * vduse_domain_get() - keep a domain's memory alive
+ * @d: the domain
+ *
+ * For a caller that drops the lock which keeps @d from being destroyed:
+ * vduse_domain_destroy() may still run meanwhile (later calls then see a
+ * dead domain), but @d is freed only after vduse_domain_put().
+ */
+void vduse_domain_get(struct vduse_domain *d)
+{
+	get_file(d->file);
+}
+
+/**
+ * vduse_domain_put() - drop a reference from vduse_domain_get()
+ * @d: the domain
+ */
+void vduse_domain_put(struct vduse_domain *d)
+{
+	fput(d->file);
+}
 
 /**
  * vduse_domain_bounce_size() - the size of the bounce region
@@ -1164,21 +1187,22 @@ static const struct file_operations vduse_domain_fops = {
 
 /* --- UMEM ------------------------------------------------------------- */
 
-/* Pin @npages user pages at @uaddr for writing, charged to current's mm. */
-static int vduse_umem_pin(struct vduse_domain *d, u64 uaddr,
-			  unsigned long npages)
+/*
+ * Pin @npages user pages at @uaddr for writing, charged to current's mm.
+ * No lock held: faulting the pages in may take long (userfaultfd, FUSE).
+ */
+static struct page **vduse_umem_pin(u64 uaddr, unsigned long npages)
 {
 	unsigned long limit = PFN_DOWN(rlimit(RLIMIT_MEMLOCK)), done = 0;
 	struct page **pages;
 	int n;
 
-	lockdep_assert_held(&d->umem_lock);
 	if (!capable(CAP_IPC_LOCK) &&
 	    npages + atomic64_read(&current->mm->pinned_vm) > limit)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	while (done < npages) {
 		n = pin_user_pages_fast(uaddr + done * PAGE_SIZE,
 					min(npages - done, (unsigned long)INT_MAX),
@@ -1187,15 +1211,30 @@ static int vduse_umem_pin(struct vduse_domain *d, u64 uaddr,
 		if (n <= 0) {
 			unpin_user_pages(pages, done);
 			kvfree(pages);
-			return n ? n : -EFAULT;
+			return ERR_PTR(n ? n : -EFAULT);
 		}
 		done += n;
 	}
 	atomic64_add(npages, &current->mm->pinned_vm);
-	d->umem_mm = current->mm;
-	mmgrab(d->umem_mm);
-	d->umem_pages = pages;
-	d->umem_npages = npages;
+	return pages;
+}
+
+/* Undo vduse_umem_pin() for pages the domain did not take. */
+static void vduse_umem_unpin_unused(struct page **pages, unsigned long npages)
+{
+	unpin_user_pages(pages, npages);
+	atomic64_sub(npages, &current->mm->pinned_vm);
+	kvfree(pages);
+}
+
+/* Whether UMEM of @size may be registered now. Called with umem_lock held. */
+static int vduse_umem_reg_ok(struct vduse_domain *d, u64 size)
+{
+	lockdep_assert_held(&d->umem_lock);
+	if (d->umem_pages)
+		return -EEXIST;
+	if (d->dead || size != d->bounce_size)
+		return -EINVAL;
 	return 0;
 }
 
@@ -1251,7 +1290,9 @@ static void vduse_umem_swap(struct vduse_domain *d, bool to_user, bool copy)
  *
  * Pins the pages (long term, writable), charges them to the caller's
  * RLIMIT_MEMLOCK, copies the bounce region into them and bounces through
- * them from then on. Process context.
+ * them from then on. Process context; the pinning holds no lock, so the
+ * caller need not hold one that keeps @d from being destroyed, only a
+ * reference (vduse_domain_get()): a destroyed domain refuses (-EINVAL).
  *
  * Return: 0, -EINVAL, -EEXIST (already registered), -ENOMEM (no memory or
  * over the limit), -EFAULT (memory not there or not writable).
@@ -1259,21 +1300,33 @@ static void vduse_umem_swap(struct vduse_domain *d, bool to_user, bool copy)
 int vduse_domain_reg_umem(struct vduse_domain *d, u64 iova, u64 uaddr,
 			  u64 size)
 {
+	struct page **pages;
 	int err;
 
 	if (iova || !size || !PAGE_ALIGNED(uaddr) || !current->mm ||
 	    !access_ok(u64_to_user_ptr(uaddr), size))
 		return -EINVAL;
 	mutex_lock(&d->umem_lock);
-	if (d->umem_pages)
-		err = -EEXIST;
-	else if (d->dead || size != d->bounce_size)
-		err = -EINVAL;
-	else
-		err = vduse_umem_pin(d, uaddr, size >> PAGE_SHIFT);
-	if (!err)
-		vduse_umem_swap(d, true, true);
+	err = vduse_umem_reg_ok(d, size);
 	mutex_unlock(&d->umem_lock);
+	if (err)
+		return err;
+	/* Outside umem_lock, which the domain's teardown takes. */
+	pages = vduse_umem_pin(uaddr, size >> PAGE_SHIFT);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	mutex_lock(&d->umem_lock);
+	err = vduse_umem_reg_ok(d, size);
+	if (!err) {
+		d->umem_mm = current->mm;
+		mmgrab(d->umem_mm);
+		d->umem_pages = pages;
+		d->umem_npages = size >> PAGE_SHIFT;
+		vduse_umem_swap(d, true, true);
+	}
+	mutex_unlock(&d->umem_lock);
+	if (err)
+		vduse_umem_unpin_unused(pages, size >> PAGE_SHIFT);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vduse_domain_reg_umem);

@@ -38,6 +38,8 @@ struct vduse_domain;
 
 struct vduse_domain *vduse_domain_create(u64 bounce_size);
 void vduse_domain_destroy(struct vduse_domain *d);
+void vduse_domain_get(struct vduse_domain *d);
+void vduse_domain_put(struct vduse_domain *d);
 
 dma_addr_t vduse_domain_map_page(struct vduse_domain *d, struct page *page,
 				 unsigned long offset, size_t size,

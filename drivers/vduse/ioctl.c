@@ -232,19 +232,31 @@ static long vduse_ioc_umem(struct vduse_dev *dev, union vduse_dev_arg *a,
 			   bool reg)
 {
 	struct vduse_iova_umem *u = &a->umem;
+	struct vduse_domain *d;
 	long r;
 
 	if (memchr_inv(u->reserved, 0, sizeof(u->reserved)))
 		return -EINVAL;
 	mutex_lock(&dev->lock);
-	if (!dev->domain)
-		r = -EINVAL;
-	else if (reg)
-		r = vduse_domain_reg_umem(dev->domain, u->iova, u->uaddr,
-					  u->size);
-	else
-		r = vduse_domain_dereg_umem(dev->domain, u->iova, u->size);
+	d = dev->domain;
+	if (!d) {
+		mutex_unlock(&dev->lock);
+		return -EINVAL;
+	}
+	if (!reg) {
+		r = vduse_domain_dereg_umem(d, u->iova, u->size);
+		mutex_unlock(&dev->lock);
+		return r;
+	}
+	/*
+	 * Pinning may fault pages in without bound (userfaultfd, FUSE): not
+	 * under dev->lock, which removal needs. A domain destroyed meanwhile
+	 * refuses the registration (-EINVAL).
+	 */
+	vduse_domain_get(d);
 	mutex_unlock(&dev->lock);
+	r = vduse_domain_reg_umem(d, u->iova, u->uaddr, u->size);
+	vduse_domain_put(d);
 	return r;
 }
 
