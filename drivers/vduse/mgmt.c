@@ -109,6 +109,7 @@ static void vduse_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *vdpa)
 
 	mutex_lock(&vduse_lock);
 	vduse_msg_set_removing(dev, true);
+	vduse_rescue_begin(dev);	/* rescue.c: no removal hangs on I/O */
 	_vdpa_unregister_device(vdpa);
 	vduse_msg_set_removing(dev, false);
 	mutex_unlock(&vduse_lock);
