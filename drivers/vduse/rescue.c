@@ -208,8 +208,10 @@ static void vduse_rescue_positions(struct vduse_rescue_ring *r,
 	u32 k, h;
 	int p;
 
-	for (k = 0; k < r->num; k++)
-		s->last_p[k] = s->last_q[k] = VDUSE_RESCUE_NONE;
+	for (k = 0; k < r->num; k++) {
+		s->last_p[k] = VDUSE_RESCUE_NONE;
+		s->last_q[k] = VDUSE_RESCUE_NONE;
+	}
 	for (k = 1; k <= wa; k++) {
 		p = s->a - k;
 		h = vduse_r16(READ_ONCE(r->avail->ring[(u16)p & (r->num - 1)]));
@@ -321,9 +323,9 @@ static void vduse_rescue_work(struct work_struct *work)
 	if (!s.last_p || !s.last_q)
 		goto out;
 	mutex_lock(&dev->lock);
-	for (i = 0; READ_ONCE(dev->rescue_on) && vduse_rescue_usable(dev) &&
-		    i < dev->vq_num; i++)
-		vduse_rescue_vq(dev, dev->vqs[i], &s);
+	for (i = 0; i < dev->vq_num; i++)
+		if (READ_ONCE(dev->rescue_on) && vduse_rescue_usable(dev))
+			vduse_rescue_vq(dev, dev->vqs[i], &s);
 	mutex_unlock(&dev->lock);
 out:
 	kvfree(s.last_q);
@@ -346,7 +348,7 @@ void vduse_rescue_init(struct vduse_dev *dev)
 static void vduse_rescue_wait_idle(struct vduse_dev *dev)
 {
 	unsigned long deadline = jiffies + VDUSE_REMOVE_WAIT;
-	unsigned long now;
+	unsigned long now, left;
 	int seen;
 
 	for (;;) {
@@ -356,10 +358,9 @@ static void vduse_rescue_wait_idle(struct vduse_dev *dev)
 		now = jiffies;
 		if (time_after_eq(now, deadline))
 			return;
+		left = min_t(unsigned long, deadline - now, VDUSE_RESCUE_POLL);
 		wait_event_timeout(dev->rescue_wq,
-				   atomic_read(&dev->rescue_events) != seen,
-				   min_t(unsigned long, deadline - now,
-					   VDUSE_RESCUE_POLL));
+				   atomic_read(&dev->rescue_events) != seen, left);
 	}
 }
 
