@@ -63,6 +63,7 @@ struct vduse_rescue_ring {
 struct vduse_rescue_scan {
 	int *last_p;
 	int *last_q;
+	u32 *pick;
 	int a;
 	int u;
 	u32 n;
@@ -246,20 +247,22 @@ static u32 vduse_rescue_fail(struct vduse_dev *dev,
 	u32 h, k, done = 0;
 	int q;
 
+	/* Choose first: the used entries written below overwrite the window. */
 	for (h = 0; h < r->num && done < s->n; h++)
 		if (vduse_rescue_classify(s, r->num, h) == 1)
-			vduse_rescue_one(dev, r, h, used_idx + done++);
+			s->pick[done++] = h;
 	/* The undecided ones, oldest used position first. */
 	for (k = min_t(u32, r->num, used_idx); k && done < s->n; k--) {
 		q = s->u - k;
 		h = vduse_r32(READ_ONCE(r->used->ring[(u16)q & (r->num - 1)].id));
 		if (h < r->num && s->last_q[h] == q &&
 		    vduse_rescue_classify(s, r->num, h) == -1) {
-			s->last_q[h] = VDUSE_RESCUE_NONE;
 			s->last_p[h] = VDUSE_RESCUE_NONE;
-			vduse_rescue_one(dev, r, h, used_idx + done++);
+			s->pick[done++] = h;
 		}
 	}
+	for (k = 0; k < done; k++)
+		vduse_rescue_one(dev, r, s->pick[k], used_idx + k);
 	if (done < s->n)
 		dev_warn_ratelimited(dev->dev,
 				     "rescue: %u of %u requests not found\n",
@@ -320,7 +323,8 @@ static void vduse_rescue_work(struct work_struct *work)
 
 	s.last_p = kvmalloc_array(VDUSE_VQ_SIZE_MAX, sizeof(int), GFP_KERNEL);
 	s.last_q = kvmalloc_array(VDUSE_VQ_SIZE_MAX, sizeof(int), GFP_KERNEL);
-	if (!s.last_p || !s.last_q)
+	s.pick = kvmalloc_array(VDUSE_VQ_SIZE_MAX, sizeof(u32), GFP_KERNEL);
+	if (!s.last_p || !s.last_q || !s.pick)
 		goto out;
 	mutex_lock(&dev->lock);
 	for (i = 0; i < dev->vq_num; i++)
@@ -328,6 +332,7 @@ static void vduse_rescue_work(struct work_struct *work)
 			vduse_rescue_vq(dev, dev->vqs[i], &s);
 	mutex_unlock(&dev->lock);
 out:
+	kvfree(s.pick);
 	kvfree(s.last_q);
 	kvfree(s.last_p);
 }
