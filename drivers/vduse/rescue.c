@@ -349,8 +349,11 @@ void vduse_rescue_init(struct vduse_dev *dev)
 	init_waitqueue_head(&dev->rescue_wq);
 }
 
-/* Give an attached daemon until VDUSE_REMOVE_WAIT to finish its requests. */
-static void vduse_rescue_wait_idle(struct vduse_dev *dev)
+/*
+ * Give an attached daemon until VDUSE_REMOVE_WAIT to finish its requests;
+ * returns whether it did.
+ */
+static bool vduse_rescue_wait_idle(struct vduse_dev *dev)
 {
 	unsigned long deadline = jiffies + VDUSE_REMOVE_WAIT;
 	unsigned long now, left;
@@ -359,10 +362,10 @@ static void vduse_rescue_wait_idle(struct vduse_dev *dev)
 	for (;;) {
 		seen = atomic_read(&dev->rescue_events);
 		if (vduse_rescue_idle(dev))
-			return;
+			return true;
 		now = jiffies;
 		if (time_after_eq(now, deadline))
-			return;
+			return false;
 		left = min_t(unsigned long, deadline - now, VDUSE_RESCUE_POLL);
 		wait_event_timeout(dev->rescue_wq,
 				   atomic_read(&dev->rescue_events) != seen, left);
@@ -375,8 +378,9 @@ static void vduse_rescue_wait_idle(struct vduse_dev *dev)
  *
  * For a virtio-blk device at DRIVER_OK with split rings in coherent memory
  * (virtio_vdpa): waits up to %VDUSE_REMOVE_WAIT for an attached daemon to
- * finish what it has, revokes it, fails the rest with VIRTIO_BLK_S_IOERR
- * and keeps failing new requests until vduse_rescue_end().
+ * finish what it has; if it does, nothing else changes. Otherwise (or
+ * without a daemon) the daemon is revoked, the requests in flight fail with
+ * VIRTIO_BLK_S_IOERR and new ones too until vduse_rescue_end().
  *
  * Context: process context, may sleep; no VDUSE lock but vduse_lock held.
  */
@@ -395,8 +399,9 @@ void vduse_rescue_begin(struct vduse_dev *dev)
 				 "packed ring: requests in flight are not completed on removal\n");
 		return;
 	}
-	if (READ_ONCE(dev->connected))
-		vduse_rescue_wait_idle(dev);
+	/* A daemon that finishes its work keeps serving the removal. */
+	if (READ_ONCE(dev->connected) && vduse_rescue_wait_idle(dev))
+		return;
 	spin_lock_irqsave(&dev->msg_lock, flags);
 	spin_lock(&dev->rescue_lock);
 	if (dev->connected)
