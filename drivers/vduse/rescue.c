@@ -382,7 +382,8 @@ static bool vduse_rescue_wait_idle(struct vduse_dev *dev)
  * without a daemon) the daemon is revoked, the requests in flight fail with
  * VIRTIO_BLK_S_IOERR and new ones too until vduse_rescue_end().
  *
- * Context: process context, may sleep; no VDUSE lock but vduse_lock held.
+ * Context: process context, may sleep; no VDUSE device lock held (the
+ * caller may hold vduse_lock or not: the device lives until the release).
  */
 void vduse_rescue_begin(struct vduse_dev *dev)
 {
