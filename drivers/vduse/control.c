@@ -124,6 +124,7 @@ static struct vduse_dev *vduse_dev_alloc(const struct vduse_dev_config *c)
 	INIT_LIST_HEAD(&dev->send_list);
 	INIT_LIST_HEAD(&dev->recv_list);
 	init_waitqueue_head(&dev->waitq);
+	vduse_rescue_init(dev);
 	dev->msg_timeout = VDUSE_MSG_TIMEOUT_DEF;
 	dev->bounce_size = VDUSE_BOUNCE_DEFAULT;
 	dev->api_version = VDUSE_API_VERSION;

@@ -73,12 +73,15 @@ static int vduse_dev_release(struct inode *inode, struct file *file)
 	vduse_dev_drop_umem(dev);
 	vduse_dev_drop_kickfds(dev);
 	vduse_msg_detach(dev);
+	vduse_rescue_release(dev);	/* rescue.c */
 	return 0;
 }
 
 static ssize_t vduse_dev_read(struct file *file, char __user *buf,
 			      size_t count, loff_t *ppos)
 {
+	if (vduse_rescue_revoked(file->private_data))	/* rescue.c */
+		return -ENODEV;
 	return vduse_msg_read(file->private_data, buf, count,
 			      file->f_flags & O_NONBLOCK);
 }
@@ -86,6 +89,8 @@ static ssize_t vduse_dev_read(struct file *file, char __user *buf,
 static ssize_t vduse_dev_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
+	if (vduse_rescue_revoked(file->private_data))	/* rescue.c */
+		return -ENODEV;
 	return vduse_msg_write(file->private_data, buf, count);
 }
 

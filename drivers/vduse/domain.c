@@ -1481,3 +1481,61 @@ void vduse_domain_destroy(struct vduse_domain *d)
 	fput(d->file);
 }
 EXPORT_SYMBOL_IF_KUNIT(vduse_domain_destroy);
+
+/* --- kernel access to the bounce region (emergency completion) -------- */
+
+/**
+ * vduse_domain_bounce_rw() - read or write bytes of the bounce region
+ * @d: the domain
+ * @iova: first IOVA (inside the bounce region)
+ * @buf: kernel buffer to fill (read) or to copy from (write)
+ * @len: bytes to copy
+ * @write: copy @buf into the bounce pages instead of out of them
+ *
+ * Only pages a streaming map uses (and that have a page behind them) are
+ * accessed, so nothing outside what the driver mapped is read or written;
+ * a written byte reaches the driver's buffer when it unmaps or syncs the
+ * map for the CPU. May be called in any context.
+ *
+ * Return: 0, or -EFAULT if any part of the range is outside the bounce
+ * region or not mapped (then nothing was copied).
+ */
+int vduse_domain_bounce_rw(struct vduse_domain *d, u64 iova, void *buf,
+			   size_t len, bool write)
+{
+	unsigned long flags;
+	u64 pos, end;
+	int err = 0;
+
+	spin_lock_irqsave(&d->bounce_lock, flags);
+	if (d->dead || !vduse_bounce_range_ok(d, iova, len)) {
+		err = -EFAULT;
+		goto out;
+	}
+	end = iova + len;
+	for (pos = iova & PAGE_MASK; pos < end; pos += PAGE_SIZE) {
+		const struct vduse_bounce_page *bp = &d->pages[pos >> PAGE_SHIFT];
+
+		if (bp->orig == VDUSE_NO_ORIG || !vduse_bp_page(bp)) {
+			err = -EFAULT;
+			goto out;
+		}
+	}
+	for (pos = iova; pos < end;) {
+		struct page *page = vduse_bp_page(&d->pages[pos >> PAGE_SHIFT]);
+		unsigned int off = offset_in_page(pos);
+		size_t n = min_t(u64, end - pos, PAGE_SIZE - off);
+		char *va = kmap_local_page(page);
+
+		if (write)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		buf += n;
+		pos += n;
+	}
+out:
+	spin_unlock_irqrestore(&d->bounce_lock, flags);
+	return err;
+}

@@ -87,4 +87,8 @@ int vduse_domain_dereg_umem(struct vduse_domain *d, u64 iova, u64 size);
 bool vduse_domain_umem_registered(struct vduse_domain *d);
 u64 vduse_domain_bounce_size(struct vduse_domain *d);
 
+/* Kernel access to mapped bounce pages (rescue.c's emergency completion). */
+int vduse_domain_bounce_rw(struct vduse_domain *d, u64 iova, void *buf,
+			   size_t len, bool write);
+
 #endif /* _VDUSE_DOMAIN_H */

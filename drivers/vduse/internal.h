@@ -153,6 +153,14 @@ struct vduse_msg {
  * @remove_deadline: jiffies after which senders give up while @removing
  * @waitq: readers and pollers of the device file wait here
  * @msg_timeout: seconds a sender waits for an answer (0: no limit)
+ * @rescue_lock: protects @rescue_on and @revoked (rescue.c)
+ * @rescue_on: the vDPA device is being removed and the kernel completes
+ *             the block requests itself (every kick runs @rescue_work)
+ * @revoked: the attached daemon was revoked by a rescue: its ioctls,
+ *           reads and writes fail with -ENODEV until it closes the file
+ * @rescue_work: completes outstanding requests with an I/O error
+ * @rescue_events: bumped when the daemon injects a queue interrupt
+ * @rescue_wq: the removal waits here for the daemon to go idle
  */
 struct vduse_dev {
 	struct mutex lock;		/* see the kernel-doc above */
@@ -188,6 +196,13 @@ struct vduse_dev {
 	unsigned long remove_deadline;
 	wait_queue_head_t waitq;
 	unsigned int msg_timeout;
+	/* rescue.c */
+	spinlock_t rescue_lock;		/* protects rescue_on, revoked */
+	bool rescue_on;
+	bool revoked;
+	struct work_struct rescue_work;
+	atomic_t rescue_events;
+	wait_queue_head_t rescue_wq;
 };
 
 /* main.c */
@@ -230,6 +245,15 @@ int vduse_status_request(struct vduse_dev *dev, u8 status);
 
 /* dma.c */
 extern const struct dma_map_ops vduse_dma_ops;
+
+/* rescue.c */
+void vduse_rescue_init(struct vduse_dev *dev);
+void vduse_rescue_begin(struct vduse_dev *dev);
+void vduse_rescue_end(struct vduse_dev *dev);
+bool vduse_rescue_kick(struct vduse_dev *dev);
+void vduse_rescue_irq_notify(struct vduse_dev *dev);
+bool vduse_rescue_revoked(struct vduse_dev *dev);
+void vduse_rescue_release(struct vduse_dev *dev);
 
 /* mgmt.c */
 int vduse_mgmt_init(void);

@@ -194,6 +194,7 @@ static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 		vq->cb.callback(vq->cb.private);
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 	local_bh_enable();
+	vduse_rescue_irq_notify(dev);	/* rescue.c */
 	return 0;
 }
 
@@ -337,6 +338,8 @@ long vduse_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			op = &vduse_dev_ioctls[i];
 	if (!op)
 		return -ENOTTY;
+	if (vduse_rescue_revoked(dev))	/* rescue.c */
+		return -ENODEV;
 	if (WARN_ON_ONCE(_IOC_SIZE(cmd) > sizeof(a)))
 		return -EINVAL;
 	if ((op->flags & VD_IN) && copy_from_user(&a, argp, _IOC_SIZE(cmd)))

@@ -150,6 +150,7 @@ static void vduse_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *vdpa)
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
 	vduse_msg_set_removing(dev, true);
+	vduse_rescue_begin(dev);	/* rescue.c: no removal hangs on I/O */
 	_vdpa_unregister_device(vdpa);
 }
 

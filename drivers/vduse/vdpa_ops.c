@@ -93,6 +93,9 @@ static void vduse_kick_vq(struct vdpa_device *vdpa, u16 idx)
 
 	if (!READ_ONCE(vq->ready))
 		return;
+	/* rescue.c: while removal completes requests, the daemon gets none. */
+	if (vduse_rescue_kick(vduse_vdpa_to_dev(vdpa)))
+		return;
 	if (!eventfd_signal_allowed()) {
 		schedule_work(&vq->kick_work);
 		return;
@@ -487,6 +490,7 @@ static void vduse_free(struct vdpa_device *vdpa)
 	mutex_unlock(&dev->lock);
 	if (!ours)
 		return;
+	vduse_rescue_end(dev);		/* rescue.c */
 	for (i = 0; i < dev->vq_num; i++)
 		cancel_work_sync(&dev->vqs[i]->kick_work);
 	vduse_dev_reset_state(dev);

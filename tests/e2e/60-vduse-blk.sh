@@ -44,7 +44,7 @@ else
 	e2e_need_modules vduse virtio_vdpa
 fi
 
-tap_plan 55
+tap_plan 56
 
 # tap_do DESC CMD...: tap_run in this shell (CMD may start background
 # daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out;
@@ -472,6 +472,37 @@ if [ "$intree" = 1 ]; then
 		"in-tree vdpa dev del blocks forever behind the I/O"
 else
 	tap_do "d0: daemon dead with I/O in flight: vdpa dev del completes, the I/O fails" dead_del
+fi
+
+# --- a daemon attached but stopped (SIGSTOP) with I/O in flight ---------------
+# ours: "vdpa dev del" gives the daemon ~2 s, revokes it, fails the I/O
+# and completes within 30 s; the daemon, continued, gets -ENODEV.
+silent_del() {
+	local d pid t0 t
+	start_vu "$work/s0.log" blk s0 --size 16 || return 1
+	short_timeout s0
+	add s0 || return 1
+	d=$(e2e_disk s0)
+	sh -c "while dd if=/dev/$d of=/dev/null bs=4k iflag=direct status=none; do :; done; exit 1" &
+	pid=$!
+	sleep 1
+	kill -STOP "$VU_PID"
+	sleep 1
+	t0=$(date +%s)
+	del s0 || { kill -CONT "$VU_PID"; return 1; }
+	t=$(($(date +%s) - t0))
+	echo "del took ${t} s"
+	wait_for 30 eval "! kill -0 $pid 2>/dev/null" || { echo "dd still running"; kill -CONT "$VU_PID"; return 1; }
+	wait "$pid" && { echo "I/O succeeded on a deleted device"; return 1; }
+	kill -CONT "$VU_PID"
+	stop_vu
+	"$tool" destroy s0 && wait_for 10 gone s0 && [ "$t" -le 30 ]
+}
+if [ "$intree" = 1 ]; then
+	tap_skip "s0: daemon stopped with I/O in flight: vdpa dev del completes" \
+		"in-tree vdpa dev del blocks behind the I/O"
+else
+	tap_do "s0: daemon stopped with I/O in flight: vdpa dev del completes within 30 s, the I/O fails" silent_del
 fi
 
 tap_run "guest /tmp cleaned" rm -rf "$work" /tmp/vduse-blk-qsd0 /tmp/vduse-blk-qsd1
