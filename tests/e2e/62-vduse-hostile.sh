@@ -19,8 +19,9 @@
 # tightens, and a daemon dead or stopped with I/O in flight (in-tree "vdpa
 # dev del" then blocks forever: skipped there).  Helpers: tests/lib/vduse.sh.
 #
-# Cost: not measured yet (about 190 of the old 60's 362 s in the debug
-# VM: each hostile mode about 10 s).
+# Cost: not measured on its own yet; estimated 200 to 250 s in the debug
+# VM under TCG (the unsplit 60 took 394 s there on 2026-12-04, of which
+# the I/O now in 60 is about 150: each hostile mode about 10 s).
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
