@@ -267,7 +267,8 @@ out:
 /**
  * vduse_destroy_all() - destroy every VDUSE device (module unload)
  *
- * No vDPA device is attached any more and no device file is open.
+ * No device file is open, and no vDPA device is left, not even one
+ * waiting for its release: vduse_mgmt_exit() waited for them.
  */
 void vduse_destroy_all(void)
 {

@@ -9,8 +9,10 @@
  * takes a run of free pages from a bitmap, records for each page where its
  * bytes come from (the original physical address) and copies in the
  * direction the DMA API asks for. The kernel pages behind the region are
- * allocated on first use (a map, or the daemon's page fault) and kept until
- * the domain goes; with UMEM registered, pinned user pages stand in for them.
+ * allocated by the first streaming map that uses them and kept until the
+ * domain goes; with UMEM registered, pinned user pages stand in for them.
+ * The daemon's page faults never allocate: a bounce page no map populated
+ * is SIGBUS, so a daemon cannot make the kernel allocate the whole region.
  *
  * Coherent region, IOVA [bounce_size, VDUSE_DOMAIN_IOVA_LIMIT]: coherent
  * allocations get page-aligned kernel memory and the first free IOVA range
@@ -69,7 +71,8 @@
 
 /**
  * struct vduse_bounce_page - one page of the bounce region
- * @kpage: the kernel page, allocated on first use, or NULL
+ * @kpage: the kernel page, allocated by the first streaming map using it,
+ *	or NULL
  * @upage: the pinned UMEM page standing in for @kpage, or NULL
  * @orig: physical address the page's first byte is bounced from and to,
  *	or %VDUSE_NO_ORIG while no streaming map uses the page
@@ -1082,30 +1085,28 @@ EXPORT_SYMBOL_IF_KUNIT(vduse_domain_iova_info);
 /* --- the domain file -------------------------------------------------- */
 
 /*
- * The kernel page of bounce IOVA @iova, with a reference, giving it
- * *@spare if it has none; NULL if it needs a spare and *@spare is NULL;
- * ERR_PTR(-ENOENT) if @iova is not a bounce page the daemon may map.
- * Called with bounce_lock held.
+ * The kernel page of bounce IOVA @iova, with a reference; NULL if @iova is
+ * not a bounce page the daemon may map. A page no streaming map populated
+ * has no kernel page and is not given one here (see the top of the file).
  */
-static struct page *vduse_bounce_fault_page(struct vduse_domain *d, u64 iova,
-					    struct page **spare)
+static struct page *vduse_bounce_fault_page(struct vduse_domain *d, u64 iova)
 {
 	struct vduse_bounce_page *bp;
+	struct page *page = NULL;
+	unsigned long flags;
 
-	lockdep_assert_held(&d->bounce_lock);
+	spin_lock_irqsave(&d->bounce_lock, flags);
 	if (d->dead || iova >= d->bounce_size)
-		return ERR_PTR(-ENOENT);
+		goto out;
 	bp = &d->pages[iova >> PAGE_SHIFT];
-	if (bp->upage)		/* UMEM: the daemon has these pages itself */
-		return ERR_PTR(-ENOENT);
-	if (!bp->kpage) {
-		if (!*spare)
-			return NULL;
-		bp->kpage = *spare;
-		*spare = NULL;
+	/* UMEM: the daemon has the pages itself (bp->upage) */
+	if (!bp->upage && bp->kpage) {
+		page = bp->kpage;
+		get_page(page);
 	}
-	get_page(bp->kpage);
-	return bp->kpage;
+out:
+	spin_unlock_irqrestore(&d->bounce_lock, flags);
+	return page;
 }
 
 /* The page of coherent IOVA @iova, with a reference, or NULL. */
@@ -1131,22 +1132,10 @@ static vm_fault_t vduse_domain_fault(struct vm_fault *vmf)
 {
 	struct vduse_domain *d = vmf->vma->vm_file->private_data;
 	u64 iova = (u64)vmf->pgoff << PAGE_SHIFT;
-	struct page *page, *spare = NULL;
-	unsigned long flags;
+	struct page *page;
 
-	for (;;) {
-		spin_lock_irqsave(&d->bounce_lock, flags);
-		page = vduse_bounce_fault_page(d, iova, &spare);
-		spin_unlock_irqrestore(&d->bounce_lock, flags);
-		if (page)
-			break;
-		spare = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
-		if (!spare)
-			return VM_FAULT_OOM;
-	}
-	if (spare)
-		put_page(spare);
-	if (IS_ERR(page))
+	page = vduse_bounce_fault_page(d, iova);
+	if (!page)
 		page = vduse_coherent_fault_page(d, iova);
 	if (!page)
 		return VM_FAULT_SIGBUS;

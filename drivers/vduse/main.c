@@ -129,9 +129,10 @@ err_class:
 }
 
 /*
- * Unloading is possible only while no device file is open and no vDPA
- * device is attached (open files, the domain's file included, pin the
- * module); any vDPA device left is removed with the management device,
+ * Unloading is possible only while no device file is open (open files,
+ * the domain's file included, pin the module); any vDPA device left is
+ * removed with the management device, whose exit waits until every one
+ * was released (someone may still hold a reference after the removal),
  * then every VDUSE device is destroyed.
  */
 static void __exit vduse_exit(void)

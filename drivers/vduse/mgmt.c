@@ -5,9 +5,11 @@
  * detaches it. The IOVA domain lives exactly as long as the vDPA device.
  */
 
+#include <linux/atomic.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/virtio_ids.h>
+#include <linux/wait.h>
 
 #include "internal.h"
 
@@ -20,6 +22,14 @@ static struct virtio_device_id vduse_id_table[] = {
 };
 
 static struct vdpa_mgmt_dev vduse_mgmt;
+
+/*
+ * vDPA devices claimed and not yet released (vduse_vdpa_claim() to
+ * vduse_vdpa_released()); module unload waits on vduse_vdpa_gone until
+ * there are none: a release runs this module's code and uses its device.
+ */
+static atomic_t vduse_vdpa_live = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vduse_vdpa_gone);
 
 /* Every queue needs the daemon's size before a driver may use it. */
 static bool vduse_dev_ready(struct vduse_dev *dev)
@@ -45,6 +55,7 @@ static bool vduse_vdpa_claim(struct vduse_dev *dev)
 	if (ok) {
 		dev->vdpa_held = true;
 		dev->removing = false;
+		atomic_inc(&vduse_vdpa_live);
 	}
 	spin_unlock(&dev->msg_lock);
 	return ok;
@@ -64,6 +75,9 @@ void vduse_vdpa_released(struct vduse_dev *dev)
 	dev->removing = false;
 	dev->vdpa_held = false;
 	spin_unlock(&dev->msg_lock);
+	/* Module globals only: @dev may be gone already. */
+	if (atomic_dec_and_test(&vduse_vdpa_live))
+		wake_up(&vduse_vdpa_gone);
 }
 
 static int vduse_vdpa_setup(struct vduse_dev *dev, struct vduse_vdpa *vdev)
@@ -186,9 +200,18 @@ int vduse_mgmt_init(void)
 
 /**
  * vduse_mgmt_exit() - remove every vDPA device and the management device
+ *
+ * Returns once every vDPA device of ours has been released. Unregistering
+ * drops the bus's references, but anyone else still holding one delays
+ * the release (vduse_free()), which must not find the VDUSE device, or
+ * this module, gone: wait for it rather than skip it, and say why.
  */
 void vduse_mgmt_exit(void)
 {
 	vdpa_mgmtdev_unregister(&vduse_mgmt);
+	while (!wait_event_timeout(vduse_vdpa_gone,
+				   !atomic_read(&vduse_vdpa_live), 10 * HZ))
+		pr_warn_once("vduse: unload waits for %d vDPA device(s) still referenced\n",
+			     atomic_read(&vduse_vdpa_live));
 	root_device_unregister(vduse_root);
 }

@@ -86,16 +86,40 @@ static bool vduse_msg_give_up(struct vduse_dev *dev, unsigned long deadline,
 	return false;
 }
 
-/* Sleep until @msg is answered or given up; returns 0 or -errno. */
+/*
+ * How long a waiter may sleep before it looks at the give-up conditions
+ * again: a second at most, and not past its own deadline or the removal's.
+ * Called with msg_lock held, after vduse_msg_give_up() said to go on (so
+ * neither deadline has passed).
+ */
+static long vduse_msg_nap(struct vduse_dev *dev, unsigned long deadline,
+			  bool limited)
+{
+	long t = HZ;
+
+	lockdep_assert_held(&dev->msg_lock);
+	if (limited)
+		t = min_t(long, t, (long)(deadline - jiffies));
+	if (dev->removing)
+		t = min_t(long, t, (long)(dev->remove_deadline - jiffies));
+	return max_t(long, t, 1);
+}
+
+/*
+ * Sleep until @msg is answered or given up; returns 0 or -errno. The
+ * give-up conditions are checked before every sleep, so once the removal
+ * deadline passed or a fatal signal is pending a request costs no sleep;
+ * the start of a removal wakes the waiter (vduse_msg_set_removing()).
+ */
 static int vduse_msg_wait(struct vduse_dev *dev, struct vduse_msg *msg)
 {
 	unsigned int secs = READ_ONCE(dev->msg_timeout);
 	unsigned long deadline = jiffies + (unsigned long)secs * HZ;
+	bool removing;
 	int err = 0;
+	long nap;
 
 	for (;;) {
-		wait_event_killable_timeout(msg->waitq, READ_ONCE(msg->done),
-					    HZ);
 		/* The answerer wakes us under msg_lock: wait for it to end. */
 		spin_lock(&dev->msg_lock);
 		if (msg->done) {
@@ -106,7 +130,12 @@ static int vduse_msg_wait(struct vduse_dev *dev, struct vduse_msg *msg)
 			list_del_init(&msg->list);
 			break;
 		}
+		removing = dev->removing;
+		nap = vduse_msg_nap(dev, deadline, secs);
 		spin_unlock(&dev->msg_lock);
+		wait_event_killable_timeout(msg->waitq, READ_ONCE(msg->done) ||
+					    READ_ONCE(dev->removing) != removing,
+					    nap);
 	}
 	spin_unlock(&dev->msg_lock);
 	return err;
@@ -361,13 +390,25 @@ void vduse_msg_detach(struct vduse_dev *dev)
 	spin_unlock(&dev->msg_lock);
 }
 
+/* Wake every sender waiting on @head. Called with msg_lock held. */
+static void vduse_msg_wake_list(struct vduse_dev *dev, struct list_head *head)
+{
+	struct vduse_msg *msg;
+
+	lockdep_assert_held(&dev->msg_lock);
+	list_for_each_entry(msg, head, list)
+		if (!msg->detached)
+			wake_up(&msg->waitq);
+}
+
 /**
  * vduse_msg_set_removing() - start or end the removal of the vDPA device
  * @dev: the device
  * @removing: true before the vDPA device is unregistered (its release
  *            ends it, vduse_vdpa_released())
  *
- * Without a daemon, pending requests fail at once with -ENOTCONN.
+ * Without a daemon, pending requests fail at once with -ENOTCONN. With
+ * one, their senders are woken to wait no longer than the removal allows.
  */
 void vduse_msg_set_removing(struct vduse_dev *dev, bool removing)
 {
@@ -377,6 +418,9 @@ void vduse_msg_set_removing(struct vduse_dev *dev, bool removing)
 	if (removing && !dev->connected) {
 		vduse_msg_fail_list(&dev->recv_list, -ENOTCONN, false);
 		vduse_msg_fail_list(&dev->send_list, -ENOTCONN, false);
+	} else if (removing) {
+		vduse_msg_wake_list(dev, &dev->recv_list);
+		vduse_msg_wake_list(dev, &dev->send_list);
 	}
 	spin_unlock(&dev->msg_lock);
 }

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Helpers shared by the VDUSE block scripts: tests/e2e/60-vduse-blk.sh (the
+# stock tier: functional I/O) and tests/e2e/62-vduse-hostile.sh (the debug
+# tier: errnos, hostile daemons, teardown).  Source tests/lib/tap.sh and
+# tests/lib/e2e.sh first, then this file, then:
+#
+#   vduse_begin               bails out without the daemon; e2e_begin, then
+#                             four tests: /tmp writable, the stack loads, the
+#                             loaded vduse is the expected one, "vdpa
+#                             mgmtdev show" lists vduse
+#   vduse_end                 three tests: the work directory removed, then
+#                             e2e_end's two
+#   tap_do DESC CMD...        tap_run in this shell (CMD may start background
+#                             daemons and set VU_PID, QSD_PID, FIO_PID), its
+#                             output in $work/out; its "# " lines are shown
+#                             when it passes
+#   load_stack                loads vduse and virtio_vdpa (ours, or with
+#                             VDUSE_INTREE=1 the test kernel's by insmod)
+#   bounded SECS CMD...       CMD's status if it ends within SECS, else 124
+#   start_vu LOG ARGS...      vduse_user ARGS in the background until ready;
+#                             VU_PID
+#   stop_vu                   SIGTERM it, its exit status (124: still running)
+#   add NAME [retry]          vdpa dev add NAME, wait for its disk
+#   del NAME                  vdpa dev del NAME, bounded to 60 s
+#   short_timeout NAME        msg_timeout 3 s for VDUSE device NAME
+#   gone NAME                 neither the VDUSE nor the vDPA device is left
+#   dd_cmp DISK MiB           random data written, read back, compared
+#   reuse NAME                a good daemon serves a device named NAME
+#   fio_verify DEV SIZE [ARGS...]
+#                             fio random writes, crc32c verified
+#
+# Variables: intree (VDUSE_INTREE, 0 or 1), tool (the daemon,
+# tests/userspace/vduse_user or VDUSE_USER), kdir (the running kernel's own
+# modules), work (this script's directory under /tmp), VU_PID.
+#
+# VDUSE_INTREE=1 (tests/e2e-reference/vduse-intree.sh) loads the in-tree
+# vdpa, vduse and virtio_vdpa of the test kernel: the debug VM only (the
+# stock tier must load ours and no in-box vDPA module).
+
+intree=${VDUSE_INTREE:-0}
+tool=${VDUSE_USER:-$E2E_REPO/tests/userspace/vduse_user}
+kdir=/lib/modules/$(uname -r)/kernel
+work=/tmp/$(basename "$0" .sh).$$
+VU_PID=
+
+vduse_begin() {
+	local which=ours
+	[ -x "$tool" ] || tap_bail "no $tool: make -C tests/userspace vduse on the host"
+	if [ "$intree" = 1 ]; then
+		[ "${VM_TIER:-}" != stock ] ||
+			tap_bail "VDUSE_INTREE=1 is for the debug VM (tests/e2e-reference/vduse-intree.sh)"
+		grep -q '^vdpa ' /proc/modules && tap_bail "a vdpa module is already loaded"
+		which=in-tree
+	else
+		e2e_need_modules vduse virtio_vdpa
+	fi
+	e2e_begin
+	mkdir -p "$work"
+	tap_do "guest /tmp is writable" eval "touch $work/w && rm $work/w"
+	tap_do "load vduse and virtio_vdpa ($which)" load_stack
+	tap_do "the loaded vduse is the $([ "$intree" = 1 ] && echo in-tree || echo tree\'s) module" \
+		_vduse_is_expected
+	tap_do "vdpa mgmtdev show lists vduse" eval 'vdpa mgmtdev show | grep -q "^vduse:"'
+}
+
+# vduse_end [PATH...]: the work directory and PATHs removed, modules unloaded.
+vduse_end() {
+	tap_run "guest /tmp cleaned" rm -rf "$work" "$@"
+	e2e_end
+}
+
+tap_do() {
+	local desc=$1 rc=0 out
+	shift
+	"$@" >"$work/out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		tap_ok "$desc"
+		out=$(sed -n 's/^# //p' "$work/out")
+		[ -z "$out" ] || tap_diag "$out"
+	else
+		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc"$'\n'"$(tail -n 40 "$work/out")"
+	fi
+}
+
+load_stack() {
+	local m
+	if [ "$intree" != 1 ]; then
+		modprobe -a vduse virtio_vdpa
+		return
+	fi
+	for m in drivers/vhost/vhost_iotlb drivers/vdpa/vdpa \
+		drivers/vdpa/vdpa_user/vduse drivers/virtio/virtio_vdpa; do
+		grep -q "^${m##*/} " /proc/modules && continue
+		insmod "$kdir/$m.ko" || return 1
+	done
+}
+
+# The loaded vduse is the kernel's own file (VDUSE_INTREE=1) or not.  The
+# stock kernel's is compressed (vduse.ko.xz).
+_vduse_is_expected() {
+	local f same=0
+	f=$(find "$kdir" -name 'vduse.ko*' | head -1)
+	[ -n "$f" ] && [ "$(cat /sys/module/vduse/srcversion)" = "$(modinfo -F srcversion "$f")" ] && same=1
+	[ "$same" = "$intree" ]
+}
+
+# A task stuck in the kernel cannot be killed anyway: CMD is left running.
+bounded() {
+	local s=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	if wait_for "$s" eval "! kill -0 $pid 2>/dev/null"; then
+		wait "$pid"
+	else
+		echo "still running after ${s} s: $*"
+		return 124
+	fi
+}
+
+start_vu() {
+	local log=$1
+	shift
+	rm -f "$work/ready"
+	"$tool" "$@" --ready-file "$work/ready" >"$log" 2>&1 &
+	VU_PID=$!
+	wait_for 30 eval "[ -e $work/ready ] || ! kill -0 $VU_PID 2>/dev/null"
+	[ -e "$work/ready" ] || { cat "$log"; return 1; }
+}
+
+stop_vu() {
+	kill "$VU_PID" 2>/dev/null
+	wait_for 30 eval "! kill -0 $VU_PID 2>/dev/null" || return 124
+	wait "$VU_PID"
+}
+
+# With "retry", the add is retried for 20 s (qemu-storage-daemon may not
+# have set up every queue yet when its device node appears).
+add() {
+	if [ "${2:-}" = retry ]; then
+		wait_for 20 timeout 90 vdpa dev add name "$1" mgmtdev vduse || return 1
+	else
+		bounded 90 vdpa dev add name "$1" mgmtdev vduse || return 1
+	fi
+	wait_for 30 eval "[ -n \"\$(e2e_disk $1)\" ]" ||
+		{ echo "no disk for $1"; return 1; }
+}
+
+del() { bounded 60 vdpa dev del "$1"; }
+
+# The sysfs file of both vduse modules.
+short_timeout() {
+	local f=/sys/class/vduse/$1/msg_timeout
+	[ ! -w "$f" ] || echo 3 >"$f"
+}
+
+gone() { [ ! -e "/dev/vduse/$1" ] && [ ! -e "/sys/bus/vdpa/devices/$1" ]; }
+
+# Direct I/O both ways, around the page cache.
+dd_cmp() {
+	head -c "$(($2 << 20))" /dev/urandom >"$work/pattern" &&
+		dd if="$work/pattern" of="/dev/$1" bs=1M oflag=direct status=none &&
+		dd if="/dev/$1" of="$work/back" bs=1M count="$2" iflag=direct status=none &&
+		cmp "$work/pattern" "$work/back"
+}
+
+# A good daemon, a device, 1 MiB through it, deleted, the daemon gone with
+# the name: the name NAME is reusable.
+reuse() {
+	local n=$1 d rc=0
+	start_vu "$work/$n.reuse.log" blk "$n" --size 16 --destroy || return 1
+	add "$n" || rc=1
+	d=$(e2e_disk "$n")
+	[ "$rc" = 1 ] || dd_cmp "$d" 1 || rc=1
+	del "$n" || rc=1
+	stop_vu || rc=1
+	gone "$n" || { echo "$n still there"; rc=1; }
+	[ "$rc" = 0 ] || cat "$work/$n.reuse.log"
+	return "$rc"
+}
+
+fio_verify() {
+	local dev=$1 size=$2
+	shift 2
+	fio --name=verify --filename="$dev" --rw=randwrite --bs=4k \
+		--size="$size" --direct=1 --ioengine=psync --numjobs=1 \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--verify_state_save=0 "$@" \
+		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
+}
