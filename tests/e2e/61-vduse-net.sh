@@ -25,11 +25,12 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
+# intree, tool, kdir, work, VU_PID and tap_do, load_stack, start_vu,
+# stop_vu, gone; add and reuse are the block versions, redefined below
+# for a net device.
+# shellcheck source-path=SCRIPTDIR source=../lib/vduse.sh
+. "$(dirname "$0")/../lib/vduse.sh"
 
-intree=${VDUSE_INTREE:-0}
-tool=${VDUSE_USER:-$E2E_REPO/tests/userspace/vduse_user}
-kdir=/lib/modules/$(uname -r)/kernel
-work=/tmp/vduse-net.$$
 MAC=02:00:00:5e:00:01
 NEWMAC=02:00:00:5e:00:42
 
@@ -41,55 +42,6 @@ else
 fi
 
 tap_plan 26
-
-# tap_do DESC CMD...: tap_run in this shell (CMD may start background
-# daemons and set VU_PID, QSD_PID, FIO_PID), its output in $work/out;
-# its "# " lines are shown when it passes.
-tap_do() {
-	local desc=$1 rc=0 out
-	shift
-	"$@" >"$work/out" 2>&1 || rc=$?
-	if [ "$rc" = 0 ]; then
-		tap_ok "$desc"
-		out=$(sed -n 's/^# //p' "$work/out")
-		[ -z "$out" ] || tap_diag "$out"
-	else
-		tap_fail "$desc" "command: $*"$'\n'"exit status: $rc"$'\n'"$(tail -n 40 "$work/out")"
-	fi
-}
-
-load_stack() {
-	local m
-	if [ "$intree" != 1 ]; then
-		modprobe -a vduse virtio_vdpa
-		return
-	fi
-	for m in drivers/vhost/vhost_iotlb drivers/vdpa/vdpa \
-		drivers/vdpa/vdpa_user/vduse drivers/virtio/virtio_vdpa; do
-		grep -q "^${m##*/} " /proc/modules && continue
-		insmod "$kdir/$m.ko" || return 1
-	done
-}
-
-# start_vu LOG ARGS...: vduse_user ARGS in the background until its ready
-# file exists; VU_PID.
-start_vu() {
-	local log=$1
-	shift
-	rm -f "$work/ready"
-	"$tool" "$@" --ready-file "$work/ready" >"$log" 2>&1 &
-	VU_PID=$!
-	wait_for 30 eval "[ -e $work/ready ] || ! kill -0 $VU_PID 2>/dev/null"
-	[ -e "$work/ready" ] || { cat "$log"; return 1; }
-}
-
-stop_vu() {
-	kill "$VU_PID" 2>/dev/null
-	wait_for 30 eval "! kill -0 $VU_PID 2>/dev/null" || return 124
-	wait "$VU_PID"
-}
-
-gone() { [ ! -e "/dev/vduse/$1" ] && [ ! -e "/sys/bus/vdpa/devices/$1" ]; }
 
 # add NAME: vdpa dev add, then the netdev of virtio_net.
 add() {
