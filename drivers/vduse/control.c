@@ -29,6 +29,7 @@
 
 union vduse_ctl_arg {
 	u64 version;
+	u64 ext_features;
 	struct vduse_dev_config cfg;
 	char name[VDUSE_NAME_MAX];
 };
@@ -40,18 +41,49 @@ union vduse_ctl_arg {
 struct vduse_ctl_ioctl {
 	unsigned int cmd;
 	unsigned int flags;
-	long (*fn)(union vduse_ctl_arg *a, void __user *argp);
+	long (*fn)(struct file *file, union vduse_ctl_arg *a,
+		   void __user *argp);
 };
 
-static long vduse_ctl_get_api(union vduse_ctl_arg *a, void __user *argp)
+/* The extensions this implementation has (<linux/vduse_ext.h>). */
+#define VDUSE_EXT_FEATURES	VDUSE_EXT_F_CONFIG_WRITE
+
+/*
+ * The extensions asked for through an open control file are its
+ * private_data (an integer, not a pointer: nothing to free).
+ */
+static u64 vduse_ctl_ext(struct file *file)
+{
+	return (u64)(uintptr_t)READ_ONCE(file->private_data);
+}
+
+static long vduse_ctl_get_api(struct file *file, union vduse_ctl_arg *a,
+			      void __user *argp)
 {
 	a->version = VDUSE_API_VERSION;
 	return 0;
 }
 
-static long vduse_ctl_set_api(union vduse_ctl_arg *a, void __user *argp)
+static long vduse_ctl_set_api(struct file *file, union vduse_ctl_arg *a,
+			      void __user *argp)
 {
 	return a->version == VDUSE_API_VERSION ? 0 : -EINVAL;
+}
+
+static long vduse_ctl_get_ext(struct file *file, union vduse_ctl_arg *a,
+			      void __user *argp)
+{
+	a->ext_features = VDUSE_EXT_FEATURES;
+	return 0;
+}
+
+static long vduse_ctl_set_ext(struct file *file, union vduse_ctl_arg *a,
+			      void __user *argp)
+{
+	if (a->ext_features & ~VDUSE_EXT_FEATURES)
+		return -EINVAL;
+	WRITE_ONCE(file->private_data, (void *)(uintptr_t)a->ext_features);
+	return 0;
 }
 
 static bool vduse_name_valid(const char *name)
@@ -71,7 +103,7 @@ static bool vduse_name_valid(const char *name)
 	return true;
 }
 
-static bool vduse_features_valid(u32 device_id, u64 features)
+static bool vduse_features_valid(u32 device_id, u64 features, u64 ext)
 {
 	if (!(features & BIT_ULL(VIRTIO_F_VERSION_1)) ||
 	    !(features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM)))
@@ -80,8 +112,9 @@ static bool vduse_features_valid(u32 device_id, u64 features)
 	if (features & (BIT_ULL(VIRTIO_F_NOTIFICATION_DATA) |
 			BIT_ULL(VIRTIO_F_RING_RESET)))
 		return false;
-	/* The config space is read-only: no writeback toggle (as upstream). */
+	/* No writeback toggle on a read-only config space (as upstream). */
 	if (device_id == VIRTIO_ID_BLOCK &&
+	    !(ext & VDUSE_EXT_F_CONFIG_WRITE) &&
 	    (features & BIT_ULL(VIRTIO_BLK_F_CONFIG_WCE)))
 		return false;
 	/* A control queue is allowed (unlike upstream), not with packed. */
@@ -92,7 +125,7 @@ static bool vduse_features_valid(u32 device_id, u64 features)
 	return true;
 }
 
-static bool vduse_config_valid(const struct vduse_dev_config *c)
+static bool vduse_config_valid(const struct vduse_dev_config *c, u64 ext)
 {
 	if (memchr_inv(c->reserved, 0, sizeof(c->reserved)))
 		return false;
@@ -106,7 +139,7 @@ static bool vduse_config_valid(const struct vduse_dev_config *c)
 		return false;
 	if (c->config_size > PAGE_SIZE)
 		return false;
-	return vduse_features_valid(c->device_id, c->features);
+	return vduse_features_valid(c->device_id, c->features, ext);
 }
 
 static struct vduse_dev *vduse_dev_alloc(const struct vduse_dev_config *c)
@@ -125,6 +158,7 @@ static struct vduse_dev *vduse_dev_alloc(const struct vduse_dev_config *c)
 	INIT_LIST_HEAD(&dev->recv_list);
 	init_waitqueue_head(&dev->waitq);
 	vduse_rescue_init(dev);
+	vduse_cvq_init(dev);
 	dev->msg_timeout = VDUSE_MSG_TIMEOUT_DEF;
 	dev->bounce_size = VDUSE_BOUNCE_DEFAULT;
 	dev->api_version = VDUSE_API_VERSION;
@@ -191,15 +225,17 @@ err_idr:
 	return err;
 }
 
-static long vduse_ctl_create(union vduse_ctl_arg *a, void __user *argp)
+static long vduse_ctl_create(struct file *file, union vduse_ctl_arg *a,
+			     void __user *argp)
 {
 	struct vduse_dev_config *c = &a->cfg;
+	u64 ext = vduse_ctl_ext(file);
 	struct vduse_dev *dev;
 	void *config;
 	u32 i;
 	int err;
 
-	if (!vduse_config_valid(c))
+	if (!vduse_config_valid(c, ext))
 		return -EINVAL;
 	if (c->config_size)
 		config = memdup_user(argp + offsetof(struct vduse_dev_config,
@@ -215,6 +251,7 @@ static long vduse_ctl_create(union vduse_ctl_arg *a, void __user *argp)
 	}
 	dev->config = config;
 	dev->config_size = c->config_size;
+	dev->ext_features = ext;
 	mutex_lock(&vduse_lock);
 	err = vduse_dev_publish(dev);
 	mutex_unlock(&vduse_lock);
@@ -238,7 +275,8 @@ static void vduse_dev_destroy(struct vduse_dev *dev)
 	vduse_dev_free(dev);
 }
 
-static long vduse_ctl_destroy(union vduse_ctl_arg *a, void __user *argp)
+static long vduse_ctl_destroy(struct file *file, union vduse_ctl_arg *a,
+			      void __user *argp)
 {
 	struct vduse_dev *dev;
 	bool busy;
@@ -286,6 +324,8 @@ static const struct vduse_ctl_ioctl vduse_ctl_ioctls[] = {
 	{ VDUSE_SET_API_VERSION, VC_IN, vduse_ctl_set_api },
 	{ VDUSE_CREATE_DEV, VC_IN | VC_ADMIN, vduse_ctl_create },
 	{ VDUSE_DESTROY_DEV, VC_IN | VC_ADMIN, vduse_ctl_destroy },
+	{ VDUSE_EXT_GET_FEATURES, VC_OUT, vduse_ctl_get_ext },
+	{ VDUSE_EXT_SET_FEATURES, VC_IN, vduse_ctl_set_ext },
 };
 
 static long vduse_control_ioctl(struct file *file, unsigned int cmd,
@@ -308,7 +348,7 @@ static long vduse_control_ioctl(struct file *file, unsigned int cmd,
 		return -EINVAL;
 	if ((op->flags & VC_IN) && copy_from_user(&a, argp, _IOC_SIZE(cmd)))
 		return -EFAULT;
-	r = op->fn(&a, argp);
+	r = op->fn(file, &a, argp);
 	if (!r && (op->flags & VC_OUT) &&
 	    copy_to_user(argp, &a, _IOC_SIZE(cmd)))
 		r = -EFAULT;

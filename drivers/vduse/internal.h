@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/vduse.h>
+#include <uapi/linux/vduse_ext.h>
 
 #include "domain.h"
 
@@ -120,6 +121,7 @@ struct vduse_msg {
  * @minor: its minor number
  * @dev: its class device (sysfs knobs, parent of the vDPA device)
  * @api_version: the API version the creator set (0)
+ * @ext_features: the extensions (VDUSE_EXT_F_*) the creator asked for
  * @device_id: virtio device ID
  * @vendor_id: virtio vendor ID
  * @device_features: features the daemon offers
@@ -161,6 +163,11 @@ struct vduse_msg {
  * @rescue_work: completes outstanding requests with an I/O error
  * @rescue_events: bumped when the daemon injects a queue interrupt
  * @rescue_wq: the removal waits here for the daemon to go idle
+ * @cvq_index: the control queue of a net device at DRIVER_OK, else
+ *             U32_MAX; written under @lock, read with READ_ONCE() by kicks
+ * @cvq_watch: the control-queue watchdog (cvq.c)
+ * @cvq_seen: the control queue's used index at the watchdog's last look
+ * @cvq_seen_valid: @cvq_seen holds one (both protected by @lock)
  */
 struct vduse_dev {
 	struct mutex lock;		/* see the kernel-doc above */
@@ -168,6 +175,7 @@ struct vduse_dev {
 	int minor;
 	struct device *dev;
 	u64 api_version;
+	u64 ext_features;
 	u32 device_id;
 	u32 vendor_id;
 	u64 device_features;
@@ -203,6 +211,11 @@ struct vduse_dev {
 	struct work_struct rescue_work;
 	atomic_t rescue_events;
 	wait_queue_head_t rescue_wq;
+	/* cvq.c */
+	u32 cvq_index;
+	struct delayed_work cvq_watch;
+	u16 cvq_seen;
+	bool cvq_seen_valid;
 };
 
 /* main.c */
@@ -245,6 +258,16 @@ int vduse_status_request(struct vduse_dev *dev, u8 status);
 
 /* dma.c */
 extern const struct dma_map_ops vduse_dma_ops;
+
+/* cvq.c */
+void vduse_cvq_init(struct vduse_dev *dev);
+void vduse_cvq_start(struct vduse_dev *dev);
+void vduse_cvq_stop(struct vduse_dev *dev);
+void vduse_cvq_kicked(struct vduse_dev *dev, u16 idx);
+
+/* config_write.c */
+void vduse_config_write(struct vduse_dev *dev, unsigned int offset,
+			const void *buf, unsigned int len);
 
 /* rescue.c */
 void vduse_rescue_init(struct vduse_dev *dev);

@@ -20,8 +20,10 @@
  *   for good: it reports NEEDS_RESET and works again after a reset (see
  *   "messages and recovery"); a daemon may exit and a new one reattach.
  * - virtio-net devices may offer a control virtqueue
- *   (%VIRTIO_NET_F_CTRL_VQ, not with packed rings). A watchdog that
- *   answers the control queue when the daemon is gone is to come.
+ *   (%VIRTIO_NET_F_CTRL_VQ, not with packed rings); a watchdog bounds the
+ *   wait for its commands (see "control-queue watchdog").
+ * - A daemon may ask for the driver's writes of the configuration space
+ *   (see "writable configuration space"); API version 0 is unchanged.
  * - Virtqueue interrupts injected by the daemon run the driver's callback
  *   inline in the ioctl, not from a work item.
  * - Values of the configuration space that kernel drivers trust blindly
@@ -91,11 +93,14 @@ static void vduse_kick_vq(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vduse_vq *vq = vduse_vq(vdpa, idx);
 
+	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
+
 	if (!READ_ONCE(vq->ready))
 		return;
 	/* rescue.c: while removal completes requests, the daemon gets none. */
-	if (vduse_rescue_kick(vduse_vdpa_to_dev(vdpa)))
+	if (vduse_rescue_kick(dev))
 		return;
+	vduse_cvq_kicked(dev, idx);
 	if (!eventfd_signal_allowed()) {
 		schedule_work(&vq->kick_work);
 		return;
@@ -313,6 +318,7 @@ void vduse_dev_reset_state(struct vduse_dev *dev)
 	unsigned long flags;
 	u32 i;
 
+	vduse_cvq_stop(dev);
 	mutex_lock(&dev->lock);
 	WRITE_ONCE(dev->status, 0);
 	WRITE_ONCE(dev->needs_reset, false);
@@ -371,6 +377,8 @@ static void vduse_set_status(struct vdpa_device *vdpa, u8 status)
 		return;
 	mutex_lock(&dev->lock);
 	WRITE_ONCE(dev->status, status);
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK)
+		vduse_cvq_start(dev);
 	mutex_unlock(&dev->lock);
 }
 
@@ -408,10 +416,11 @@ static void vduse_get_config(struct vdpa_device *vdpa, unsigned int offset,
 	vduse_config_sanitize(dev, offset, buf, len);
 }
 
-/* API version 0: the configuration space is read-only for the driver. */
+/* Read-only unless the daemon asked for writes (config_write.c). */
 static void vduse_set_config(struct vdpa_device *vdpa, unsigned int offset,
 			     const void *buf, unsigned int len)
 {
+	vduse_config_write(vduse_vdpa_to_dev(vdpa), offset, buf, len);
 }
 
 static u32 vduse_get_generation(struct vdpa_device *vdpa)
@@ -500,6 +509,7 @@ static void vduse_free(struct vdpa_device *vdpa)
 	dev->domain = NULL;
 	dev->vdev = NULL;
 	mutex_unlock(&dev->lock);
+	vduse_cvq_stop(dev);
 	vduse_vdpa_released(dev);
 }
 

@@ -11,17 +11,22 @@
 # and by the netdev's rx counter; "vdpa dev del" during a flood completes; the daemon
 # destroys the device on exit and the name is reusable.  With --cvq:
 # "ip link set address" reaches the daemon (VIRTIO_NET_CTRL_MAC_ADDR_SET)
-# and "vdpa dev config show" shows the new MAC.
+# and "vdpa dev config show" shows the new MAC.  Control-queue watchdog:
+# with --hostile cvq-silent the daemon never answers a command; virtio_net
+# sends one at probe (MQ's VQ_PAIRS_SET) and spins for it under the RTNL
+# lock: with msg_timeout 2 the device goes NEEDS_RESET within seconds,
+# "vdpa dev add" returns, later commands fail at once, and a daemon that
+# reattaches (--reconnect) plus a driver rebind make it work again.
 #
 # VDUSE_INTREE=1 runs it against the in-tree vdpa, vduse, virtio_vdpa of
 # the test kernel (tests/e2e-reference/vduse-intree.sh).  What differs with
 # ours: the in-tree vduse refuses VIRTIO_NET_F_CTRL_VQ at VDUSE_CREATE_DEV
 # (EINVAL: it has no control-queue support), so there the --cvq daemon
 # must fail to create its device and the MAC change cases are skipped;
-# ours accepts it and the cases run.
+# ours accepts it and the cases run (the watchdog cases are skipped too).
 #
 # Cost: 28 s in the debug VM under TCG (in-tree run, 2026-12-04); ours
-# 40 s (2026-12-04).
+# 40 s (2026-12-04) plus about 10 s for the watchdog cases.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -41,7 +46,7 @@ else
 	e2e_need_modules vduse virtio_vdpa
 fi
 
-tap_plan 26
+tap_plan 34
 
 # add NAME: vdpa dev add, then the netdev of virtio_net.
 add() {
@@ -59,6 +64,48 @@ counters() {
 		grep '^tx_frames=' "$1" | tail -n 1
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
+# fails_fast CMD...: CMD fails, and not by running into a 20 s timeout.
+fails_fast() {
+	local rc=0
+	timeout 20 "$@" || rc=$?
+	echo "# exit status $rc"
+	[ "$rc" != 0 ] && [ "$rc" != 124 ]
+}
+
+rebind() {
+	local drv=/sys/bus/vdpa/drivers/virtio_vdpa
+	echo "$1" >"$drv/unbind" && echo "$1" >"$drv/bind" &&
+		wait_for 30 eval "[ -n \"\$(e2e_netif $1)\" ]"
+}
+
+# The control-queue watchdog (ours only): see the header.
+cvq_watchdog() {
+	local v
+	tap_do "s0: cvq-silent daemon ready, msg_timeout 2" eval \
+		'start_vu "$work/s0.log" net s0 --mac "$MAC" --cvq --hostile cvq-silent &&
+		 echo 2 >/sys/class/vduse/s0/msg_timeout'
+	# shellcheck disable=SC2034 # read by the evals below
+	v=$(dmesg | wc -l)
+	tap_do "s0: vdpa dev add returns, netdev appears (probe's VQ_PAIRS_SET unanswered)" add s0
+	ifc=$(e2e_netif s0)
+	ifc=${ifc##*/}
+	tap_do "s0: the watchdog set NEEDS_RESET, virtio_vdpa broke the queues" eval \
+		'dmesg | tail -n +$((v + 1)) | grep -q "s0: control command unanswered for 2 s" &&
+		 dmesg | tail -n +$((v + 1)) | grep -q "s0: device needs a reset"'
+	tap_do "s0: ip link set address fails at once" \
+		fails_fast ip link set dev "$ifc" address "$NEWMAC"
+	tap_do "s0: the silent daemon exits, a good one reattaches (--reconnect)" eval \
+		'stop_vu && start_vu "$work/s0b.log" net s0 --mac "$MAC" --cvq --reconnect --destroy'
+	tap_do "s0: unbind and bind virtio_vdpa (reset): netdev back" rebind s0
+	ifc=$(e2e_netif s0)
+	ifc=${ifc##*/}
+	tap_do "s0: ip link set address $NEWMAC now reaches the daemon" \
+		eval 'ip link set dev "$ifc" address $NEWMAC &&
+		      wait_for 10 grep -q "MAC_ADDR_SET $NEWMAC: ok" "$work/s0b.log"'
+	tap_do "s0: del, daemon gone" \
+		eval 'timeout 60 vdpa dev del s0 && stop_vu && wait_for 10 gone s0'
+}
 
 mkdir -p "$work"
 e2e_begin
@@ -112,10 +159,12 @@ if [ "$intree" = 1 ]; then
 	tap_fails_with "c0: --cvq: the in-tree vduse refuses CTRL_VQ (EINVAL)" \
 		"VDUSE_CREATE_DEV: EINVAL" "$tool" net c0 --cvq --destroy
 	tap_is "$(ls /dev/vduse)" control "c0: nothing created"
-	for t in "add, netdev" "ip link set address reaches the daemon" \
-		"vdpa dev config show shows the new MAC" "frames to the new MAC come back" \
-		"del, daemon gone"; do
-		tap_skip "c0: $t" "in-tree vduse has no CTRL_VQ"
+	for t in "c0: add, netdev" "c0: ip link set address reaches the daemon" \
+		"c0: vdpa dev config show shows the new MAC" "c0: frames to the new MAC come back" \
+		"c0: del, daemon gone" "s0: cvq-silent daemon" "s0: add returns" \
+		"s0: watchdog" "s0: command fails at once" "s0: reattach" \
+		"s0: rebind" "s0: command works again" "s0: del"; do
+		tap_skip "$t" "in-tree vduse has no CTRL_VQ"
 	done
 else
 	tap_do "c0: --cvq daemon ready" start_vu "$work/c0.log" net c0 --mac "$MAC" --cvq --destroy
@@ -133,6 +182,7 @@ else
 		eval 'timeout 60 vdpa dev del c0 && stop_vu && wait_for 10 gone c0'
 	tap_diag "$(grep 'cvq' "$work/c0.log")"
 	tap_ok "c0: CTRL_VQ accepted (ours)"
+	cvq_watchdog
 fi
 
 rm -f "$E2E_PKTLOOP"

@@ -34,6 +34,7 @@ static uint32_t blk_config(struct vu_dev *d, uint8_t *cfg)
 	c.max_write_zeroes_sectors = 1 << 16;
 	c.max_write_zeroes_seg = 1;
 	c.write_zeroes_may_unmap = 1;
+	c.wce = 1;	/* writeback; the driver may change it with --wce */
 	/* bad-erase: SECURE_ERASE offered, alignment 0: virtio_blk's probe
 	 * fails after it set up (and freed) its queue.
 	 */
@@ -58,6 +59,8 @@ static uint64_t blk_features(struct vu_dev *d)
 
 	if (d->o->hostile == VU_HOSTILE_BAD_ERASE)
 		f |= VU_BIT64(VIRTIO_BLK_F_SECURE_ERASE);
+	if (d->o->wce)
+		f |= VU_BIT64(VIRTIO_BLK_F_CONFIG_WCE);
 	return f;
 }
 

@@ -26,6 +26,8 @@ static const char *req_name(__u32 type)
 		return "SET_STATUS";
 	case VDUSE_UPDATE_IOTLB:
 		return "UPDATE_IOTLB";
+	case VDUSE_EXT_SET_CONFIG:
+		return "EXT_SET_CONFIG";
 	}
 	return "unknown";
 }
@@ -102,6 +104,27 @@ static void set_status(struct vu_dev *d, uint8_t status)
 	start_vqs(d, false);
 }
 
+/*
+ * VDUSE_EXT_SET_CONFIG (--wce): the driver wrote the config space.  Kept
+ * in d->config; refused if it lies outside what was created, or always
+ * with --hostile config-refuse (the kernel then restores the bytes).
+ */
+static uint32_t set_config(struct vu_dev *d, struct vduse_dev_request *req)
+{
+	struct vduse_ext_config_write w;
+
+	memcpy(&w, req->padding, sizeof(w));
+	vu_info("config write: %u byte(s) at %u, first 0x%02x", w.length,
+		w.offset, w.data[0]);
+	if (!d->o->wce || d->o->hostile == VU_HOSTILE_CONFIG_REFUSE ||
+	    !w.length || w.length > sizeof(w.data) ||
+	    w.offset > d->config_size || w.length > d->config_size - w.offset)
+		return VDUSE_REQ_RESULT_FAILED;
+	memcpy(d->config + w.offset, w.data, w.length);
+	d->config_writes++;
+	return VDUSE_REQ_RESULT_OK;
+}
+
 /* Answer one message; false if the device file failed. */
 static bool handle_msg(struct vu_dev *d, struct vduse_dev_request *req)
 {
@@ -129,6 +152,9 @@ static bool handle_msg(struct vu_dev *d, struct vduse_dev_request *req)
 		vu_unmap_range(d, req->iova.start, req->iova.last);
 		if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
 			start_vqs(d, false);
+		break;
+	case VDUSE_EXT_SET_CONFIG:
+		resp.result = set_config(d, req);
 		break;
 	default:
 		resp.result = VDUSE_REQ_RESULT_FAILED;

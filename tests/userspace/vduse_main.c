@@ -116,6 +116,11 @@ void vu_counters(struct vu_dev *d)
 		       (unsigned long long)d->tx_frames,
 		       (unsigned long long)d->rx_frames,
 		       (unsigned long long)d->rx_dropped);
+	else if (d->o->wce)
+		printf("requests=%llu wce=%u config_writes=%llu\n",
+		       (unsigned long long)d->requests,
+		       d->config[offsetof(struct virtio_blk_config, wce)],
+		       (unsigned long long)d->config_writes);
 	else
 		printf("requests=%llu\n", (unsigned long long)d->requests);
 	fflush(stdout);
@@ -135,10 +140,10 @@ static void usage(void)
 	      "       vduse_user net NAME [--mac M] [--cvq] [options]\n"
 	      "       vduse_user probe CASE | destroy NAME\n"
 	      "options: --ready-file F --destroy --reconnect --ring N\n"
-	      "         --features HEX --verbose --after N\n"
+	      "         --features HEX --verbose --after N --wce\n"
 	      "         --hostile silent|wrong-id|bogus-iotlb|oversize|"
 	      "close-mid-io|umem-unmap|\n"
-	      "                  bad-erase\n", stderr);
+	      "                  bad-erase|cvq-silent|config-refuse\n", stderr);
 	exit(VU_EXIT_USAGE);
 }
 
@@ -151,6 +156,8 @@ static const char *const hostile_names[] = {
 	[VU_HOSTILE_CLOSE_MID_IO] = "close-mid-io",
 	[VU_HOSTILE_UMEM_UNMAP] = "umem-unmap",
 	[VU_HOSTILE_BAD_ERASE] = "bad-erase",
+	[VU_HOSTILE_CVQ_SILENT] = "cvq-silent",
+	[VU_HOSTILE_CONFIG_REFUSE] = "config-refuse",
 };
 
 static unsigned long num_arg(const char *s)
@@ -182,6 +189,8 @@ static void parse(struct vu_opts *o, int argc, char **argv)
 			o->cvq = true;
 		} else if (!strcmp(a, "--verbose")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--wce")) {
+			o->wce = true;
 		} else if (!v) {
 			usage();
 		} else if (!strcmp(a, "--size")) {
@@ -214,7 +223,8 @@ static void parse(struct vu_opts *o, int argc, char **argv)
 		}
 		/* every option from --size on takes a value */
 		if (strcmp(a, "--destroy") && strcmp(a, "--reconnect") &&
-		    strcmp(a, "--cvq") && strcmp(a, "--verbose"))
+		    strcmp(a, "--cvq") && strcmp(a, "--verbose") &&
+		    strcmp(a, "--wce"))
 			i++;
 	}
 	if (!o->size_mib || o->size_mib > 65536 || o->ring < 4 ||
@@ -222,9 +232,9 @@ static void parse(struct vu_opts *o, int argc, char **argv)
 		usage();
 }
 
-static int open_control(void)
+static int open_control(bool wce)
 {
-	__u64 version = VDUSE_API_VERSION;
+	__u64 version = VDUSE_API_VERSION, ext = VDUSE_EXT_F_CONFIG_WRITE;
 	int fd = open(CONTROL, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -233,7 +243,9 @@ static int open_control(void)
 		return -1;
 	}
 	if (vu_ioctl(fd, VDUSE_SET_API_VERSION, &version,
-		     "VDUSE_SET_API_VERSION 0")) {
+		     "VDUSE_SET_API_VERSION 0") ||
+	    (wce && vu_ioctl(fd, VDUSE_EXT_SET_FEATURES, &ext,
+			     "VDUSE_EXT_SET_FEATURES CONFIG_WRITE"))) {
 		close(fd);
 		return -1;
 	}
@@ -280,7 +292,8 @@ static int create(struct vu_dev *d)
 	b.c.features = d->type->features(d) | d->o->features;
 	b.c.vq_num = d->nvqs;
 	b.c.vq_align = 4096;
-	b.c.config_size = d->type->config(d, b.space);
+	b.c.config_size = d->config_size;
+	memcpy(b.space, d->config, d->config_size);
 	if (vu_ioctl(d->ctrl, VDUSE_CREATE_DEV, &b, "VDUSE_CREATE_DEV"))
 		return -1;
 	d->fd = open_dev(d->o->name, true);
@@ -336,8 +349,9 @@ static int run(struct vu_dev *d)
 		d->vqs[i] = (struct vu_vq){ .index = i, .kickfd = -1 };
 	if (d->type == &vu_blk_type && vu_blk_init(d))
 		return VU_EXIT_FAIL;
+	d->config_size = d->type->config(d, d->config);
 	if (!d->o->reconnect || d->o->destroy) {
-		d->ctrl = open_control();
+		d->ctrl = open_control(d->o->wce);
 		if (d->ctrl < 0)
 			return VU_EXIT_REFUSED;
 	}
@@ -439,6 +453,8 @@ static const struct probe probes[] = {
 	{ "reserved", p_reserved },
 	{ "no-access-platform", p_no_access_platform },
 	{ "blk-config-wce", p_blk_wce },
+	{ "blk-config-wce-ext", p_blk_wce },
+	{ "ext-unknown", p_blk_wce },
 	{ "net-no-version1", p_net_no_version1 },
 	{ "net-ctrl-vq", p_net_ctrl_vq },
 	{ "vq-setup-index", p_ok },
@@ -474,7 +490,7 @@ static int probe(const char *casename)
 	static struct create_buf b;
 	const struct probe *p = NULL;
 	char name[VDUSE_NAME_MAX + 1];
-	__u64 version = 1;
+	__u64 version = 1, ext = VDUSE_EXT_F_CONFIG_WRITE;
 	unsigned int i;
 	int ctrl, err;
 
@@ -483,7 +499,7 @@ static int probe(const char *casename)
 			p = &probes[i];
 	if (!p)
 		usage();
-	ctrl = open_control();
+	ctrl = open_control(!strcmp(casename, "blk-config-wce-ext"));
 	if (ctrl < 0)
 		return VU_EXIT_REFUSED;
 	memset(&b, 0, sizeof(b));
@@ -498,6 +514,13 @@ static int probe(const char *casename)
 	if (!strcmp(casename, "api-version-1")) {
 		err = ioctl(ctrl, VDUSE_SET_API_VERSION, &version) < 0 ? errno : 0;
 		goto out;
+	}
+	/* An unknown extension bit: refused, and CONFIG_WRITE not taken. */
+	if (!strcmp(casename, "ext-unknown")) {
+		ext |= VU_BIT64(63);
+		err = ioctl(ctrl, VDUSE_EXT_SET_FEATURES, &ext) < 0 ? errno : 0;
+		if (err != EINVAL)
+			goto out;
 	}
 	if (!strcmp(casename, "destroy-missing")) {
 		err = ioctl(ctrl, VDUSE_DESTROY_DEV, b.c.name) < 0 ? errno : 0;
@@ -522,7 +545,7 @@ out:
 
 static int destroy_cmd(const char *name)
 {
-	int ctrl = open_control(), err;
+	int ctrl = open_control(false), err;
 
 	if (ctrl < 0)
 		return VU_EXIT_REFUSED;

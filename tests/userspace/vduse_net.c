@@ -160,8 +160,10 @@ static int net_serve(struct vu_dev *d, struct vu_vq *vq)
 {
 	if (vq->index == 1)
 		return net_tx(d, vq);
+	/* cvq-silent: commands are never taken nor answered. */
 	if (vq->index == 2)
-		return net_cvq(d, vq);
+		return d->o->hostile == VU_HOSTILE_CVQ_SILENT ? 0 :
+		       net_cvq(d, vq);
 	/* Receive buffers wait for frames. */
 	return 0;
 }

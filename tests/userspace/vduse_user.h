@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <linux/vduse.h>
+#include <linux/vduse_ext.h>
 #include <linux/virtio_ring.h>
 
 #define VU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,6 +36,8 @@ enum vu_hostile {
 	VU_HOSTILE_CLOSE_MID_IO,
 	VU_HOSTILE_UMEM_UNMAP,
 	VU_HOSTILE_BAD_ERASE,
+	VU_HOSTILE_CVQ_SILENT,
+	VU_HOSTILE_CONFIG_REFUSE,
 };
 
 /**
@@ -52,6 +55,7 @@ enum vu_hostile {
  * @after: close-mid-io: requests served before exiting
  * @ring: largest ring size offered (VDUSE_VQ_SETUP max_size)
  * @features: extra feature bits to offer (--features, added to the defaults)
+ * @wce: blk: ask for VDUSE_EXT_F_CONFIG_WRITE and offer CONFIG_WCE
  * @verbose: one line per message
  */
 struct vu_opts {
@@ -68,6 +72,7 @@ struct vu_opts {
 	unsigned int after;
 	unsigned int ring;
 	uint64_t features;
+	bool wce;
 	bool verbose;
 };
 
@@ -176,6 +181,9 @@ struct vu_type {
  * @broken: a ring held garbage: stop serving queues
  * @umem_done: umem-unmap: done once
  * @umem: umem-unmap: our second mapping of the registered bounce pages
+ * @config: the config space as created, then as the driver wrote it
+ * @config_size: its size
+ * @config_writes: VDUSE_EXT_SET_CONFIG requests applied
  */
 struct vu_dev {
 	struct vu_opts *o;
@@ -197,6 +205,9 @@ struct vu_dev {
 	bool broken;
 	bool umem_done;
 	struct vu_map umem;
+	uint8_t config[256];
+	uint32_t config_size;
+	uint64_t config_writes;
 };
 
 extern volatile sig_atomic_t vu_stop;

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Writes of the driver to the configuration space, for devices whose
+ * daemon asked for them (VDUSE_EXT_F_CONFIG_WRITE, <linux/vduse_ext.h>).
+ */
+
+#include <linux/minmax.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/**
+ * DOC: writable configuration space
+ *
+ * In API version 0 the configuration space is read-only for the driver:
+ * writes are ignored and virtio-blk's %VIRTIO_BLK_F_CONFIG_WCE (the
+ * writeback toggle behind /sys/block/<disk>/cache_type) is refused at
+ * creation. A daemon that sets %VDUSE_EXT_F_CONFIG_WRITE on its
+ * /dev/vduse/control file before VDUSE_CREATE_DEV may offer it: each write
+ * within the configuration space is applied to the kernel's copy (so the
+ * driver reads back what it wrote) and sent to the daemon as a
+ * %VDUSE_EXT_SET_CONFIG request of at most %VDUSE_EXT_CONFIG_CHUNK bytes,
+ * in order. The writer waits for the answer like any request (a timeout
+ * puts the device in NEEDS_RESET); an answer of %VDUSE_REQ_RESULT_FAILED
+ * restores the previous bytes. Writes that do not lie within the
+ * configuration space are ignored.
+ */
+
+static_assert(sizeof(struct vduse_ext_config_write) <=
+	      sizeof_field(struct vduse_dev_request, padding));
+
+static void vduse_config_swap(struct vduse_dev *dev, unsigned int offset,
+			      const u8 *in, u8 *out, unsigned int len)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->config_lock, flags);
+	if (out)
+		memcpy(out, dev->config + offset, len);
+	memcpy(dev->config + offset, in, len);
+	spin_unlock_irqrestore(&dev->config_lock, flags);
+}
+
+static void vduse_config_write_chunk(struct vduse_dev *dev,
+				     unsigned int offset, const u8 *buf,
+				     unsigned int len)
+{
+	struct vduse_dev_request req = { .type = VDUSE_EXT_SET_CONFIG };
+	struct vduse_ext_config_write w = { .offset = offset, .length = len };
+	u8 old[VDUSE_EXT_CONFIG_CHUNK];
+
+	memcpy(w.data, buf, len);
+	memcpy(req.padding, &w, sizeof(w));
+	vduse_config_swap(dev, offset, buf, old, len);
+	if (vduse_msg_send(dev, &req, NULL) == -EIO)
+		vduse_config_swap(dev, offset, old, NULL, len);
+}
+
+/**
+ * vduse_config_write() - the driver writes the configuration space
+ * @dev: the device
+ * @offset: offset of the first byte
+ * @buf: the bytes
+ * @len: how many
+ *
+ * Context: process context; may wait for the daemon.
+ */
+void vduse_config_write(struct vduse_dev *dev, unsigned int offset,
+			const void *buf, unsigned int len)
+{
+	const u8 *p = buf;
+	unsigned int n;
+
+	if (!(dev->ext_features & VDUSE_EXT_F_CONFIG_WRITE))
+		return;
+	if (offset >= dev->config_size || len > dev->config_size - offset)
+		return;
+	while (len) {
+		n = min_t(unsigned int, len, VDUSE_EXT_CONFIG_CHUNK);
+		vduse_config_write_chunk(dev, offset, p, n);
+		offset += n;
+		p += n;
+		len -= n;
+	}
+}
