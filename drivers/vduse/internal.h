@@ -54,8 +54,10 @@
  * @irq_lock: protects @cb and @irq_affinity; irqsave, held while the
  *            callback runs
  * @cb: the driver's interrupt callback
- * @irq_affinity: the CPUs sysfs irq_cb_affinity asks for (used by deferred
- *                callbacks; injection runs the callback inline)
+ * @irq_affinity: the CPUs the callback runs on (sysfs irq_cb_affinity or
+ *                set_vq_affinity)
+ * @irq_work: runs an injected interrupt on a CPU of @irq_affinity when the
+ *            daemon's CPU is not in it
  * @kobj: the vq<N> directory under the VDUSE device; owns this structure
  *
  * @num, the addresses, @state and @ready are protected by &vduse_dev.lock.
@@ -76,6 +78,7 @@ struct vduse_vq {
 	spinlock_t irq_lock;		/* protects cb, irq_affinity */
 	struct vdpa_callback cb;
 	cpumask_t irq_affinity;
+	struct work_struct irq_work;
 	struct kobject kobj;
 };
 
@@ -253,6 +256,7 @@ bool vduse_msg_pending(struct vduse_dev *dev);
 extern const struct vdpa_config_ops vduse_vdpa_ops;
 void vduse_raise_config_irq(struct vduse_dev *dev);
 void vduse_vq_kick_work(struct work_struct *work);
+void vduse_vq_irq_work(struct work_struct *work);
 void vduse_dev_reset_state(struct vduse_dev *dev);
 int vduse_status_request(struct vduse_dev *dev, u8 status);
 

@@ -173,25 +173,61 @@ static long vduse_ioc_vq_kickfd(struct vduse_dev *dev, union vduse_dev_arg *a,
 }
 
 /*
- * The interrupt callback runs inline, with bottom halves off (a network
- * driver's NAPI schedule runs at local_bh_enable()), under the queue's
- * irq_lock so that set_vq_cb cannot change it meanwhile. Only for a ready
- * queue, checked under irq_lock: set_vq_ready(0) and reset take irq_lock
- * after clearing ready, so no callback runs once they return (a driver
- * frees its queue after disabling it, without a reset).
+ * The interrupt callback runs with bottom halves off (a network driver's
+ * NAPI schedule runs at local_bh_enable()), under the queue's irq_lock so
+ * that set_vq_cb cannot change it meanwhile. Only for a ready queue,
+ * checked under irq_lock: set_vq_ready(0) and reset take irq_lock after
+ * clearing ready, so no callback runs once they return (a driver frees its
+ * queue after disabling it, without a reset).
+ */
+static void vduse_vq_run_cb(struct vduse_vq *vq)
+{
+	lockdep_assert_held(&vq->irq_lock);
+	if (READ_ONCE(vq->ready) && vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+}
+
+/**
+ * vduse_vq_irq_work() - run an injected interrupt on a CPU of the queue's
+ *                       irq_cb_affinity
+ * @work: &vduse_vq.irq_work
+ */
+void vduse_vq_irq_work(struct work_struct *work)
+{
+	struct vduse_vq *vq = container_of(work, struct vduse_vq, irq_work);
+	unsigned long flags;
+
+	local_bh_disable();
+	spin_lock_irqsave(&vq->irq_lock, flags);
+	vduse_vq_run_cb(vq);
+	spin_unlock_irqrestore(&vq->irq_lock, flags);
+	local_bh_enable();
+}
+
+/*
+ * Inline on the daemon's CPU when irq_cb_affinity allows it (the default:
+ * every CPU), else from a work item on an online CPU of that mask.
  */
 static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 			     void __user *argp)
 {
 	struct vduse_vq *vq = vduse_vq_of(dev, a->index);
 	unsigned long flags;
+	unsigned int cpu;
 
 	if (!vq || !vduse_driver_ok(dev))
 		return -EINVAL;
 	local_bh_disable();
 	spin_lock_irqsave(&vq->irq_lock, flags);
-	if (READ_ONCE(vq->ready) && vq->cb.callback)
-		vq->cb.callback(vq->cb.private);
+	if (cpumask_test_cpu(smp_processor_id(), &vq->irq_affinity)) {
+		vduse_vq_run_cb(vq);
+	} else {
+		cpu = cpumask_any_and(&vq->irq_affinity, cpu_online_mask);
+		if (cpu < nr_cpu_ids)
+			queue_work_on(cpu, system_highpri_wq, &vq->irq_work);
+		else
+			vduse_vq_run_cb(vq);
+	}
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 	local_bh_enable();
 	vduse_rescue_irq_notify(dev);	/* rescue.c */

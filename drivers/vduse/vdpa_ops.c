@@ -25,7 +25,8 @@
  * - A daemon may ask for the driver's writes of the configuration space
  *   (see "writable configuration space"); API version 0 is unchanged.
  * - Virtqueue interrupts injected by the daemon run the driver's callback
- *   inline in the ioctl, not from a work item.
+ *   inline in the ioctl, not from a work item, when the daemon runs on a
+ *   CPU of the queue's irq_cb_affinity (by default every CPU).
  * - Values of the configuration space that kernel drivers trust blindly
  *   are sanitized (virtio-blk's writeback byte reads as 0 or 1).
  * - Removing the vDPA device while no daemon is attached does not wait for
@@ -500,8 +501,10 @@ static void vduse_free(struct vdpa_device *vdpa)
 	if (!ours)
 		return;
 	vduse_rescue_end(dev);		/* rescue.c */
-	for (i = 0; i < dev->vq_num; i++)
+	for (i = 0; i < dev->vq_num; i++) {
 		cancel_work_sync(&dev->vqs[i]->kick_work);
+		cancel_work_sync(&dev->vqs[i]->irq_work);
+	}
 	vduse_dev_reset_state(dev);
 	mutex_lock(&dev->lock);
 	if (dev->domain)

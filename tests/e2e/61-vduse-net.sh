@@ -11,7 +11,11 @@
 # and by the netdev's rx counter; "vdpa dev del" during a flood completes; the daemon
 # destroys the device on exit and the name is reusable.  With --cvq:
 # "ip link set address" reaches the daemon (VIRTIO_NET_CTRL_MAC_ADDR_SET)
-# and "vdpa dev config show" shows the new MAC.  Control-queue watchdog:
+# and "vdpa dev config show" shows the new MAC.  irq_cb_affinity: with the
+# daemon and the sender on CPU0, the interrupts the daemon injects (seen as
+# NET_RX softirqs, virtio_net's NAPI runs where its callback runs) stay on
+# CPU0 by default and move to CPU1 when the queues' mask says so.
+# Control-queue watchdog:
 # with --hostile cvq-silent the daemon never answers a command; virtio_net
 # sends one at probe (MQ's VQ_PAIRS_SET) and spins for it under the RTNL
 # lock: with msg_timeout 2 the device goes NEEDS_RESET within seconds,
@@ -46,7 +50,7 @@ else
 	e2e_need_modules vduse virtio_vdpa
 fi
 
-tap_plan 34
+tap_plan 36
 
 # add NAME: vdpa dev add, then the netdev of virtio_net.
 add() {
@@ -107,6 +111,26 @@ cvq_watchdog() {
 		eval 'timeout 60 vdpa dev del s0 && stop_vu && wait_for 10 gone s0'
 }
 
+# netrx CPU: the NET_RX softirqs CPU has run so far.
+netrx() { awk -v c=$(($1 + 2)) '$1 == "NET_RX:" { print $c }' /proc/softirqs; }
+
+# affinity_run MASK: irq_cb_affinity MASK on n0's two queues, the daemon
+# and this shell (so the sender) on CPU0, 300 frames; prints how many
+# NET_RX softirqs CPU1 ran meanwhile.
+affinity_run() {
+	local q b rc=0
+	for q in 0 1; do
+		echo "$1" >"/sys/class/vduse/n0/vq$q/irq_cb_affinity" || return 1
+	done
+	taskset -pc 0 "$VU_PID" >/dev/null && taskset -pc 0 $$ >/dev/null ||
+		return 1
+	b=$(netrx 1)
+	[ "$(e2e_pktloop "$ifc" "$MAC" 300 200)" = "$(e2e_all_back 300)" ] || rc=1
+	echo $(($(netrx 1) - b))
+	taskset -pc 0-1 $$ >/dev/null
+	return $rc
+}
+
 mkdir -p "$work"
 e2e_begin
 tap_do "load vduse and virtio_vdpa ($([ "$intree" = 1 ] && echo in-tree || echo ours))" load_stack
@@ -126,6 +150,19 @@ tap_is "$(e2e_pktloop "$ifc" "$MAC" 1000 1000)" "$(e2e_all_back 1000)" \
 c1=$(counters "$work/n0.log")
 tap_do "n0: the daemon counted them (${c1:-no counters})" \
 	eval '[ "$(field tx_frames "$c1")" -ge 1000 ] && [ "$(field rx_frames "$c1")" -ge 1000 ]'
+[ "$(nproc)" -ge 2 ] || tap_bail "the irq_cb_affinity cases need 2 CPUs"
+d0=$(affinity_run 3)
+if [ "$intree" = 1 ]; then
+	tap_skip "n0: default affinity: interrupts run on the daemon's CPU" \
+		"in-tree: an unbound work item runs them on any CPU (CPU1 NET_RX +${d0:-?})"
+else
+	tap_do "n0: default affinity: interrupts run inline on the daemon's CPU0 (CPU1 NET_RX +${d0:-?})" \
+		eval '[ -n "$d0" ] && [ "$d0" -le 3 ]'
+fi
+d1=$(affinity_run 2)
+tap_do "n0: irq_cb_affinity 2: interrupts run on CPU1 (CPU1 NET_RX +${d1:-?})" \
+	eval '[ -n "$d1" ] && [ "$d1" -ge 20 ]'
+for q in 0 1; do echo 3 >"/sys/class/vduse/n0/vq$q/irq_cb_affinity"; done
 tap_do "n0: static neighbour 192.0.2.2 on 192.0.2.1/24" \
 	eval 'ip addr add 192.0.2.1/24 dev "$ifc" && ip neigh replace 192.0.2.2 lladdr 02:00:00:5e:00:99 dev "$ifc" nud permanent'
 # No ping in the image: UDP datagrams through bash's /dev/udp.
