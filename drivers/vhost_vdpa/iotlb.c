@@ -429,7 +429,15 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 	return err;
 }
 
-/* use_va parents: record user addresses with the backing file of each VMA. */
+/*
+ * use_va parents: record user addresses with the backing file of each VMA.
+ * Memory the parent cannot share is skipped, not refused: private or
+ * anonymous memory has no file to hand over, device memory and raw PFN
+ * maps have no pages. That range stays unmapped (the device cannot reach
+ * it) and the update succeeds, as in-tree: a VMM maps all of its guest's
+ * RAM regions, ROMs in private anonymous memory among them (QEMU), and
+ * must not fail on those.
+ */
 static int vhv_va_map_vma(struct vhost_vdpa *v, u32 asid,
 			  const struct vhost_iotlb_msg *msg,
 			 struct vm_area_struct *vma, u64 uaddr, u64 end)
@@ -439,10 +447,9 @@ static int vhv_va_map_vma(struct vhost_vdpa *v, u32 asid,
 	struct vdpa_map_file *mf;
 	int err;
 
-	/* Device memory and raw PFN maps have no pages to share. */
 	if (!vma->vm_file || !(vma->vm_flags & VM_SHARED) ||
 	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
-		return -EINVAL;
+		return 0;
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;

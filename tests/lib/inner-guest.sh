@@ -2,7 +2,7 @@
 # shellcheck shell=bash disable=SC2034 # INNER_TESTS is for the sourcing script
 #
 # A nested guest for vhost-vdpa end-to-end tests: QEMU (TCG) run inside the
-# test VM with a virtio-net-pci device backed by a vhost-vdpa character
+# test VM with virtio-net-pci devices, each backed by a vhost-vdpa character
 # device, booting Debian's packaged kernel (no kernel build for it) with an
 # initramfs of tests/userspace/inner_init.c and that kernel's virtio_net
 # modules.  Source it, then:
@@ -12,16 +12,20 @@
 #                               virtio_net's modules for a distro kernel)
 #                               and DIR/vmlinux (the kernel's ELF image,
 #                               when it has a PVH entry)
-#   inner_start DIR VHOSTDEV [MAC]
-#                               start QEMU in the background; its console
-#                               goes to DIR/console.log, its stderr to
+#   inner_start DIR VHOSTDEV MAC [VHOSTDEV MAC]...
+#                               start QEMU in the background with one
+#                               virtio-net-pci per VHOSTDEV (MAC may be
+#                               empty); its console goes to
+#                               DIR/console.log, its stderr to
 #                               DIR/qemu.err; sets INNER_PID
 #   inner_wait_hold DIR SEC     wait until the guest holds for the host
 #                               (INNER-HOLD), powered off or QEMU ended;
 #                               0 iff it holds
 #   inner_release DIR           tell the holding guest to power off
 #   inner_wait                  wait for QEMU; sets INNER_RC (124: timeout)
-#   inner_field DIR TAG KEY     KEY's value on the guest's "INNER-TAG" line
+#   inner_field DIR TAG KEY [MAC]
+#                               KEY's value on the guest's last "INNER-TAG"
+#                               line (of the interface with MAC)
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
@@ -177,8 +181,15 @@ _inner_qesc() {
 }
 
 inner_start() {
-	local dir=$1 vhostdev=$2 mac=${3:+,mac=$3} append img
+	local dir=$1 append img n=0 net=()
+	shift
 	[ -n "${INNER_KERNEL:-}" ] || inner_pick_kernel || return 1
+	while [ "$#" -ge 2 ]; do
+		net+=(-netdev "vhost-vdpa,vhostdev=$(_inner_qesc "$1"),id=n$n"
+		      -device "virtio-net-pci,netdev=n$n,disable-legacy=on,romfile=${2:+,mac=$2}")
+		n=$((n + 1))
+		shift 2
+	done
 	img=$INNER_KERNEL
 	[ ! -s "$dir/vmlinux" ] || img=$dir/vmlinux
 	append="console=ttyS0 rdinit=/init panic=-1 loglevel=4 kmemleak=off"
@@ -188,11 +199,11 @@ inner_start() {
 	# under nested TCG).
 	append+=" mitigations=off rodata=off no_timer_check audit=0"
 	append+=" inner.frames=$INNER_FRAMES inner.timeout=60"
-	append+=" inner.hold=$INNER_HOLD"
+	append+=" inner.hold=$INNER_HOLD inner.nics=$n"
 	: >"$dir/console.log"
 	rm -f "$dir/ctl.sock"
 	# The memfd backend shares guest memory with the kernel's VA-mode
-	# parents (use_va), and works for the ones that pin pages too.
+	# parents (use_va: VDUSE), and works for the ones that pin pages too.
 	timeout -k 10 "$INNER_TIMEOUT" qemu-system-x86_64 \
 		-M q35,memory-backend=mem -accel tcg -smp 1 -m "$INNER_MEM_MB" \
 		-object "memory-backend-memfd,id=mem,size=${INNER_MEM_MB}M,share=on" \
@@ -201,9 +212,7 @@ inner_start() {
 		-chardev "file,id=con,path=$(_inner_qesc "$dir/console.log")" \
 		-serial chardev:con \
 		-chardev "socket,id=ctl,path=$(_inner_qesc "$dir/ctl.sock"),server=on,wait=off" \
-		-serial chardev:ctl \
-		-netdev "vhost-vdpa,vhostdev=$(_inner_qesc "$vhostdev"),id=n0" \
-		-device "virtio-net-pci,netdev=n0,disable-legacy=on,romfile=$mac" \
+		-serial chardev:ctl "${net[@]}" \
 		</dev/null >"$dir/qemu.out" 2>"$dir/qemu.err" &
 	INNER_PID=$!
 }
@@ -236,14 +245,20 @@ inner_wait() {
 }
 
 inner_field() {
-	tr -d '\r' <"$1/console.log" |
-		sed -n "s/^INNER-$2 .*\<$3=\([^ ]*\).*/\1/p" | tail -n 1
+	tr -d '\r' <"$1/console.log" | grep "^INNER-$2 " |
+		{ if [ -n "${4:-}" ]; then grep " mac=$4\( \|\$\)"; else cat; fi; } |
+		sed -n "s/.*\<$3=\([^ ]*\).*/\1/p" | tail -n 1
 }
 
 # --- The shared test body (TAP, tests/lib/tap.sh) ---------------------------
 
-# Tests inner_test_device prints.
-INNER_TESTS=15
+# Tests inner_test_device prints: INNER_TESTS for one device with vendor
+# statistics; in general INNER_TESTS_COMMON, plus INNER_TESTS_DEV for each
+# device, plus INNER_TESTS_VSTATS for each device with statistics.
+INNER_TESTS_COMMON=6
+INNER_TESTS_DEV=7
+INNER_TESTS_VSTATS=2
+INNER_TESTS=$((INNER_TESTS_COMMON + INNER_TESTS_DEV + INNER_TESTS_VSTATS))
 
 # Vendor statistic $3 of queue $2 of device $1, from the raw VSTATS_GET.
 _inner_vstat() {
@@ -272,25 +287,33 @@ _inner_tail() {
 	tr -d '\r' <"$1/console.log" | tail -n 40
 	echo "QEMU stderr:"
 	cat "$1/qemu.err"
-	echo "kernel log (vdpa/vhost lines, last 20):"
-	dmesg | grep -aiE 'vdpa|vhost' | tail -n 20
+	echo "kernel log (vdpa/vhost/vduse lines, last 20):"
+	dmesg | grep -aiE 'vdpa|vhost|vduse' | tail -n 20
 }
 
-# inner_test_device DIR DEV MAC RXSTAT TXSTAT: vdpa device DEV (provisioned
-# with MAC, already bound to vhost_vdpa) driven by QEMU and the inner guest;
-# RXSTAT/TXSTAT name the parent's packet counters of queues 0 and 1.
-# Prints INNER_TESTS tests, plus those of the optional hooks the caller
-# defines: inner_hook_live DEV (while the guest holds, the device live) and
+# inner_test_device DIR DEV MAC RXSTAT TXSTAT [DEV MAC RXSTAT TXSTAT]...:
+# vdpa devices DEV (each provisioned with its MAC, already bound to
+# vhost_vdpa) driven by one QEMU, each the backend of a virtio-net-pci
+# device of the inner guest; RXSTAT/TXSTAT name the parent's packet
+# counters of queues 0 and 1 in its vendor statistics, "-" for a parent
+# without them.  Prints the tests counted above, plus those of the
+# optional hooks the caller defines, called for each DEV in turn:
+# inner_hook_live DEV (while the guest holds, the device live) and
 # inner_hook_after DEV (after QEMU exited).
 inner_test_device() {
-	local dir=$1 dev=$2 mac=$3 rxkey=$4 txkey=$5 cdev node fd t0 held=0
-	local sent recv v drv
+	local dir=$1 t0 held=0 nres i v
+	local -a devs macs rxk txk nodes args=()
 
-	drv=$(readlink "/sys/bus/vdpa/devices/$dev/driver" 2>/dev/null)
-	tap_is "${drv##*/}" vhost_vdpa "$dev is bound to vhost_vdpa"
-	cdev=$(cd "/sys/bus/vdpa/devices/$dev" 2>/dev/null && echo vhost-vdpa-*)
-	node=/dev/$cdev
-	tap_run "$dev has its character device ($node)" test -c "$node"
+	shift
+	while [ "$#" -ge 4 ]; do
+		devs+=("$1") macs+=("$2") rxk+=("$3") txk+=("$4")
+		shift 4
+	done
+	for i in "${!devs[@]}"; do
+		_inner_dev_ready "${devs[i]}"
+		nodes[i]=$_inner_node
+		args+=("${nodes[i]}" "${macs[i]}")
+	done
 	tap_run "inner initramfs built (gcc -static)" inner_build_initrd "$dir"
 	inner_pick_kernel
 	tap_diag "inner kernel: $INNER_KERNEL${INNER_KMODS:+ (modules from $INNER_KMODS)}$([ ! -s "$dir/vmlinux" ] || echo ", booted through its PVH entry")"
@@ -298,29 +321,18 @@ inner_test_device() {
 	t0=$SECONDS
 	# QEMU sets its own MAC (52:54:00:12:34:56 unless told) through the
 	# control queue when it starts the device: give it the device's.
-	inner_start "$dir" "$node" "$mac"
+	inner_start "$dir" "${args[@]}"
 	inner_wait_hold "$dir" "$((INNER_TIMEOUT - 30))" && held=1
-	if [ "$held" = 1 ] && grep -q '^INNER-RESULT' "$dir/console.log"; then
-		tap_ok "QEMU runs the inner guest to its result ($((SECONDS - t0)) s)"
+	nres=$(grep -c '^INNER-RESULT' "$dir/console.log")
+	if [ "$held" = 1 ] && [ "$nres" = "${#devs[@]}" ]; then
+		tap_ok "QEMU runs the inner guest to its result ($((SECONDS - t0)) s, ${#devs[@]} interface(s))"
 	else
-		tap_fail "QEMU runs the inner guest to its result ($((SECONDS - t0)) s)" \
+		tap_fail "QEMU runs the inner guest to its result ($((SECONDS - t0)) s, ${#devs[@]} interface(s))" \
 			"$(_inner_tail "$dir")"
 	fi
-	tap_is "$(inner_field "$dir" IF mac)" "$mac" \
-		"the inner guest's interface has the device's MAC"
-	tap_run "the inner guest's link is up" grep -q '^INNER-LINK up' "$dir/console.log"
-	sent=$(inner_field "$dir" RESULT sent)
-	recv=$(inner_field "$dir" RESULT received)
-	tap_is "$sent" "$INNER_FRAMES" "the inner guest sent $INNER_FRAMES frames"
-	tap_is "$recv/$(inner_field "$dir" RESULT dup)/$(inner_field "$dir" RESULT bad)" \
-		"$INNER_FRAMES/0/0" \
-		"it received every one back, no duplicate, no stray frame (received/dup/bad)"
-	# The statistics while the device is live (reset clears negotiation).
-	v=$(_inner_vstat "$dev" 1 "$txkey")
-	_inner_ge "vstats qidx 1: $txkey counts the frames sent" "$v" "$INNER_FRAMES"
-	v=$(_inner_vstat "$dev" 0 "$rxkey")
-	_inner_ge "vstats qidx 0: $rxkey counts the frames looped back" "$v" "$INNER_FRAMES"
-	! declare -F inner_hook_live >/dev/null || inner_hook_live "$dev"
+	for i in "${!devs[@]}"; do
+		_inner_dev_live "$dir" "${devs[i]}" "${macs[i]}" "${rxk[i]}" "${txk[i]}"
+	done
 
 	[ "$held" = 0 ] || inner_release "$dir" || true
 	inner_wait
@@ -334,12 +346,57 @@ inner_test_device() {
 	fi
 	v=$(_inner_splats "$dir")
 	tap_is "$v" "" "the inner guest's kernel logged no report"
-	! declare -F inner_hook_after >/dev/null || inner_hook_after "$dev"
+	for i in "${!devs[@]}"; do
+		! declare -F inner_hook_after >/dev/null || inner_hook_after "${devs[i]}"
+		_inner_reopens "${nodes[i]}"
+	done
+}
 
-	if [ -c "$node" ] && { exec {fd}<>"$node"; } 2>/dev/null; then
+# Two tests: DEV is bound to vhost_vdpa and has its character device,
+# whose path goes to _inner_node.
+_inner_dev_ready() {
+	local drv cdev
+
+	drv=$(readlink "/sys/bus/vdpa/devices/$1/driver" 2>/dev/null)
+	tap_is "${drv##*/}" vhost_vdpa "$1 is bound to vhost_vdpa"
+	cdev=$(cd "/sys/bus/vdpa/devices/$1" 2>/dev/null && echo vhost-vdpa-*)
+	_inner_node=/dev/$cdev
+	tap_run "$1 has its character device ($_inner_node)" test -c "$_inner_node"
+}
+
+# DIR DEV MAC RXSTAT TXSTAT: what the guest saw on DEV's interface (four
+# tests), the statistics while the device is live (two, unless RXSTAT is
+# "-"; a reset clears negotiation), then inner_hook_live.
+_inner_dev_live() {
+	local dir=$1 dev=$2 mac=$3 sent recv v
+
+	tap_is "$(inner_field "$dir" IF mac "$mac")" "$mac" \
+		"$dev: the inner guest has an interface with the device's MAC"
+	tap_is "$(inner_field "$dir" LINK mac "$mac")" "$mac" \
+		"$dev: the inner guest's link is up"
+	sent=$(inner_field "$dir" RESULT sent "$mac")
+	recv=$(inner_field "$dir" RESULT received "$mac")
+	tap_is "$sent" "$INNER_FRAMES" "$dev: the inner guest sent $INNER_FRAMES frames"
+	tap_is "$recv/$(inner_field "$dir" RESULT dup "$mac")/$(inner_field "$dir" RESULT bad "$mac")" \
+		"$INNER_FRAMES/0/0" \
+		"$dev: it received every one back, no duplicate, no stray frame (received/dup/bad)"
+	if [ "$4" != - ]; then
+		v=$(_inner_vstat "$dev" 1 "$5")
+		_inner_ge "$dev: vstats qidx 1: $5 counts the frames sent" "$v" "$INNER_FRAMES"
+		v=$(_inner_vstat "$dev" 0 "$4")
+		_inner_ge "$dev: vstats qidx 0: $4 counts the frames looped back" "$v" "$INNER_FRAMES"
+	fi
+	! declare -F inner_hook_live >/dev/null || inner_hook_live "$dev"
+}
+
+# One test: character device NODE opens again.
+_inner_reopens() {
+	local fd
+
+	if [ -c "$1" ] && { exec {fd}<>"$1"; } 2>/dev/null; then
 		exec {fd}>&-
-		tap_ok "$node can be opened again after QEMU exited"
+		tap_ok "$1 can be opened again after QEMU exited"
 	else
-		tap_fail "$node can be opened again after QEMU exited"
+		tap_fail "$1 can be opened again after QEMU exited"
 	fi
 }

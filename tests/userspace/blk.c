@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vdpa_user: blk-rw, write a pattern to a virtio-blk device, read it back.
+ * Sector s holds the little-endian 64-bit words (s << 32) ^ seed ^ i at
+ * byte offsets i = 0, 8, ... 504; the seed is printed ("# blk: pattern seed").
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -237,8 +239,10 @@ int cmd_blk_rw(const struct options *o)
 		     (unsigned long long)b.capacity);
 		r = -EINVAL;
 	}
-	if (!r)
+	if (!r) {
+		diag("blk: pattern seed 0x%08x", b.seed);
 		r = blk_pass(&b, true);
+	}
 	if (!r)
 		r = blk_pass(&b, false);
 	if (!r)

@@ -2,32 +2,37 @@
 /*
  * inner_init: PID 1 of the nested guest of tests/e2e/75-vhost-vdpa-qemu.sh.
  *
- * The outer test VM runs QEMU with a virtio-net-pci device backed by a
- * vhost-vdpa device of the simulator, which loops every TX frame back to
- * RX.  This program, built static and packed as the inner guest's
- * initramfs, checks the data path from inside: it finds the virtio-net
- * interface, brings it up, sends frames of a private ethertype to its own
- * MAC address through an AF_PACKET socket and counts the ones that come
- * back.  Everything goes to the console as lines starting with "INNER-":
+ * The outer test VM runs QEMU with one or more virtio-net-pci devices, each
+ * backed by a vhost-vdpa device (the simulator, a VDUSE daemon) that loops
+ * every TX frame back to RX.  This program, built static and packed as the
+ * inner guest's initramfs, checks the data path from inside: it waits for
+ * the virtio-net interfaces, brings each up, sends frames of a private
+ * ethertype to the interface's own MAC address through an AF_PACKET socket
+ * and counts the ones that come back.  Everything goes to the console as
+ * lines starting with "INNER-", one set per interface (in name order),
+ * told apart by the MAC:
  *
  *   INNER-IF name=eth0 mac=02:00:00:00:75:01 mtu=1500 ifindex=2
- *   INNER-LINK up
- *   INNER-RESULT sent=32 received=32 dup=0 bad=0
- *   INNER-STATS rx_packets=32 tx_packets=32
+ *   INNER-LINK up mac=02:00:00:00:75:01
+ *   INNER-RESULT mac=02:00:00:00:75:01 sent=32 received=32 dup=0 bad=0
+ *   INNER-STATS mac=02:00:00:00:75:01 rx_packets=32 tx_packets=32 ...
  *   INNER-ERROR <what failed>
  *   INNER-DONE
  *
- * After the result it waits (inner.hold seconds at most) for a line on the
- * second serial port, so that the host can read the device's statistics
- * while the device is still live, then powers the guest off.
+ * After the results it waits (inner.hold seconds at most) for a line on the
+ * second serial port, so that the host can read the devices' statistics
+ * while the devices are still live, then powers the guest off.
  *
  * Modules in /modules (for a distribution kernel whose virtio_net is one)
  * are loaded first, in name order: "INNER-MODULE name ok" or an error.
  *
  * Kernel command line parameters (read from /proc/cmdline):
- *   inner.frames=N   frames to send (default 32, at most 4096)
- *   inner.timeout=S  seconds to wait for the link and the frames (default 60)
+ *   inner.frames=N   frames to send per interface (default 32, at most 4096)
+ *   inner.timeout=S  seconds to wait for the interfaces, each link and the
+ *                    frames (default 60)
  *   inner.hold=S     seconds to wait for the host's go-ahead (default 0)
+ *   inner.nics=N     virtio-net interfaces to wait for and test (default 1,
+ *                    at most 4)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -38,6 +43,7 @@
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,17 +62,20 @@
 #define FRAME_LEN	128
 #define MAX_FRAMES	4096
 #define MAGIC		"VDPA-E2E"
+#define MAX_NICS	4
 
 struct params {
 	unsigned int frames;
 	unsigned int timeout_s;
 	unsigned int hold_s;
+	unsigned int nics;
 };
 
 struct iface {
 	char name[IF_NAMESIZE];
 	unsigned char mac[6];
 	int ifindex;
+	char macs[18];
 };
 
 static int con_fd = 2;
@@ -231,36 +240,61 @@ static int parse_mac(const char *s, unsigned char *mac)
 	return 0;
 }
 
-/* The first virtio-net interface, waiting up to @timeout_s for it. */
-static int find_iface(struct iface *ifc, unsigned int timeout_s)
+/* Fill @ifc from /sys/class/net/@name. */
+static int iface_get(struct iface *ifc, const char *name)
+{
+	char path[PATH_MAX], buf[64];
+	const unsigned char *m = ifc->mac;
+
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifc->name);
+	if (read_line(path, buf, sizeof(buf)) || parse_mac(buf, ifc->mac))
+		return -EIO;
+	snprintf(ifc->macs, sizeof(ifc->macs), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	ifc->ifindex = if_nametoindex(ifc->name);
+	return ifc->ifindex > 0 ? 0 : -ENODEV;
+}
+
+static int virtio_net_filter(const struct dirent *de)
+{
+	return de->d_name[0] != '.' && strlen(de->d_name) < IF_NAMESIZE &&
+	       is_virtio_net(de->d_name);
+}
+
+/*
+ * The virtio-net interfaces in name order, waiting up to @timeout_s for
+ * @want of them.  Returns how many are in @ifc (at most @want), or -errno.
+ */
+static int find_ifaces(struct iface *ifc, unsigned int want,
+		       unsigned int timeout_s)
 {
 	double end = now_s() + timeout_s;
-	char path[PATH_MAX], buf[64];
-	struct dirent *de;
-	DIR *d;
+	struct dirent **list;
+	int i, n, err = 0;
 
-	do {
-		d = opendir("/sys/class/net");
-		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.' ||
-			    strlen(de->d_name) >= sizeof(ifc->name) ||
-			    !is_virtio_net(de->d_name))
-				continue;
-			memcpy(ifc->name, de->d_name, strlen(de->d_name) + 1);
-			closedir(d);
-			snprintf(path, sizeof(path), "/sys/class/net/%s/address",
-				 ifc->name);
-			if (read_line(path, buf, sizeof(buf)) ||
-			    parse_mac(buf, ifc->mac))
-				return -EIO;
-			ifc->ifindex = if_nametoindex(ifc->name);
-			return ifc->ifindex > 0 ? 0 : -ENODEV;
-		}
-		if (d)
-			closedir(d);
+	for (;;) {
+		n = scandir("/sys/class/net", &list, virtio_net_filter,
+			    by_name);
+		if (n >= (int)want || now_s() >= end)
+			break;
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		if (n >= 0)
+			free(list);
 		usleep(100000);
-	} while (now_s() < end);
-	return -ENODEV;
+	}
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (i < (int)want && !err)
+			err = iface_get(&ifc[i], list[i]->d_name);
+		free(list[i]);
+	}
+	free(list);
+	if (err)
+		return err;
+	return n < (int)want ? n : (int)want;
 }
 
 static int set_up(const struct iface *ifc)
@@ -468,48 +502,71 @@ static void wait_for_host(unsigned int hold_s)
 	close(fd);
 }
 
-static void run(const struct params *p)
+/* Name, IPv6 off (no autoconfiguration traffic in the counters), up. */
+static int prepare(const struct iface *ifc)
 {
-	static struct counts c;
-	struct iface ifc;
 	char path[PATH_MAX];
 	int err;
 
-	err = find_iface(&ifc, p->timeout_s);
-	if (err) {
-		out("INNER-ERROR no virtio_net interface: %s", strerror(-err));
-		return;
-	}
-	out("INNER-IF name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%d ifindex=%d",
-	    ifc.name, ifc.mac[0], ifc.mac[1], ifc.mac[2], ifc.mac[3],
-	    ifc.mac[4], ifc.mac[5], iface_mtu(&ifc), ifc.ifindex);
-	/* No IPv6 autoconfiguration traffic mixed into the counters. */
+	out("INNER-IF name=%s mac=%s mtu=%d ifindex=%d", ifc->name, ifc->macs,
+	    iface_mtu(ifc), ifc->ifindex);
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
-		 ifc.name);
+		 ifc->name);
 	write_str(path, "1");
-	err = set_up(&ifc);
-	if (err) {
-		out("INNER-ERROR cannot bring %s up: %s", ifc.name,
+	err = set_up(ifc);
+	if (err)
+		out("INNER-ERROR cannot bring %s up: %s", ifc->name,
 		    strerror(-err));
-		return;
-	}
-	err = wait_carrier(&ifc, p->timeout_s);
+	return err;
+}
+
+/* Carrier, then the frames, of one prepared interface. */
+static void test_iface(const struct iface *ifc, const struct params *p)
+{
+	static struct counts c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	err = wait_carrier(ifc, p->timeout_s);
 	if (err) {
-		out("INNER-ERROR %s has no carrier after %u s", ifc.name,
+		out("INNER-ERROR %s has no carrier after %u s", ifc->name,
 		    p->timeout_s);
 		return;
 	}
-	out("INNER-LINK up");
-	err = exchange(&ifc, p, &c);
+	out("INNER-LINK up mac=%s", ifc->macs);
+	err = exchange(ifc, p, &c);
 	if (err) {
-		out("INNER-ERROR AF_PACKET socket: %s", strerror(-err));
+		out("INNER-ERROR AF_PACKET socket on %s: %s", ifc->name,
+		    strerror(-err));
 		return;
 	}
-	out("INNER-RESULT sent=%u received=%u dup=%u bad=%u", c.sent,
-	    c.received, c.dup, c.bad);
-	out("INNER-STATS rx_packets=%llu tx_packets=%llu rx_dropped=%llu tx_dropped=%llu",
-	    stat_of(&ifc, "rx_packets"), stat_of(&ifc, "tx_packets"),
-	    stat_of(&ifc, "rx_dropped"), stat_of(&ifc, "tx_dropped"));
+	out("INNER-RESULT mac=%s sent=%u received=%u dup=%u bad=%u",
+	    ifc->macs, c.sent, c.received, c.dup, c.bad);
+	out("INNER-STATS mac=%s rx_packets=%llu tx_packets=%llu rx_dropped=%llu tx_dropped=%llu",
+	    ifc->macs, stat_of(ifc, "rx_packets"), stat_of(ifc, "tx_packets"),
+	    stat_of(ifc, "rx_dropped"), stat_of(ifc, "tx_dropped"));
+}
+
+static void run(const struct params *p)
+{
+	static struct iface ifc[MAX_NICS];
+	bool up[MAX_NICS] = { false };
+	int i, n;
+
+	n = find_ifaces(ifc, p->nics, p->timeout_s);
+	if (n < 0) {
+		out("INNER-ERROR virtio_net interfaces: %s", strerror(-n));
+		return;
+	}
+	if (n < (int)p->nics)
+		out("INNER-ERROR %d virtio_net interface(s) after %u s, want %u",
+		    n, p->timeout_s, p->nics);
+	/* All up first: their links come up meanwhile. */
+	for (i = 0; i < n; i++)
+		up[i] = !prepare(&ifc[i]);
+	for (i = 0; i < n; i++)
+		if (up[i])
+			test_iface(&ifc[i], p);
 }
 
 int main(void)
@@ -520,8 +577,11 @@ int main(void)
 	p.frames = cmdline_uint("inner.frames", 32, MAX_FRAMES);
 	p.timeout_s = cmdline_uint("inner.timeout", 60, 3600);
 	p.hold_s = cmdline_uint("inner.hold", 0, 3600);
-	out("INNER-START frames=%u timeout=%u hold=%u", p.frames, p.timeout_s,
-	    p.hold_s);
+	p.nics = cmdline_uint("inner.nics", 1, MAX_NICS);
+	if (!p.nics)
+		p.nics = 1;
+	out("INNER-START frames=%u timeout=%u hold=%u nics=%u", p.frames,
+	    p.timeout_s, p.hold_s, p.nics);
 	load_modules();
 	run(&p);
 	wait_for_host(p.hold_s);
