@@ -28,8 +28,6 @@
 #   gone NAME                 neither the VDUSE nor the vDPA device is left
 #   dd_cmp DISK MiB           random data written, read back, compared
 #   reuse NAME                a good daemon serves a device named NAME
-#   fio_verify DEV SIZE [ARGS...]
-#                             fio random writes, crc32c verified
 #
 # Variables: intree (VDUSE_INTREE, 0 or 1), tool (the daemon,
 # tests/userspace/vduse_user or VDUSE_USER), kdir (the running kernel's own
@@ -179,14 +177,4 @@ reuse() {
 	gone "$n" || { echo "$n still there"; rc=1; }
 	[ "$rc" = 0 ] || cat "$work/$n.reuse.log"
 	return "$rc"
-}
-
-fio_verify() {
-	local dev=$1 size=$2
-	shift 2
-	fio --name=verify --filename="$dev" --rw=randwrite --bs=4k \
-		--size="$size" --direct=1 --ioengine=psync --numjobs=1 \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--verify_state_save=0 "$@" \
-		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
 }
