@@ -45,17 +45,6 @@ sum_range() {
 }
 zero_sum() { head -c "$(($1 << 20))" /dev/zero | sha256sum | cut -d' ' -f1; }
 
-# fio_verify DEV SIZE [ARGS...]: random writes, verified by crc32c.
-fio_verify() {
-	local dev=$1 size=$2
-	shift 2
-	fio --name=verify --filename="$dev" --rw=randwrite --bs=4k \
-		--size="$size" --direct=1 --ioengine=psync --numjobs=1 \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--verify_state_save=0 "$@" \
-		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
-}
-
 e2e_begin
 mkdir -p "$mnt"
 

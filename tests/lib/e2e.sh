@@ -35,6 +35,10 @@
 #                             (virtio_net over virtio_vdpa), or nothing
 #   e2e_disk NAME             the disk of vDPA device NAME (virtio_blk over
 #                             virtio_vdpa), or nothing
+#   fio_verify DEV SIZE [ARGS...]
+#                             fio random 4 KiB writes to DEV (direct I/O,
+#                             fio's ARGS added), crc32c verified; its report
+#                             in $work/fio.out (the script sets work)
 #   e2e_pktloop_build         one test: builds tests/userspace/pktloop.c as
 #                             $E2E_PKTLOOP (the script removes it at its end)
 #   e2e_pktloop IFNAME DST COUNT SIZE [TIMEOUT_MS]
@@ -168,6 +172,17 @@ e2e_find_vdpa_user() {
 
 e2e_netif() { ls "/sys/bus/vdpa/devices/$1"/virtio*/net 2>/dev/null; }
 e2e_disk() { ls "/sys/bus/vdpa/devices/$1"/virtio*/block 2>/dev/null; }
+
+fio_verify() {
+	local dev=$1 size=$2
+
+	shift 2
+	fio --name=verify --filename="$dev" --rw=randwrite --bs=4k \
+		--size="$size" --direct=1 --ioengine=psync --numjobs=1 \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--verify_state_save=0 "$@" \
+		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
+}
 
 e2e_pktloop_build() {
 	tap_run "build the pktloop helper" gcc -O2 -Wall -o "$E2E_PKTLOOP" \

@@ -22,14 +22,13 @@
 #   start_vu LOG ARGS...      vduse_user ARGS in the background until ready;
 #                             VU_PID
 #   stop_vu                   SIGTERM it, its exit status (124: still running)
-#   add NAME [retry]          vdpa dev add NAME, wait for its disk
+#   add NAME [retry]          vdpa dev add NAME, wait for its disk (not once
+#                             its probe failed)
 #   del NAME                  vdpa dev del NAME, bounded to 60 s
-#   short_timeout NAME        msg_timeout 3 s for VDUSE device NAME
+#   short_timeout NAME [SECS] msg_timeout SECS (3) for VDUSE device NAME
 #   gone NAME                 neither the VDUSE nor the vDPA device is left
 #   dd_cmp DISK MiB           random data written, read back, compared
 #   reuse NAME                a good daemon serves a device named NAME
-#   fio_verify DEV SIZE [ARGS...]
-#                             fio random writes, crc32c verified
 #
 # Variables: intree (VDUSE_INTREE, 0 or 1), tool (the daemon,
 # tests/userspace/vduse_user or VDUSE_USER), kdir (the running kernel's own
@@ -120,14 +119,15 @@ bounded() {
 	fi
 }
 
+# The ready file is LOG.ready: daemons of several logs can start at once.
 start_vu() {
 	local log=$1
 	shift
-	rm -f "$work/ready"
-	"$tool" "$@" --ready-file "$work/ready" >"$log" 2>&1 &
+	rm -f "$log.ready"
+	"$tool" "$@" --ready-file "$log.ready" >"$log" 2>&1 &
 	VU_PID=$!
-	wait_for 30 eval "[ -e $work/ready ] || ! kill -0 $VU_PID 2>/dev/null"
-	[ -e "$work/ready" ] || { cat "$log"; return 1; }
+	wait_for 30 eval "[ -e $log.ready ] || ! kill -0 $VU_PID 2>/dev/null"
+	[ -e "$log.ready" ] || { cat "$log"; return 1; }
 }
 
 stop_vu() {
@@ -144,26 +144,39 @@ add() {
 	else
 		bounded 90 vdpa dev add name "$1" mgmtdev vduse || return 1
 	fi
-	wait_for 30 eval "[ -n \"\$(e2e_disk $1)\" ]" ||
+	wait_for 30 _disk_or_no_probe "$1" && [ -n "$(e2e_disk "$1")" ] ||
 		{ echo "no disk for $1"; return 1; }
+}
+
+# NAME has its disk, or no probe of it runs any more: both probes (vDPA
+# to virtio_vdpa, virtio to virtio_blk) run within "vdpa dev add", and a
+# device whose probe failed has no driver link.
+_disk_or_no_probe() {
+	local v
+	[ -z "$(e2e_disk "$1")" ] || return 0
+	[ -e "/sys/bus/vdpa/devices/$1/driver" ] || return 0
+	for v in "/sys/bus/vdpa/devices/$1"/virtio*; do
+		[ ! -e "$v/driver" ] || return 1
+	done
 }
 
 del() { bounded 60 vdpa dev del "$1"; }
 
-# The sysfs file of both vduse modules.
+# The sysfs file of both vduse modules; SECS defaults to 3.
 short_timeout() {
 	local f=/sys/class/vduse/$1/msg_timeout
-	[ ! -w "$f" ] || echo 3 >"$f"
+	[ ! -w "$f" ] || echo "${2:-3}" >"$f"
 }
 
 gone() { [ ! -e "/dev/vduse/$1" ] && [ ! -e "/sys/bus/vdpa/devices/$1" ]; }
 
-# Direct I/O both ways, around the page cache.
+# Direct I/O both ways, around the page cache (files of its own per DISK).
 dd_cmp() {
-	head -c "$(($2 << 20))" /dev/urandom >"$work/pattern" &&
-		dd if="$work/pattern" of="/dev/$1" bs=1M oflag=direct status=none &&
-		dd if="/dev/$1" of="$work/back" bs=1M count="$2" iflag=direct status=none &&
-		cmp "$work/pattern" "$work/back"
+	local p=$work/$1.pattern b=$work/$1.back
+	head -c "$(($2 << 20))" /dev/urandom >"$p" &&
+		dd if="$p" of="/dev/$1" bs=1M oflag=direct status=none &&
+		dd if="/dev/$1" of="$b" bs=1M count="$2" iflag=direct status=none &&
+		cmp "$p" "$b"
 }
 
 # A good daemon, a device, 1 MiB through it, deleted, the daemon gone with
@@ -179,14 +192,4 @@ reuse() {
 	gone "$n" || { echo "$n still there"; rc=1; }
 	[ "$rc" = 0 ] || cat "$work/$n.reuse.log"
 	return "$rc"
-}
-
-fio_verify() {
-	local dev=$1 size=$2
-	shift 2
-	fio --name=verify --filename="$dev" --rw=randwrite --bs=4k \
-		--size="$size" --direct=1 --ioengine=psync --numjobs=1 \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--verify_state_save=0 "$@" \
-		--output="$work/fio.out" && grep -q 'err= 0' "$work/fio.out"
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vdpa_user: error reporting and small helpers.
+ * Error reporting and small helpers of vdpa_user and vduse_user.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vdpa_user.h"
+#include "util.h"
 
 /**
  * errname() - symbolic name of an errno value
@@ -34,7 +34,7 @@ const char *errname(int err)
 }
 
 /**
- * fail() - print an error line on stderr, "vdpa_user: error: ..."
+ * fail() - print an error line on stderr, "PROGRAM: error: ..."
  * @fmt: printf format of the message
  */
 void fail(const char *fmt, ...)
@@ -42,7 +42,7 @@ void fail(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fputs("vdpa_user: error: ", stderr);
+	fprintf(stderr, "%s: error: ", program_invocation_short_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -13,6 +13,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "util.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(n) (1U << (n))
 #define BIT64(n) (1ULL << (n))
@@ -225,13 +227,6 @@ struct vm_kb {
 
 extern const struct ring_ops ring_split_ops;
 extern const struct ring_ops ring_packed_ops;
-
-/* util.c */
-extern bool diag_quiet;
-const char *errname(int err);
-__printf(1, 2) void fail(const char *fmt, ...);
-__printf(1, 2) void diag(const char *fmt, ...);
-int xioctl(int fd, unsigned long req, void *arg, const char *what);
 
 /* vdev.c */
 int vdev_open(struct vdev *d, const char *path);

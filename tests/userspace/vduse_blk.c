@@ -86,20 +86,20 @@ int vu_blk_init(struct vu_dev *d)
 		d->disk = mmap(NULL, d->disk_size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (d->disk == MAP_FAILED) {
-			vu_err("mmap of %u MiB: %s", d->o->size_mib,
-			       vu_errname(errno));
+			fail("mmap of %u MiB: %s", d->o->size_mib,
+			     errname(errno));
 			return -1;
 		}
 		return 0;
 	}
 	fd = open(d->o->file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		vu_err("%s: %s", d->o->file, vu_errname(errno));
+		fail("%s: %s", d->o->file, errname(errno));
 		return -1;
 	}
 	if ((uint64_t)st.st_size < d->disk_size &&
 	    ftruncate(fd, d->disk_size) < 0) {
-		vu_err("ftruncate %s: %s", d->o->file, vu_errname(errno));
+		fail("ftruncate %s: %s", d->o->file, errname(errno));
 		close(fd);
 		return -1;
 	}
@@ -107,7 +107,7 @@ int vu_blk_init(struct vu_dev *d)
 		       fd, 0);
 	close(fd);
 	if (d->disk == MAP_FAILED) {
-		vu_err("mmap of %s: %s", d->o->file, vu_errname(errno));
+		fail("mmap of %s: %s", d->o->file, errname(errno));
 		return -1;
 	}
 	return 0;

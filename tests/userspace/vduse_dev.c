@@ -76,11 +76,11 @@ static void bad_erase_irqs(struct vu_dev *d, uint8_t status)
 	    !(status & VIRTIO_CONFIG_S_FAILED))
 		return;
 	r = ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &index);
-	vu_info("bad-erase: VDUSE_VQ_INJECT_IRQ after the failed probe: %s",
-		vu_errname(r < 0 ? errno : 0));
+	diag("bad-erase: VDUSE_VQ_INJECT_IRQ after the failed probe: %s",
+	     errname(r < 0 ? errno : 0));
 	r = ioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ);
-	vu_info("bad-erase: VDUSE_DEV_INJECT_CONFIG_IRQ after the failed probe: %s",
-		vu_errname(r < 0 ? errno : 0));
+	diag("bad-erase: VDUSE_DEV_INJECT_CONFIG_IRQ after the failed probe: %s",
+	     errname(r < 0 ? errno : 0));
 }
 
 static void set_status(struct vu_dev *d, uint8_t status)
@@ -96,9 +96,9 @@ static void set_status(struct vu_dev *d, uint8_t status)
 	if (!(status & VIRTIO_CONFIG_S_DRIVER_OK) ||
 	    (old & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
-	vu_ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->features,
-		 "VDUSE_DEV_GET_FEATURES");
-	vu_info("driver features 0x%llx", (unsigned long long)d->features);
+	xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->features,
+	       "VDUSE_DEV_GET_FEATURES");
+	diag("driver features 0x%llx", (unsigned long long)d->features);
 	if (d->o->hostile == VU_HOSTILE_BOGUS_IOTLB)
 		vu_bogus_iotlb(d);
 	start_vqs(d, false);
@@ -114,7 +114,7 @@ static uint32_t set_config(struct vu_dev *d, struct vduse_dev_request *req)
 	struct vduse_ext_config_write w;
 
 	memcpy(&w, req->padding, sizeof(w));
-	vu_info("config write: %u byte(s) at %u, first 0x%02x", w.length,
+	diag("config write: %u byte(s) at %u, first 0x%02x", w.length,
 		w.offset, w.data[0]);
 	if (!d->o->wce || d->o->hostile == VU_HOSTILE_CONFIG_REFUSE ||
 	    !w.length || w.length > sizeof(w.data) ||
@@ -133,7 +133,7 @@ static bool handle_msg(struct vu_dev *d, struct vduse_dev_request *req)
 	ssize_t n;
 
 	if (d->o->verbose)
-		vu_info("message %u: %s", req->request_id, req_name(req->type));
+		diag("message %u: %s", req->request_id, req_name(req->type));
 	resp.result = VDUSE_REQ_RESULT_OK;
 	switch (req->type) {
 	case VDUSE_GET_VQ_STATE:
@@ -164,8 +164,8 @@ static bool handle_msg(struct vu_dev *d, struct vduse_dev_request *req)
 		resp.request_id += 0x10000;
 	n = write(d->fd, &resp, sizeof(resp));
 	if (n != (ssize_t)sizeof(resp)) {
-		vu_err("write of the response to message %u: %s",
-		       req->request_id, n < 0 ? vu_errname(errno) : "short");
+		fail("write of the response to message %u: %s",
+		     req->request_id, n < 0 ? errname(errno) : "short");
 		return d->o->hostile == VU_HOSTILE_WRONG_ID;
 	}
 	return true;
@@ -182,8 +182,8 @@ static int read_msgs(struct vu_dev *d)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
 		if (n != (ssize_t)sizeof(req)) {
-			vu_err("read of a message: %s",
-			       n < 0 ? vu_errname(errno) : "short");
+			fail("read of a message: %s",
+			     n < 0 ? errname(errno) : "short");
 			return -1;
 		}
 		if (!handle_msg(d, &req))
@@ -203,8 +203,8 @@ void vu_taken(struct vu_dev *d)
 	d->requests++;
 	if (d->o->hostile == VU_HOSTILE_CLOSE_MID_IO &&
 	    d->requests >= d->o->after) {
-		vu_info("close-mid-io: exiting after %llu requests",
-			(unsigned long long)d->requests);
+		diag("close-mid-io: exiting after %llu requests",
+		     (unsigned long long)d->requests);
 		vu_counters(d);
 		_exit(0);
 	}
@@ -229,7 +229,7 @@ static void serve_vqs(struct vu_dev *d)
 		if (!d->vqs[i].ready)
 			continue;
 		if (d->type->serve(d, &d->vqs[i]) < 0) {
-			vu_err("vq %u holds garbage: queues stopped until reset", i);
+			fail("vq %u holds garbage: queues stopped until reset", i);
 			d->broken = true;
 			return;
 		}
@@ -250,14 +250,14 @@ int vu_serve(struct vu_dev *d)
 	uint64_t v;
 
 	if (d->o->reconnect) {
-		vu_ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->features,
-			 "VDUSE_DEV_GET_FEATURES");
+		xioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->features,
+		       "VDUSE_DEV_GET_FEATURES");
 		start_vqs(d, true);
 		for (i = 0, n = 0; i < d->nvqs; i++)
 			n += d->vqs[i].ready;
 		if (n) {
 			d->status = VIRTIO_CONFIG_S_DRIVER_OK;
-			vu_info("reconnect: %u queues ready, resumed", n);
+			diag("reconnect: %u queues ready, resumed", n);
 		}
 		serve_vqs(d);
 	}
@@ -277,7 +277,7 @@ int vu_serve(struct vu_dev *d)
 		if (poll(pfd, n, 200) < 0) {
 			if (errno == EINTR)
 				continue;
-			vu_err("poll: %s", vu_errname(errno));
+			fail("poll: %s", errname(errno));
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
@@ -292,8 +292,8 @@ int vu_serve(struct vu_dev *d)
 			} else if (pfd[i].revents & POLLIN) {
 				if (read(pfd[i].fd, &v, sizeof(v)) < 0 &&
 				    errno != EAGAIN)
-					vu_err("kick eventfd: %s",
-					       vu_errname(errno));
+					fail("kick eventfd: %s",
+					     errname(errno));
 			}
 		}
 		serve_vqs(d);
@@ -312,11 +312,11 @@ static void bad_write(struct vu_dev *d, const char *what, size_t len)
 	resp->request_id = 0xdead0000;
 	n = write(d->fd, buf, len);
 	if (n < 0)
-		vu_info("oversize: write %s (%zu bytes): %s", what, len,
-			vu_errname(errno));
+		diag("oversize: write %s (%zu bytes): %s", what, len,
+		     errname(errno));
 	else
-		vu_info("oversize: write %s (%zu bytes): returned %zd", what,
-			len, n);
+		diag("oversize: write %s (%zu bytes): returned %zd", what,
+		     len, n);
 }
 
 /**
@@ -339,12 +339,12 @@ void vu_oversize(struct vu_dev *d)
 	bad_write(d, "8 KiB", 8192);
 	resp.reserved[0] = 1;
 	n = write(d->fd, &resp, sizeof(resp));
-	vu_info("oversize: write with reserved set: %s",
-		n < 0 ? vu_errname(errno) : "accepted");
+	diag("oversize: write with reserved set: %s",
+	     n < 0 ? errname(errno) : "accepted");
 	n = read(d->fd, small, sizeof(small));
-	vu_info("oversize: read of 16 bytes: %s",
-		n < 0 ? vu_errname(errno) : "returned data");
+	diag("oversize: read of 16 bytes: %s",
+	     n < 0 ? errname(errno) : "returned data");
 	n = read(d->fd, small, 0);
-	vu_info("oversize: read of 0 bytes: %s",
-		n < 0 ? vu_errname(errno) : "returned");
+	diag("oversize: read of 0 bytes: %s",
+	     n < 0 ? errname(errno) : "returned");
 }

@@ -32,14 +32,14 @@ static struct vu_map *map_in(struct vu_dev *d, uint64_t iova)
 
 	fd = ioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
 	if (fd < 0) {
-		vu_err("VDUSE_IOTLB_GET_FD 0x%llx: %s",
-		       (unsigned long long)iova, vu_errname(errno));
+		fail("VDUSE_IOTLB_GET_FD 0x%llx: %s",
+		     (unsigned long long)iova, errname(errno));
 		return NULL;
 	}
 	if (e.start > iova || e.last < iova || e.last - e.start >= SIZE_MAX) {
-		vu_err("VDUSE_IOTLB_GET_FD 0x%llx: got [0x%llx, 0x%llx]",
-		       (unsigned long long)iova, (unsigned long long)e.start,
-		       (unsigned long long)e.last);
+		fail("VDUSE_IOTLB_GET_FD 0x%llx: got [0x%llx, 0x%llx]",
+		     (unsigned long long)iova, (unsigned long long)e.start,
+		     (unsigned long long)e.last);
 		close(fd);
 		return NULL;
 	}
@@ -49,9 +49,9 @@ static struct vu_map *map_in(struct vu_dev *d, uint64_t iova)
 		  e.offset - pad);
 	close(fd);
 	if (va == MAP_FAILED) {
-		vu_err("mmap of IOVA [0x%llx, 0x%llx] offset 0x%llx: %s",
-		       (unsigned long long)e.start, (unsigned long long)e.last,
-		       (unsigned long long)e.offset, vu_errname(errno));
+		fail("mmap of IOVA [0x%llx, 0x%llx] offset 0x%llx: %s",
+		     (unsigned long long)e.start, (unsigned long long)e.last,
+		     (unsigned long long)e.offset, errname(errno));
 		return NULL;
 	}
 	if (d->nmaps == VU_ARRAY_SIZE(d->maps))
@@ -61,9 +61,9 @@ static struct vu_map *map_in(struct vu_dev *d, uint64_t iova)
 		.len = e.last - e.start + 1,
 	};
 	if (d->o->verbose)
-		vu_info("iotlb: mapped [0x%llx, 0x%llx] perm %u",
-			(unsigned long long)e.start, (unsigned long long)e.last,
-			e.perm);
+		diag("iotlb: mapped [0x%llx, 0x%llx] perm %u",
+		     (unsigned long long)e.start, (unsigned long long)e.last,
+		     e.perm);
 	return &d->maps[d->nmaps++];
 }
 
@@ -134,12 +134,12 @@ static void bogus_get_fd(struct vu_dev *d, const char *what, uint64_t start,
 	int fd = ioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
 
 	if (fd < 0) {
-		vu_info("bogus-iotlb: %s: %s", what, vu_errname(errno));
+		diag("bogus-iotlb: %s: %s", what, errname(errno));
 		return;
 	}
-	vu_info("bogus-iotlb: %s: fd for [0x%llx, 0x%llx] perm %u", what,
-		(unsigned long long)e.start, (unsigned long long)e.last,
-		e.perm);
+	diag("bogus-iotlb: %s: fd for [0x%llx, 0x%llx] perm %u", what,
+	     (unsigned long long)e.start, (unsigned long long)e.last,
+	     e.perm);
 	close(fd);
 }
 
@@ -161,7 +161,7 @@ void vu_bogus_iotlb(struct vu_dev *d)
 	bogus_get_fd(d, "last = 2^64-1", UINT64_MAX, UINT64_MAX);
 	bogus_get_fd(d, "everything", 0, UINT64_MAX);
 	if (ioctl(d->fd, VDUSE_IOTLB_GET_FD, NULL) < 0)
-		vu_info("bogus-iotlb: NULL argument: %s", vu_errname(errno));
+		diag("bogus-iotlb: NULL argument: %s", errname(errno));
 	e.start = 0;
 	e.last = UINT64_MAX;
 	fd = ioctl(d->fd, VDUSE_IOTLB_GET_FD, &e);
@@ -169,16 +169,16 @@ void vu_bogus_iotlb(struct vu_dev *d)
 		return;
 	va = mmap(NULL, (e.last - e.start + 1) * 2 + 4096, PROT_READ | PROT_WRITE,
 		  MAP_SHARED, fd, e.offset);
-	vu_info("bogus-iotlb: mmap twice the range: %s",
-		va == MAP_FAILED ? vu_errname(errno) : "mapped");
+	diag("bogus-iotlb: mmap twice the range: %s",
+	     va == MAP_FAILED ? errname(errno) : "mapped");
 	if (va != MAP_FAILED) {
 		/* Touch nothing past the range: a fault there is SIGBUS. */
 		munmap(va, (e.last - e.start + 1) * 2 + 4096);
 	}
 	va = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd,
 		  (off_t)(UINT64_MAX & ~4095ULL & INT64_MAX));
-	vu_info("bogus-iotlb: mmap at offset 2^63-4096: %s",
-		va == MAP_FAILED ? vu_errname(errno) : "mapped");
+	diag("bogus-iotlb: mmap at offset 2^63-4096: %s",
+	     va == MAP_FAILED ? errname(errno) : "mapped");
 	if (va != MAP_FAILED)
 		munmap(va, 4096);
 	close(fd);
@@ -201,29 +201,29 @@ void vu_umem_unmap(struct vu_dev *d)
 	size_t size;
 	int fd;
 
-	if (vu_ioctl(d->fd, VDUSE_IOTLB_GET_INFO, &info, "VDUSE_IOTLB_GET_INFO"))
+	if (xioctl(d->fd, VDUSE_IOTLB_GET_INFO, &info, "VDUSE_IOTLB_GET_INFO"))
 		return;
-	vu_info("umem-unmap: bounce [0x%llx, 0x%llx] capability 0x%llx",
-		(unsigned long long)info.start, (unsigned long long)info.last,
-		(unsigned long long)info.capability);
+	diag("umem-unmap: bounce [0x%llx, 0x%llx] capability 0x%llx",
+	     (unsigned long long)info.start, (unsigned long long)info.last,
+	     (unsigned long long)info.capability);
 	if (!(info.capability & VDUSE_IOVA_CAP_UMEM))
 		return;
 	size = info.last - info.start + 1;
 	/* The pinned pages count against RLIMIT_MEMLOCK (root may raise it). */
 	if (setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY,
 							RLIM_INFINITY }))
-		vu_info("umem-unmap: setrlimit(RLIMIT_MEMLOCK): %s",
-			vu_errname(errno));
+		diag("umem-unmap: setrlimit(RLIMIT_MEMLOCK): %s",
+		     errname(errno));
 	fd = memfd_create("vduse-umem", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, size) < 0) {
-		vu_err("memfd of %zu bytes: %s", size, vu_errname(errno));
+		fail("memfd of %zu bytes: %s", size, errname(errno));
 		return;
 	}
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	keep = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (mem == MAP_FAILED || keep == MAP_FAILED) {
-		vu_err("mmap %zu bytes: %s", size, vu_errname(errno));
+		fail("mmap %zu bytes: %s", size, errname(errno));
 		return;
 	}
 	/* Pages of the old bounce buffer may sit in cached mappings. */
@@ -232,15 +232,15 @@ void vu_umem_unmap(struct vu_dev *d)
 	um.iova = info.start;
 	um.size = size;
 	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um) < 0) {
-		vu_info("umem-unmap: VDUSE_IOTLB_REG_UMEM: %s",
-			vu_errname(errno));
+		diag("umem-unmap: VDUSE_IOTLB_REG_UMEM: %s",
+		     errname(errno));
 		munmap(mem, size);
 		munmap(keep, size);
 		return;
 	}
-	vu_info("umem-unmap: VDUSE_IOTLB_REG_UMEM: 0");
+	diag("umem-unmap: VDUSE_IOTLB_REG_UMEM: 0");
 	munmap(mem, size);
 	d->umem = (struct vu_map){ .start = info.start, .last = info.last,
 				   .va = keep, .len = size };
-	vu_info("umem-unmap: registered range unmapped, serving through another mapping");
+	diag("umem-unmap: registered range unmapped, serving through another mapping");
 }

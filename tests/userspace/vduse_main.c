@@ -13,7 +13,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,80 +29,6 @@
 
 volatile sig_atomic_t vu_stop;
 volatile sig_atomic_t vu_dump;
-
-/**
- * vu_errname() - symbolic name of an errno value
- * @err: errno value, either sign
- *
- * Return: "EINVAL" and the like, "0" for 0.
- */
-const char *vu_errname(int err)
-{
-	static char buf[24];
-	const char *name;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "0";
-	name = strerrorname_np(err);
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-/**
- * vu_err() - an error line on stderr, "vduse_user: error: ..."
- * @fmt: printf format
- */
-void vu_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("vduse_user: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/**
- * vu_info() - a diagnostic line on stdout, "# ..."
- * @fmt: printf format
- */
-void vu_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-/**
- * vu_ioctl() - ioctl() that reports its failure
- * @fd: file descriptor
- * @req: request
- * @arg: argument
- * @what: request name for "WHAT: ENAME (text)"
- *
- * Return: 0 or -errno.
- */
-int vu_ioctl(int fd, unsigned long req, void *arg, const char *what)
-{
-	int err;
-
-	if (ioctl(fd, req, arg) >= 0)
-		return 0;
-	err = errno;
-	vu_err("%s: %s (%s)", what, vu_errname(err), strerror(err));
-	return -err;
-}
 
 /**
  * vu_counters() - print the counters line on stdout
@@ -238,14 +163,14 @@ static int open_control(bool wce)
 	int fd = open(CONTROL, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		vu_err("%s: %s (%s)", CONTROL, vu_errname(errno),
-		       strerror(errno));
+		fail("%s: %s (%s)", CONTROL, errname(errno),
+		     strerror(errno));
 		return -1;
 	}
-	if (vu_ioctl(fd, VDUSE_SET_API_VERSION, &version,
-		     "VDUSE_SET_API_VERSION 0") ||
-	    (wce && vu_ioctl(fd, VDUSE_EXT_SET_FEATURES, &ext,
-			     "VDUSE_EXT_SET_FEATURES CONFIG_WRITE"))) {
+	if (xioctl(fd, VDUSE_SET_API_VERSION, &version,
+		   "VDUSE_SET_API_VERSION 0") ||
+	    (wce && xioctl(fd, VDUSE_EXT_SET_FEATURES, &ext,
+			   "VDUSE_EXT_SET_FEATURES CONFIG_WRITE"))) {
 		close(fd);
 		return -1;
 	}
@@ -266,8 +191,8 @@ static int open_dev(const char *name, bool wait)
 		usleep(10000);
 	}
 	if (fd < 0)
-		vu_err("open %s: %s (%s)", path, vu_errname(errno),
-		       strerror(errno));
+		fail("open %s: %s (%s)", path, errname(errno),
+		     strerror(errno));
 	return fd;
 }
 
@@ -294,7 +219,7 @@ static int create(struct vu_dev *d)
 	b.c.vq_align = 4096;
 	b.c.config_size = d->config_size;
 	memcpy(b.space, d->config, d->config_size);
-	if (vu_ioctl(d->ctrl, VDUSE_CREATE_DEV, &b, "VDUSE_CREATE_DEV"))
+	if (xioctl(d->ctrl, VDUSE_CREATE_DEV, &b, "VDUSE_CREATE_DEV"))
 		return -1;
 	d->fd = open_dev(d->o->name, true);
 	if (d->fd < 0)
@@ -302,7 +227,7 @@ static int create(struct vu_dev *d)
 	for (i = 0; i < d->nvqs; i++) {
 		struct vduse_vq_config vc = { .index = i, .max_size = d->o->ring };
 
-		if (vu_ioctl(d->fd, VDUSE_VQ_SETUP, &vc, "VDUSE_VQ_SETUP"))
+		if (xioctl(d->fd, VDUSE_VQ_SETUP, &vc, "VDUSE_VQ_SETUP"))
 			return -1;
 	}
 	return 0;
@@ -313,7 +238,7 @@ static int destroy(int ctrl, const char *name)
 	char buf[VDUSE_NAME_MAX] = { 0 };
 
 	snprintf(buf, sizeof(buf), "%s", name);
-	return vu_ioctl(ctrl, VDUSE_DESTROY_DEV, buf, "VDUSE_DESTROY_DEV");
+	return xioctl(ctrl, VDUSE_DESTROY_DEV, buf, "VDUSE_DESTROY_DEV");
 }
 
 static int ready(const char *path)
@@ -324,7 +249,7 @@ static int ready(const char *path)
 		return 0;
 	f = fopen(path, "w");
 	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
-		vu_err("%s: %s", path, vu_errname(errno));
+		fail("%s: %s", path, errname(errno));
 		return -1;
 	}
 	return 0;
@@ -361,9 +286,9 @@ static int run(struct vu_dev *d)
 		return VU_EXIT_REFUSED;
 	if (d->fd < 0)
 		return VU_EXIT_REFUSED;
-	vu_info("%s %s: %s, %u queues, hostile %s", d->o->kind, d->o->name,
-		d->o->reconnect ? "reopened" : "created", d->nvqs,
-		hostile_names[d->o->hostile]);
+	diag("%s %s: %s, %u queues, hostile %s", d->o->kind, d->o->name,
+	     d->o->reconnect ? "reopened" : "created", d->nvqs,
+	     hostile_names[d->o->hostile]);
 	if (d->o->hostile == VU_HOSTILE_OVERSIZE)
 		vu_oversize(d);
 	if (ready(d->o->ready_file))
@@ -527,7 +452,7 @@ static int probe(const char *casename)
 		goto out;
 	}
 	if (!strcmp(casename, "name-dup") &&
-	    vu_ioctl(ctrl, VDUSE_CREATE_DEV, &b, "VDUSE_CREATE_DEV (first)"))
+	    xioctl(ctrl, VDUSE_CREATE_DEV, &b, "VDUSE_CREATE_DEV (first)"))
 		return VU_EXIT_FAIL;
 	/* The name as the kernel keeps it (at most 255 bytes). */
 	memcpy(name, b.c.name, VDUSE_NAME_MAX);
@@ -538,7 +463,7 @@ static int probe(const char *casename)
 	if (!strcmp(casename, "name-dup"))
 		destroy(ctrl, name);
 out:
-	printf("probe %s: %s\n", casename, vu_errname(err));
+	printf("probe %s: %s\n", casename, errname(err));
 	close(ctrl);
 	return 0;
 }
@@ -550,7 +475,7 @@ static int destroy_cmd(const char *name)
 	if (ctrl < 0)
 		return VU_EXIT_REFUSED;
 	err = destroy(ctrl, name);
-	printf("destroy %s: %s\n", name, vu_errname(err));
+	printf("destroy %s: %s\n", name, errname(err));
 	close(ctrl);
 	return err ? VU_EXIT_FAIL : 0;
 }

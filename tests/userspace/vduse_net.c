@@ -98,14 +98,14 @@ static uint8_t set_mac(struct vu_dev *d, const uint8_t *mac)
 	c->offset = 0;
 	c->length = 6;
 	memcpy(c->buffer, mac, 6);
-	if (vu_ioctl(d->fd, VDUSE_DEV_SET_CONFIG, c, "VDUSE_DEV_SET_CONFIG"))
+	if (xioctl(d->fd, VDUSE_DEV_SET_CONFIG, c, "VDUSE_DEV_SET_CONFIG"))
 		ack = VIRTIO_NET_ERR;
 	else
 		memcpy(d->o->mac, mac, 6);
 	free(c);
-	vu_info("cvq: MAC_ADDR_SET %02x:%02x:%02x:%02x:%02x:%02x: %s",
-		mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-		ack == VIRTIO_NET_OK ? "ok" : "refused");
+	diag("cvq: MAC_ADDR_SET %02x:%02x:%02x:%02x:%02x:%02x: %s",
+	     mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+	     ack == VIRTIO_NET_OK ? "ok" : "refused");
 	return ack;
 }
 
@@ -121,7 +121,7 @@ static uint8_t cvq_cmd(struct vu_dev *d, struct vu_req *r)
 	vu_req_read(r, 0, &h, sizeof(h));
 	vu_req_read(r, sizeof(h), data, sizeof(data));
 	if (d->o->verbose)
-		vu_info("cvq: class %u command %u", h.class, h.cmd);
+		diag("cvq: class %u command %u", h.class, h.cmd);
 	switch (h.class) {
 	case VIRTIO_NET_CTRL_RX:
 		return VIRTIO_NET_OK;

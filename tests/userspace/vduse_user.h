@@ -14,6 +14,8 @@
 #include <linux/vduse_ext.h>
 #include <linux/virtio_ring.h>
 
+#include "util.h"
+
 #define VU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define VU_BIT64(n) (1ULL << (n))
 
@@ -214,10 +216,6 @@ extern volatile sig_atomic_t vu_stop;
 extern volatile sig_atomic_t vu_dump;
 
 /* vduse_main.c */
-const char *vu_errname(int err);
-void vu_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vu_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int vu_ioctl(int fd, unsigned long req, void *arg, const char *what);
 void vu_counters(struct vu_dev *d);
 
 /* vduse_iotlb.c */

@@ -21,8 +21,8 @@ static void *ring_area(struct vu_dev *d, uint64_t iova, uint64_t len,
 	uint8_t *va = vu_iova(d, iova, len, &avail);
 
 	if (!va || avail < len) {
-		vu_err("vq %u: %s at 0x%llx (%llu bytes) is not mapped", index,
-		       what, (unsigned long long)iova, (unsigned long long)len);
+		fail("vq %u: %s at 0x%llx (%llu bytes) is not mapped", index,
+		     what, (unsigned long long)iova, (unsigned long long)len);
 		return NULL;
 	}
 	return va;
@@ -46,18 +46,18 @@ int vu_vq_start(struct vu_dev *d, struct vu_vq *vq, bool reconnect)
 	unsigned int n;
 
 	vu_vq_stop(d, vq);
-	if (vu_ioctl(d->fd, VDUSE_VQ_GET_INFO, &info, "VDUSE_VQ_GET_INFO"))
+	if (xioctl(d->fd, VDUSE_VQ_GET_INFO, &info, "VDUSE_VQ_GET_INFO"))
 		return -1;
 	if (d->o->verbose)
-		vu_info("vq %u: num %u ready %u desc 0x%llx avail_index %u",
-			vq->index, info.num, info.ready,
-			(unsigned long long)info.desc_addr,
-			info.split.avail_index);
+		diag("vq %u: num %u ready %u desc 0x%llx avail_index %u",
+		     vq->index, info.num, info.ready,
+		     (unsigned long long)info.desc_addr,
+		     info.split.avail_index);
 	if (!info.ready || !info.num)
 		return 0;
 	n = info.num;
 	if (n > 32768 || (n & (n - 1))) {
-		vu_err("vq %u: ring size %u", vq->index, n);
+		fail("vq %u: ring size %u", vq->index, n);
 		return -1;
 	}
 	vq->desc = ring_area(d, info.desc_addr, 16ULL * n, "descriptors",
@@ -74,11 +74,11 @@ int vu_vq_start(struct vu_dev *d, struct vu_vq *vq, bool reconnect)
 		info.split.avail_index;
 	vq->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (vq->kickfd < 0) {
-		vu_err("eventfd: %s", vu_errname(errno));
+		fail("eventfd: %s", errname(errno));
 		return -1;
 	}
 	ev.fd = vq->kickfd;
-	if (vu_ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ev, "VDUSE_VQ_SETUP_KICKFD"))
+	if (xioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ev, "VDUSE_VQ_SETUP_KICKFD"))
 		return -1;
 	vq->ready = true;
 	return 0;
@@ -139,8 +139,8 @@ int vu_vq_get(struct vu_dev *d, struct vu_vq *vq, struct vu_req *r)
 	if (idx == vq->last_avail)
 		return 0;
 	if ((uint16_t)(idx - vq->last_avail) > vq->num) {
-		vu_err("vq %u: avail index %u is %u ahead of %u", vq->index,
-		       idx, (uint16_t)(idx - vq->last_avail), vq->last_avail);
+		fail("vq %u: avail index %u is %u ahead of %u", vq->index,
+		     idx, (uint16_t)(idx - vq->last_avail), vq->last_avail);
 		return -1;
 	}
 	r->head = vq->avail->ring[vq->last_avail % vq->num];
@@ -150,20 +150,20 @@ int vu_vq_get(struct vu_dev *d, struct vu_vq *vq, struct vu_req *r)
 		struct vring_desc *desc;
 
 		if (i >= vq->num || ++hops > vq->num) {
-			vu_err("vq %u: bad chain at head %u", vq->index, r->head);
+			fail("vq %u: bad chain at head %u", vq->index, r->head);
 			return -1;
 		}
 		desc = &vq->desc[i];
 		if (desc->flags & VRING_DESC_F_INDIRECT) {
-			vu_err("vq %u: indirect descriptor not negotiated",
-			       vq->index);
+			fail("vq %u: indirect descriptor not negotiated",
+			     vq->index);
 			return -1;
 		}
 		if (add_seg(d, r, desc->addr, desc->len,
 			    desc->flags & VRING_DESC_F_WRITE)) {
-			vu_err("vq %u: buffer 0x%llx+%u is not mapped",
-			       vq->index, (unsigned long long)desc->addr,
-			       desc->len);
+			fail("vq %u: buffer 0x%llx+%u is not mapped",
+			     vq->index, (unsigned long long)desc->addr,
+			     desc->len);
 			return -1;
 		}
 		if (!(desc->flags & VRING_DESC_F_NEXT))
@@ -201,8 +201,8 @@ void vu_vq_irq(struct vu_dev *d, struct vu_vq *vq)
 	__u32 index = vq->index;
 
 	if (ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &index) < 0 && d->o->verbose)
-		vu_err("VDUSE_VQ_INJECT_IRQ vq %u: %s", index,
-		       vu_errname(errno));
+		fail("VDUSE_VQ_INJECT_IRQ vq %u: %s", index,
+		     errname(errno));
 }
 
 /* Copy between a chain's segments of one direction and a buffer. */
