@@ -115,7 +115,7 @@ static uint32_t set_config(struct vu_dev *d, struct vduse_dev_request *req)
 
 	memcpy(&w, req->padding, sizeof(w));
 	diag("config write: %u byte(s) at %u, first 0x%02x", w.length,
-		w.offset, w.data[0]);
+	     w.offset, w.data[0]);
 	if (!d->o->wce || d->o->hostile == VU_HOSTILE_CONFIG_REFUSE ||
 	    !w.length || w.length > sizeof(w.data) ||
 	    w.offset > d->config_size || w.length > d->config_size - w.offset)
