@@ -225,6 +225,14 @@ main() {
 # Both VMs have 1.5 GiB rather than vm-run.sh's 3: under TCG, init_on_free's
 # clearing of all memory at boot (17 s for 3 GiB) and every kmemleak scan
 # take time in proportion.
+# Two virtio-net-pci functions on one QEMU hub (nothing leaves QEMU): slot
+# 0x10 (modern only) for vp_vdpa, 0x11 its peer under virtio_net (80).
+vp_vdpa_nics=(
+	--qemu-arg "-netdev hubport,id=vpn0,hubid=7"
+	--qemu-arg "-device virtio-net-pci,netdev=vpn0,disable-legacy=on,mac=52:54:00:12:34:70,addr=0x10"
+	--qemu-arg "-netdev hubport,id=vpn1,hubid=7"
+	--qemu-arg "-device virtio-net-pci,netdev=vpn1,mac=52:54:00:12:34:71,addr=0x11"
+)
 run_tiers() {
 	local release=$1 fd=() fs=()
 	shift
@@ -237,6 +245,7 @@ run_tiers() {
 		run_vm vm-debug --mem 1536 \
 			--qemu-arg "-device intel-iommu,intremap=off" \
 			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
+			"${vp_vdpa_nics[@]}" \
 			-- "${fd[@]}"
 	fi
 	if [ -n "$release" ] && { [ $# = 0 ] || [ ${#fs[@]} -gt 0 ]; }; then

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vp_vdpa interrupts: MSI-X, a vector per virtqueue and one for
+ * configuration changes, or a single vector shared by all of them when the
+ * function has fewer. Requested when the driver sets DRIVER_OK (the
+ * queues are set up by then), freed by reset.
+ */
+
+#include <linux/pci.h>
+
+#include "vp_vdpa.h"
+
+static void vp_vdpa_vq_cb(struct vp_vdpa_vq *vq)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vq->cb_lock, flags);
+	if (vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
+	spin_unlock_irqrestore(&vq->cb_lock, flags);
+}
+
+static void vp_vdpa_config_cb(struct vp_vdpa *vp)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vp->config_lock, flags);
+	if (vp->config_cb.callback)
+		vp->config_cb.callback(vp->config_cb.private);
+	spin_unlock_irqrestore(&vp->config_lock, flags);
+}
+
+static irqreturn_t vp_vdpa_vq_irq(int irq, void *arg)
+{
+	vp_vdpa_vq_cb(arg);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t vp_vdpa_config_irq(int irq, void *arg)
+{
+	vp_vdpa_config_cb(arg);
+	return IRQ_HANDLED;
+}
+
+/* The shared vector: every queue may have used buffers, and the config. */
+static irqreturn_t vp_vdpa_shared_irq(int irq, void *arg)
+{
+	struct vp_vdpa *vp = arg;
+	u32 i;
+
+	for (i = 0; i < vp->nvqs; i++)
+		vp_vdpa_vq_cb(&vp->vqs[i]);
+	vp_vdpa_config_cb(vp);
+	return IRQ_HANDLED;
+}
+
+/* Tell the function which vector each source uses; false if it refused. */
+static bool vp_vdpa_vectors_set(struct vp_vdpa *vp, bool on)
+{
+	struct virtio_pci_modern_device *mdev = vp_mdev(vp);
+	u16 none = VIRTIO_MSI_NO_VECTOR, v;
+	u32 i;
+
+	for (i = 0; i < vp->nvqs; i++) {
+		v = on ? (vp->shared ? 0 : i) : none;
+		if (vp_modern_queue_vector(mdev, i, v) != v)
+			return false;
+	}
+	v = on ? (vp->shared ? 0 : vp->nvqs) : none;
+	return vp_modern_config_vector(mdev, v) == v;
+}
+
+static int vp_vdpa_irqs_per_vq(struct vp_vdpa *vp)
+{
+	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
+	struct vp_vdpa_vq *vq;
+	int err;
+	u32 i;
+
+	for (i = 0; i < vp->nvqs; i++) {
+		vq = &vp->vqs[i];
+		snprintf(vq->name, sizeof(vq->name), "vp-vdpa-%s-vq%u",
+			 pci_name(pdev), i);
+		err = request_irq(pci_irq_vector(pdev, i), vp_vdpa_vq_irq, 0,
+				  vq->name, vq);
+		if (err)
+			return err;
+		vq->irq = pci_irq_vector(pdev, i);
+	}
+	snprintf(vp->config_name, sizeof(vp->config_name),
+		 "vp-vdpa-%s-config", pci_name(pdev));
+	err = request_irq(pci_irq_vector(pdev, vp->nvqs), vp_vdpa_config_irq,
+			  0, vp->config_name, vp);
+	if (!err)
+		vp->config_irq = pci_irq_vector(pdev, vp->nvqs);
+	return err;
+}
+
+static int vp_vdpa_irqs_one(struct vp_vdpa *vp)
+{
+	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
+	int err;
+
+	snprintf(vp->config_name, sizeof(vp->config_name), "vp-vdpa-%s",
+		 pci_name(pdev));
+	err = request_irq(pci_irq_vector(pdev, 0), vp_vdpa_shared_irq, 0,
+			  vp->config_name, vp);
+	if (!err)
+		vp->config_irq = pci_irq_vector(pdev, 0);
+	return err;
+}
+
+/**
+ * vp_vdpa_irqs_request() - allocate, request and program the interrupts
+ * @vp: the device
+ *
+ * Context: process context, before DRIVER_OK reaches the function.
+ * Return: 0 or -errno (nothing is left allocated then).
+ */
+int vp_vdpa_irqs_request(struct vp_vdpa *vp)
+{
+	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
+	int n, err;
+
+	n = pci_alloc_irq_vectors(pdev, 1, vp->nvqs + 1, PCI_IRQ_MSIX);
+	if (n < 0)
+		return n;
+	vp->nvec = n;
+	vp->shared = n < vp->nvqs + 1;
+	err = vp->shared ? vp_vdpa_irqs_one(vp) : vp_vdpa_irqs_per_vq(vp);
+	if (!err && !vp_vdpa_vectors_set(vp, true))
+		err = -EBUSY;
+	if (err)
+		vp_vdpa_irqs_free(vp);
+	return err;
+}
+
+/**
+ * vp_vdpa_irqs_free() - undo vp_vdpa_irqs_request(); safe when nothing is
+ *                       allocated
+ * @vp: the device
+ *
+ * On return no handler runs or will run.
+ */
+void vp_vdpa_irqs_free(struct vp_vdpa *vp)
+{
+	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
+	u32 i;
+
+	if (!vp->nvec)
+		return;
+	vp_vdpa_vectors_set(vp, false);
+	for (i = 0; i < vp->nvqs; i++) {
+		if (vp->vqs[i].irq >= 0)
+			free_irq(vp->vqs[i].irq, &vp->vqs[i]);
+		vp->vqs[i].irq = -1;
+	}
+	if (vp->config_irq >= 0)
+		free_irq(vp->config_irq, vp);
+	vp->config_irq = -1;
+	pci_free_irq_vectors(pdev);
+	vp->nvec = 0;
+}

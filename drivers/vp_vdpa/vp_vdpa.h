@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vp_vdpa: a modern virtio-pci function as a vDPA device. Private
+ * definitions shared by the files of vp_vdpa.ko.
+ */
+#ifndef _VP_VDPA_H
+#define _VP_VDPA_H
+
+#include <linux/interrupt.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/vdpa.h>
+#include <linux/virtio_pci_modern.h>
+
+/**
+ * struct vp_vdpa_vq - one virtqueue of the function
+ * @notify: its doorbell, mapped
+ * @notify_pa: the doorbell's physical address
+ * @cb_lock: protects @cb; irqsave, held while the callback runs
+ * @cb: the bus driver's interrupt callback
+ * @irq: its interrupt while DRIVER_OK, else -1
+ * @name: the interrupt's name in /proc/interrupts
+ */
+struct vp_vdpa_vq {
+	void __iomem *notify;
+	resource_size_t notify_pa;
+	spinlock_t cb_lock;		/* protects cb */
+	struct vdpa_callback cb;
+	int irq;
+	char name[48];
+};
+
+struct vp_vdpa_fn;
+
+/**
+ * struct vp_vdpa - the vDPA device of a function
+ * @vdpa: the vDPA device; first member (vdpa_alloc_device())
+ * @fn: the function, NULL once the device was deleted
+ * @nvqs: number of virtqueues
+ * @vqs: the virtqueues
+ * @features: the device features offered (the function's, masked by the
+ *            device_features attribute of "vdpa dev add")
+ * @config_lock: protects @config_cb; irqsave, held while it runs
+ * @config_cb: the bus driver's configuration change callback
+ * @config_irq: the configuration interrupt while DRIVER_OK, else -1
+ * @nvec: MSI-X vectors allocated (0: none)
+ * @shared: one vector serves every queue and the configuration
+ * @config_name: the configuration interrupt's name
+ */
+struct vp_vdpa {
+	struct vdpa_device vdpa;
+	struct vp_vdpa_fn *fn;
+	u32 nvqs;
+	struct vp_vdpa_vq *vqs;
+	u64 features;
+	spinlock_t config_lock;		/* protects config_cb */
+	struct vdpa_callback config_cb;
+	int config_irq;
+	int nvec;
+	bool shared;
+	char config_name[48];
+};
+
+/**
+ * struct vp_vdpa_fn - a PCI function bound to vp_vdpa
+ * @mdev: the virtio-pci modern device (capabilities, mapped regions)
+ * @mgmt: its management device ("pci/<BDF>")
+ * @id: the virtio device ID it offers (id_table of @mgmt, zero-terminated)
+ * @vp: its vDPA device, if one was added (under the vdpa management lock)
+ */
+struct vp_vdpa_fn {
+	struct virtio_pci_modern_device mdev;
+	struct vdpa_mgmt_dev mgmt;
+	struct virtio_device_id id[2];
+	struct vp_vdpa *vp;
+};
+
+static inline struct vp_vdpa *vdpa_to_vp(struct vdpa_device *vdpa)
+{
+	return container_of(vdpa, struct vp_vdpa, vdpa);
+}
+
+static inline struct virtio_pci_modern_device *vp_mdev(struct vp_vdpa *vp)
+{
+	return &vp->fn->mdev;
+}
+
+/* ops.c */
+extern const struct vdpa_config_ops vp_vdpa_ops;
+
+/* irq.c */
+int vp_vdpa_irqs_request(struct vp_vdpa *vp);
+void vp_vdpa_irqs_free(struct vp_vdpa *vp);
+
+#endif /* _VP_VDPA_H */

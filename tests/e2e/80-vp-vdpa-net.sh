@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# vm-tier: debug
+#
+# vp_vdpa with a real virtio-pci function: QEMU's virtio-net-pci
+# (disable-legacy=on, MAC 52:54:00:12:34:70, slot 0x10) and a peer
+# virtio-net-pci (slot 0x11) driven by plain virtio_net, joined by a QEMU
+# hub (-netdev hubport, nothing leaves QEMU); scripts/check.sh adds both to
+# the debug VM.  Checked: the function moves from virtio-pci to vp_vdpa by
+# driver_override and becomes management device pci/0000:00:10.0 (class
+# net); a function that is not virtio fails to bind; "vdpa dev add" makes
+# a virtio_vdpa netdev with the function's MAC; a second add is refused;
+# ping and an iperf3 transfer to the peer in a network namespace
+# (192.0.2.0/24) go through; "vdpa dev del", unbinding and handing the
+# function back to virtio-pci leave it working under virtio_net.
+#
+# Cost: about 40 s in the debug VM under TCG.
+set -u
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/e2e.sh
+. "$(dirname "$0")/../lib/e2e.sh"
+
+BDF=0000:00:10.0
+PEER=0000:00:11.0
+MAC=52:54:00:12:34:70
+pci=/sys/bus/pci
+ns=vpp$$
+
+[ -e "$pci/devices/$BDF" ] && [ -e "$pci/devices/$PEER" ] ||
+	tap_bail "no virtio-net-pci at $BDF and $PEER (scripts/check.sh adds them)"
+for t in ping iperf3 jq; do
+	command -v "$t" >/dev/null || tap_bail "$t is not installed"
+done
+e2e_need_modules vp_vdpa virtio_vdpa
+tap_plan 17
+
+# pci_netif BDF: the virtio_net interface of a virtio-pci function.
+pci_netif() { ls "$pci/devices/$1"/virtio*/net 2>/dev/null; }
+pci_driver() { basename "$(readlink "$pci/devices/$1/driver" 2>/dev/null)"; }
+
+# to_driver BDF DRV: unbind BDF from its driver, bind it to DRV.
+to_driver() {
+	local cur
+	cur=$(pci_driver "$1")
+	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind" || return 1
+	echo "$2" >"$pci/devices/$1/driver_override" || return 1
+	echo "$1" >"$pci/drivers/$2/bind"
+}
+
+# back_to_virtio_pci BDF: what an operator does to undo it.
+back_to_virtio_pci() {
+	local cur
+	cur=$(pci_driver "$1")
+	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind" || return 1
+	echo >"$pci/devices/$1/driver_override" &&
+		echo "$1" >"$pci/drivers/virtio-pci/bind"
+}
+
+cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	vdpa dev del vp0 2>/dev/null
+	[ "$(pci_driver "$BDF")" = virtio-pci ] || back_to_virtio_pci "$BDF" 2>/dev/null
+	rm -f "$work"/*
+	rmdir "$work" 2>/dev/null
+}
+work=$(mktemp -d)
+trap cleanup EXIT
+
+e2e_begin
+tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
+tap_run "vp_vdpa is ours (taint O)" grep -q O /sys/module/vp_vdpa/taint
+tap_run "$BDF: virtio-pci to vp_vdpa (driver_override, bind)" to_driver "$BDF" vp_vdpa
+tap_is "$(vdpa -j mgmtdev show "pci/$BDF" | jq -r ".mgmtdev.\"pci/$BDF\".supported_classes[0]")" \
+	net "vdpa mgmtdev show pci/$BDF: class net"
+
+# A function that is not virtio (the debug VM's pci-testdev) is refused.
+testdev=$(grep -l 0x1b36 "$pci"/devices/*/vendor | while read -r v; do
+	d=${v%/vendor}
+	[ "$(cat "$d/device")" = 0x0005 ] && basename "$d"
+done | head -n 1)
+if [ -n "$testdev" ] && [ -z "$(pci_driver "$testdev")" ]; then
+	echo vp_vdpa >"$pci/devices/$testdev/driver_override"
+	tap_fails_with "$testdev (pci-testdev) does not bind to vp_vdpa" "No such device|I/O error" \
+		sh -c "echo $testdev >$pci/drivers/vp_vdpa/bind"
+	echo >"$pci/devices/$testdev/driver_override"
+else
+	tap_bail "no free pci-testdev in the VM"
+fi
+
+tap_run "vdpa dev add name vp0 mgmtdev pci/$BDF" vdpa dev add name vp0 mgmtdev "pci/$BDF"
+# virtio_vdpa's virtio device sits under the DMA device: the PCI function.
+# shellcheck disable=SC2016 # evaluated by wait_for
+tap_run "vp0: bound to virtio_vdpa, netdev appears" \
+	wait_for 20 eval '[ "$(e2e_bound_to vp0)" = virtio_vdpa ] && [ -n "$(pci_netif $BDF)" ]'
+ifc=$(pci_netif "$BDF")
+ifc=${ifc##*/}
+tap_is "$(cat "/sys/class/net/$ifc/address" 2>/dev/null)" "$MAC" "vp0: netdev $ifc has the function's MAC"
+tap_fails_with "a second device on pci/$BDF is refused" "File exists" \
+	vdpa dev add name vp1 mgmtdev "pci/$BDF"
+
+peer=$(pci_netif "$PEER")
+peer=${peer##*/}
+setup_net() {
+	ip netns add "$ns" && ip link set "$peer" netns "$ns" &&
+		ip -n "$ns" addr add 192.0.2.2/24 dev "$peer" &&
+		ip -n "$ns" link set "$peer" up && ip -n "$ns" link set lo up &&
+		ip addr add 192.0.2.1/24 dev "$ifc" && e2e_if_up "$ifc"
+}
+tap_run "peer $peer (virtio_net) in netns $ns, 192.0.2.1 <-> 192.0.2.2" setup_net
+tap_run "ping 192.0.2.2 through vp_vdpa: 3 of 3 replies" \
+	ping -c 3 -W 10 -i 0.5 192.0.2.2
+iperf_bytes() {
+	ip netns exec "$ns" iperf3 -s -1 -B 192.0.2.2 >/dev/null 2>&1 &
+	wait_for 10 ip netns exec "$ns" sh -c 'ss -ltn | grep -q ":5201 "' || return 1
+	iperf3 -c 192.0.2.2 -t 2 -J | jq -r '.end.sum_received.bytes'
+}
+b=$(iperf_bytes)
+tap_run "iperf3 to the peer: ${b:-no} bytes received" \
+	test "${b:-0}" -gt 1000000
+tap_run "vdpa dev del vp0: netdev gone" \
+	sh -c "vdpa dev del vp0 && [ -n '$ifc' ] && ! ip link show '$ifc' >/dev/null 2>&1"
+tap_run "unbind from vp_vdpa: pci/$BDF gone" \
+	sh -c "echo $BDF >$pci/drivers/vp_vdpa/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
+tap_run "$BDF back to virtio-pci: a virtio_net netdev again" \
+	eval 'back_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(pci_netif $BDF)\" ]"'
+ip netns del "$ns"
+e2e_end
+tap_done
