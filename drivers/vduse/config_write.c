@@ -20,11 +20,19 @@
  * within the configuration space is applied to the kernel's copy (so the
  * driver reads back what it wrote) and sent to the daemon as a
  * %VDUSE_EXT_SET_CONFIG request of at most %VDUSE_EXT_CONFIG_CHUNK bytes,
- * in order. The writer waits for the answer like any request (a timeout
- * puts the device in NEEDS_RESET); an answer of %VDUSE_REQ_RESULT_FAILED
- * restores the previous bytes. Writes that do not lie within the
- * configuration space are ignored.
+ * in order. The writer waits for the answer, at most
+ * %VDUSE_CONFIG_WRITE_WAIT seconds (or ``msg_timeout`` if shorter): it
+ * holds the vDPA device's configuration lock meanwhile, which readers of
+ * the configuration space and the device's removal wait for. Unless the
+ * daemon answered %VDUSE_REQ_RESULT_OK, the previous bytes are put back
+ * (refused, timed out, or the writer was killed), so the kernel never
+ * keeps a value the daemon did not take; a timeout also puts the device
+ * in NEEDS_RESET like any request. Each change bumps the configuration
+ * generation. Writes that do not lie within the configuration space are
+ * ignored.
  */
+
+#define VDUSE_CONFIG_WRITE_WAIT	5
 
 static_assert(sizeof(struct vduse_ext_config_write) <=
 	      sizeof_field(struct vduse_dev_request, padding));
@@ -38,6 +46,7 @@ static void vduse_config_swap(struct vduse_dev *dev, unsigned int offset,
 	if (out)
 		memcpy(out, dev->config + offset, len);
 	memcpy(dev->config + offset, in, len);
+	dev->generation++;
 	spin_unlock_irqrestore(&dev->config_lock, flags);
 }
 
@@ -47,12 +56,14 @@ static void vduse_config_write_chunk(struct vduse_dev *dev,
 {
 	struct vduse_dev_request req = { .type = VDUSE_EXT_SET_CONFIG };
 	struct vduse_ext_config_write w = { .offset = offset, .length = len };
+	unsigned int secs = min_not_zero(READ_ONCE(dev->msg_timeout),
+					 VDUSE_CONFIG_WRITE_WAIT);
 	u8 old[VDUSE_EXT_CONFIG_CHUNK];
 
 	memcpy(w.data, buf, len);
 	memcpy(req.padding, &w, sizeof(w));
 	vduse_config_swap(dev, offset, buf, old, len);
-	if (vduse_msg_send(dev, &req, NULL) == -EIO)
+	if (vduse_msg_send_within(dev, &req, NULL, secs))
 		vduse_config_swap(dev, offset, old, NULL, len);
 }
 

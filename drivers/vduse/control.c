@@ -50,7 +50,8 @@ struct vduse_ctl_ioctl {
 
 /*
  * The extensions asked for through an open control file are its
- * private_data (an integer, not a pointer: nothing to free).
+ * private_data (an integer, not a pointer: nothing to free; the bits in
+ * use fit 32-bit kernels).
  */
 static u64 vduse_ctl_ext(struct file *file)
 {

@@ -51,11 +51,13 @@
  * @kicked: a kick arrived while no eventfd was set; signalled when one is
  * @kick_work: signals @kickfd from process context when the kick came from
  *             inside an eventfd wakeup (nested signals are not allowed)
- * @irq_lock: protects @cb and @irq_affinity; irqsave, held while the
- *            callback runs
+ * @irq_lock: protects @cb, @irq_affinity and @irq_affinity_admin;
+ *            irqsave, held while the callback runs
  * @cb: the driver's interrupt callback
- * @irq_affinity: the CPUs the callback runs on (sysfs irq_cb_affinity or
- *                set_vq_affinity)
+ * @irq_affinity: the driver's CPUs for the callback (set_vq_affinity), or
+ *                the administrator's (sysfs irq_cb_affinity)
+ * @irq_affinity_admin: @irq_affinity is the administrator's and steers
+ *                      injected interrupts
  * @irq_work: runs an injected interrupt on a CPU of @irq_affinity when the
  *            daemon's CPU is not in it
  * @kobj: the vq<N> directory under the VDUSE device; owns this structure
@@ -75,9 +77,10 @@ struct vduse_vq {
 	struct eventfd_ctx *kickfd;
 	bool kicked;
 	struct work_struct kick_work;
-	spinlock_t irq_lock;		/* protects cb, irq_affinity */
+	spinlock_t irq_lock;		/* protects cb, irq_affinity{,_admin} */
 	struct vdpa_callback cb;
 	cpumask_t irq_affinity;
+	bool irq_affinity_admin;
 	struct work_struct irq_work;
 	struct kobject kobj;
 };
@@ -167,10 +170,12 @@ struct vduse_msg {
  * @rescue_events: bumped when the daemon injects a queue interrupt
  * @rescue_wq: the removal waits here for the daemon to go idle
  * @cvq_index: the control queue of a net device at DRIVER_OK, else
- *             U32_MAX; written under @lock, read with READ_ONCE() by kicks
+ *             U32_MAX
  * @cvq_watch: the control-queue watchdog (cvq.c)
- * @cvq_seen: the control queue's used index at the watchdog's last look
- * @cvq_seen_valid: @cvq_seen holds one (both protected by @lock)
+ * @cvq_seen: the control queue's used index when it last moved
+ * @cvq_seen_at: jiffies when the watchdog saw it move
+ * @cvq_seen_valid: @cvq_seen and @cvq_seen_at hold a value (the four
+ *                  protected by @lock)
  */
 struct vduse_dev {
 	struct mutex lock;		/* see the kernel-doc above */
@@ -218,6 +223,7 @@ struct vduse_dev {
 	u32 cvq_index;
 	struct delayed_work cvq_watch;
 	u16 cvq_seen;
+	unsigned long cvq_seen_at;
 	bool cvq_seen_valid;
 };
 
@@ -241,6 +247,9 @@ long vduse_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* msg.c */
 int vduse_msg_send(struct vduse_dev *dev, struct vduse_dev_request *req,
 		   struct vduse_dev_response *resp);
+int vduse_msg_send_within(struct vduse_dev *dev,
+			  struct vduse_dev_request *req,
+			  struct vduse_dev_response *resp, unsigned int secs);
 void vduse_msg_queue_reset(struct vduse_dev *dev);
 ssize_t vduse_msg_read(struct vduse_dev *dev, char __user *buf,
 		       size_t count, bool nonblock);
@@ -267,7 +276,6 @@ extern const struct dma_map_ops vduse_dma_ops;
 void vduse_cvq_init(struct vduse_dev *dev);
 void vduse_cvq_start(struct vduse_dev *dev);
 void vduse_cvq_stop(struct vduse_dev *dev);
-void vduse_cvq_kicked(struct vduse_dev *dev, u16 idx);
 
 /* config_write.c */
 void vduse_config_write(struct vduse_dev *dev, unsigned int offset,

@@ -205,8 +205,8 @@ void vduse_vq_irq_work(struct work_struct *work)
 }
 
 /*
- * Inline on the daemon's CPU when irq_cb_affinity allows it (the default:
- * every CPU), else from a work item on an online CPU of that mask.
+ * Inline on the daemon's CPU unless the administrator's irq_cb_affinity
+ * leaves it out: then from a work item on an online CPU of that mask.
  */
 static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 			     void __user *argp)
@@ -219,7 +219,8 @@ static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 		return -EINVAL;
 	local_bh_disable();
 	spin_lock_irqsave(&vq->irq_lock, flags);
-	if (cpumask_test_cpu(smp_processor_id(), &vq->irq_affinity)) {
+	if (!vq->irq_affinity_admin ||
+	    cpumask_test_cpu(smp_processor_id(), &vq->irq_affinity)) {
 		vduse_vq_run_cb(vq);
 	} else {
 		cpu = cpumask_any_and(&vq->irq_affinity, cpu_online_mask);

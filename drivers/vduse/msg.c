@@ -111,9 +111,9 @@ static long vduse_msg_nap(struct vduse_dev *dev, unsigned long deadline,
  * deadline passed or a fatal signal is pending a request costs no sleep;
  * the start of a removal wakes the waiter (vduse_msg_set_removing()).
  */
-static int vduse_msg_wait(struct vduse_dev *dev, struct vduse_msg *msg)
+static int vduse_msg_wait(struct vduse_dev *dev, struct vduse_msg *msg,
+			  unsigned int secs)
 {
-	unsigned int secs = READ_ONCE(dev->msg_timeout);
 	unsigned long deadline = jiffies + (unsigned long)secs * HZ;
 	bool removing;
 	int err = 0;
@@ -193,6 +193,23 @@ static void vduse_msg_queue_detached(struct vduse_dev *dev,
 int vduse_msg_send(struct vduse_dev *dev, struct vduse_dev_request *req,
 		   struct vduse_dev_response *resp)
 {
+	return vduse_msg_send_within(dev, req, resp,
+				     READ_ONCE(dev->msg_timeout));
+}
+
+/**
+ * vduse_msg_send_within() - vduse_msg_send() with its own time limit
+ * @dev: the device
+ * @req: the request
+ * @resp: where the response goes, or NULL
+ * @secs: seconds to wait for the answer (0: no limit)
+ *
+ * Return: see vduse_msg_send().
+ */
+int vduse_msg_send_within(struct vduse_dev *dev,
+			  struct vduse_dev_request *req,
+			  struct vduse_dev_response *resp, unsigned int secs)
+{
 	struct vduse_msg msg = { .req = *req };
 	int err;
 
@@ -215,7 +232,7 @@ int vduse_msg_send(struct vduse_dev *dev, struct vduse_dev_request *req,
 	spin_unlock(&dev->msg_lock);
 	wake_up_interruptible_poll(&dev->waitq, EPOLLIN | EPOLLRDNORM);
 
-	err = vduse_msg_wait(dev, &msg);
+	err = vduse_msg_wait(dev, &msg, secs);
 	if (err == -ETIMEDOUT) {
 		dev_warn_ratelimited(dev->dev, "request %u (type %u) timed out\n",
 				     msg.req.request_id, msg.req.type);

@@ -22,10 +22,14 @@
  * domain decides); otherwise -EBUSY.
  *
  * ``vq<N>/irq_cb_affinity``: a CPU mask (hex, as in
- * /proc/irq/\*\/smp_affinity) for the virtqueue's interrupt callback
- * (the driver sets it too, through set_vq_affinity). An interrupt the
- * daemon injects from a CPU of the mask runs the callback inline; from any
- * other CPU it is handed to a work item on an online CPU of the mask.
+ * /proc/irq/\*\/smp_affinity) for the virtqueue's interrupt callback.
+ * Interrupts the daemon injects run the callback inline, on the daemon's
+ * CPU, unless the administrator wrote a mask here that leaves out some
+ * CPU: then one injected from outside the mask is handed to a work item
+ * on an online CPU of it. Writing a mask with every CPU undoes that. The
+ * driver's own choice (set_vq_affinity, reset to every CPU by a device
+ * reset) is what the file shows otherwise; it does not steer: a work item
+ * per interrupt costs more than running where the daemon runs.
  */
 
 static ssize_t msg_timeout_show(struct device *d, struct device_attribute *a,
@@ -131,6 +135,8 @@ static ssize_t irq_cb_affinity_store(struct vduse_vq *vq, const char *buf,
 	if (!err) {
 		spin_lock_irqsave(&vq->irq_lock, flags);
 		cpumask_and(&vq->irq_affinity, mask, cpu_possible_mask);
+		vq->irq_affinity_admin = !cpumask_subset(cpu_possible_mask,
+							 mask);
 		spin_unlock_irqrestore(&vq->irq_lock, flags);
 	}
 	free_cpumask_var(mask);

@@ -25,8 +25,8 @@
  * - A daemon may ask for the driver's writes of the configuration space
  *   (see "writable configuration space"); API version 0 is unchanged.
  * - Virtqueue interrupts injected by the daemon run the driver's callback
- *   inline in the ioctl, not from a work item, when the daemon runs on a
- *   CPU of the queue's irq_cb_affinity (by default every CPU).
+ *   inline in the ioctl, not from a work item, unless the administrator
+ *   set an irq_cb_affinity that leaves the daemon's CPU out.
  * - Values of the configuration space that kernel drivers trust blindly
  *   are sanitized (virtio-blk's writeback byte reads as 0 or 1).
  * - Removing the vDPA device while no daemon is attached does not wait for
@@ -93,7 +93,6 @@ void vduse_vq_kick_work(struct work_struct *work)
 static void vduse_kick_vq(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vduse_vq *vq = vduse_vq(vdpa, idx);
-
 	struct vduse_dev *dev = vduse_vdpa_to_dev(vdpa);
 
 	if (!READ_ONCE(vq->ready))
@@ -101,7 +100,6 @@ static void vduse_kick_vq(struct vdpa_device *vdpa, u16 idx)
 	/* rescue.c: while removal completes requests, the daemon gets none. */
 	if (vduse_rescue_kick(dev))
 		return;
-	vduse_cvq_kicked(dev, idx);
 	if (!eventfd_signal_allowed()) {
 		schedule_work(&vq->kick_work);
 		return;
@@ -335,6 +333,8 @@ void vduse_dev_reset_state(struct vduse_dev *dev)
 		WRITE_ONCE(vq->ready, false);
 		spin_lock_irqsave(&vq->irq_lock, flags);
 		memset(&vq->cb, 0, sizeof(vq->cb));
+		if (!vq->irq_affinity_admin)
+			cpumask_setall(&vq->irq_affinity);
 		spin_unlock_irqrestore(&vq->irq_lock, flags);
 		spin_lock_irqsave(&vq->kick_lock, flags);
 		vq->kicked = false;
@@ -440,11 +440,15 @@ static int vduse_set_vq_affinity(struct vdpa_device *vdpa, u16 idx,
 	struct vduse_vq *vq = vduse_vq(vdpa, idx);
 	unsigned long flags;
 
+	/* The administrator's mask (sysfs) wins over the driver's. */
 	spin_lock_irqsave(&vq->irq_lock, flags);
+	if (vq->irq_affinity_admin)
+		goto out;
 	if (mask)
 		cpumask_copy(&vq->irq_affinity, mask);
 	else
 		cpumask_setall(&vq->irq_affinity);
+out:
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 	return 0;
 }

@@ -2,7 +2,11 @@
 /*
  * Extensions of this VDUSE implementation beyond the kernel's API version 0
  * (<linux/vduse.h>). A daemon that never asks for one sees API version 0
- * unchanged; a kernel without them answers the ioctls below with ENOTTY.
+ * unchanged. A kernel without them fails VDUSE_EXT_GET_FEATURES with
+ * ENOTTY or EINVAL (the in-tree module's answer to an unknown ioctl):
+ * either means "no extensions". The ioctl numbers 0x80-0xff of
+ * VDUSE_BASE and request types from 0x80 are kept for these extensions;
+ * upstream numbers its own from 0 upwards.
  */
 #ifndef _UAPI_LINUX_VDUSE_EXT_H
 #define _UAPI_LINUX_VDUSE_EXT_H
