@@ -59,15 +59,17 @@ add() {
 		{ echo "no netdev for $1"; return 1; }
 }
 
-# counters LOG: the daemon's latest counters line, after a SIGUSR1.
-counters() {
-	local n
-	n=$(grep -c '^tx_frames=' "$1")
-	kill -USR1 "$VU_PID"
-	wait_for 10 eval "[ \"\$(grep -c ^tx_frames= $1)\" -gt $n ]" &&
-		grep '^tx_frames=' "$1" | tail -n 1
+counters() { vu_counters "$1" tx_frames; }
+field() { vu_field "$@"; }
+
+# mac_reaches DEV LOG: "ip link set address $NEWMAC" on DEV's netdev
+# reaches the daemon logging to LOG.
+mac_reaches() {
+	local i
+	i=$(e2e_netif "$1")
+	ip link set dev "${i##*/}" address $NEWMAC &&
+		wait_for 10 grep -q "MAC_ADDR_SET $NEWMAC: ok" "$2"
 }
-field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 # fails_fast CMD...: CMD fails, and not by running into a 20 s timeout.
 fails_fast() {
@@ -102,11 +104,8 @@ cvq_watchdog() {
 	tap_do "s0: the silent daemon exits, a good one reattaches (--reconnect)" eval \
 		'stop_vu && start_vu "$work/s0b.log" net s0 --mac "$MAC" --cvq --reconnect --destroy'
 	tap_do "s0: unbind and bind virtio_vdpa (reset): netdev back" rebind s0
-	ifc=$(e2e_netif s0)
-	ifc=${ifc##*/}
 	tap_do "s0: ip link set address $NEWMAC now reaches the daemon" \
-		eval 'ip link set dev "$ifc" address $NEWMAC &&
-		      wait_for 10 grep -q "MAC_ADDR_SET $NEWMAC: ok" "$work/s0b.log"'
+		mac_reaches s0 "$work/s0b.log"
 	tap_do "s0: del, daemon gone" \
 		eval 'timeout 60 vdpa dev del s0 && stop_vu && wait_for 10 gone s0'
 }
@@ -210,8 +209,7 @@ else
 	ifc=$(e2e_netif c0)
 	ifc=${ifc##*/}
 	tap_do "c0: ip link set address $NEWMAC reaches the daemon" \
-		eval 'ip link set dev "$ifc" address $NEWMAC &&
-		      wait_for 10 grep -q "MAC_ADDR_SET $NEWMAC: ok" "$work/c0.log"'
+		mac_reaches c0 "$work/c0.log"
 	tap_do "c0: vdpa dev config show shows $NEWMAC" \
 		eval 'vdpa dev config show c0 | grep -q "mac $NEWMAC"'
 	tap_is "$(e2e_if_up "$ifc" && e2e_pktloop "$ifc" $NEWMAC 100 500)" \

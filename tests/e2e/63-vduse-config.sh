@@ -35,15 +35,8 @@ tap_is "$(probe blk-config-wce)" EINVAL "API v0: CONFIG_WCE refused without the 
 tap_is "$(probe ext-unknown)" EINVAL "an unknown extension bit is refused, CONFIG_WCE still refused"
 tap_is "$(probe blk-config-wce-ext)" 0 "with VDUSE_EXT_F_CONFIG_WRITE, CONFIG_WCE is accepted"
 
-# counters LOG: the daemon's latest counters line, after a SIGUSR1.
-counters() {
-	local n
-	n=$(grep -c '^requests=' "$1")
-	kill -USR1 "$VU_PID"
-	wait_for 10 eval "[ \"\$(grep -c ^requests= $1)\" -gt $n ]" &&
-		grep '^requests=' "$1" | tail -n 1
-}
-field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+counters() { vu_counters "$1" requests; }
+field() { vu_field "$@"; }
 # toggle DISK MODE: write cache_type, print what it reads afterwards.
 toggle() {
 	echo "$2" >"/sys/block/$1/cache_type" && cat "/sys/block/$1/cache_type"

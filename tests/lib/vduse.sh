@@ -22,6 +22,8 @@
 #   start_vu LOG ARGS...      vduse_user ARGS in the background until ready;
 #                             VU_PID
 #   stop_vu                   SIGTERM it, its exit status (124: still running)
+#   vu_counters LOG KEY       its counters line (KEY=... first) after SIGUSR1
+#   vu_field NAME LINE        the number after NAME= in such a line
 #   add NAME [retry]          vdpa dev add NAME, wait for its disk (not once
 #                             its probe failed)
 #   del NAME                  vdpa dev del NAME, bounded to 60 s
@@ -129,6 +131,19 @@ start_vu() {
 	wait_for 30 eval "[ -e $log.ready ] || ! kill -0 $VU_PID 2>/dev/null"
 	[ -e "$log.ready" ] || { cat "$log"; return 1; }
 }
+
+# vu_counters LOG KEY: after a SIGUSR1 to VU_PID, the daemon's new counters
+# line (the one starting with KEY=) in LOG.
+vu_counters() {
+	local n
+	n=$(grep -c "^$2=" "$1")
+	kill -USR1 "$VU_PID"
+	wait_for 10 eval "[ \"\$(grep -c ^$2= $1)\" -gt $n ]" &&
+		grep "^$2=" "$1" | tail -n 1
+}
+
+# vu_field NAME LINE: the number after NAME= in a counters line.
+vu_field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 stop_vu() {
 	kill "$VU_PID" 2>/dev/null
