@@ -53,8 +53,12 @@
  * @irq_lock: protects @cb and @irq_affinity; irqsave, held while the
  *            callback runs
  * @cb: the driver's interrupt callback
- * @irq_affinity: the CPUs sysfs irq_cb_affinity asks for (used by deferred
- *                callbacks; injection runs the callback inline)
+ * @irq_affinity: the CPUs sysfs irq_cb_affinity asks for (stored and
+ *                reported; injection runs the callback inline or from
+ *                @irq_work on the unbound workqueue)
+ * @irq_work: runs the callback for injections that come back to back
+ * @irq_inline_end: local_clock() when the last inline callback returned
+ * @irq_inline_ns: how long that callback took
  * @kobj: the vq<N> directory under the VDUSE device; owns this structure
  *
  * @num, the addresses, @state and @ready are protected by &vduse_dev.lock.
@@ -75,6 +79,9 @@ struct vduse_vq {
 	spinlock_t irq_lock;		/* protects cb, irq_affinity */
 	struct vdpa_callback cb;
 	cpumask_t irq_affinity;
+	struct work_struct irq_work;
+	u64 irq_inline_end;
+	u64 irq_inline_ns;
 	struct kobject kobj;
 };
 
@@ -240,6 +247,9 @@ bool vduse_msg_pending(struct vduse_dev *dev);
 extern const struct vdpa_config_ops vduse_vdpa_ops;
 void vduse_raise_config_irq(struct vduse_dev *dev);
 void vduse_vq_kick_work(struct work_struct *work);
+
+/* ioctl.c */
+void vduse_vq_irq_work(struct work_struct *work);
 void vduse_dev_reset_state(struct vduse_dev *dev);
 int vduse_status_request(struct vduse_dev *dev, u8 status);
 

@@ -9,9 +9,11 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -173,27 +175,66 @@ static long vduse_ioc_vq_kickfd(struct vduse_dev *dev, union vduse_dev_arg *a,
 }
 
 /*
- * The interrupt callback runs inline, with bottom halves off (a network
- * driver's NAPI schedule runs at local_bh_enable()), under the queue's
- * irq_lock so that set_vq_cb cannot change it meanwhile. Only for a ready
- * queue, checked under irq_lock: set_vq_ready(0) and reset take irq_lock
- * after clearing ready, so no callback runs once they return (a driver
- * frees its queue after disabling it, without a reset).
+ * The interrupt callback runs with bottom halves off (a network driver's
+ * NAPI schedule runs at local_bh_enable()), under the queue's irq_lock so
+ * that set_vq_cb cannot change it meanwhile. Only for a ready queue,
+ * checked under irq_lock: set_vq_ready(0) and reset take irq_lock after
+ * clearing ready, so no callback runs once they return (a driver frees its
+ * queue after disabling it, without a reset).
  */
-static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
-			     void __user *argp)
+static void vduse_vq_run_cb(struct vduse_vq *vq)
 {
-	struct vduse_vq *vq = vduse_vq_of(dev, a->index);
 	unsigned long flags;
 
-	if (!vq || !vduse_driver_ok(dev))
-		return -EINVAL;
 	local_bh_disable();
 	spin_lock_irqsave(&vq->irq_lock, flags);
 	if (READ_ONCE(vq->ready) && vq->cb.callback)
 		vq->cb.callback(vq->cb.private);
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 	local_bh_enable();
+}
+
+/**
+ * vduse_vq_irq_work() - run a deferred interrupt callback
+ * @work: &vduse_vq.irq_work
+ */
+void vduse_vq_irq_work(struct work_struct *work)
+{
+	vduse_vq_run_cb(container_of(work, struct vduse_vq, irq_work));
+}
+
+/*
+ * Inline, the callback costs the daemon no wakeup of another task: that
+ * is what a lone completion wants. A daemon that completes requests one
+ * by one and injects after each (qemu-storage-daemon does) would then run
+ * the driver's whole completion path once per request, and the driver
+ * re-arms its used-event index each time, so every next completion
+ * injects again. So an injection that arrives before the last inline
+ * callback's own duration has passed since it returned, or while a
+ * deferred one is still pending, goes to the work item on the unbound
+ * workqueue: injections that follow while it is pending add nothing, one
+ * callback takes the whole burst, on another CPU if one is idle. The
+ * daemon's stores to the used ring precede queue_work(), which orders
+ * them before the work's callback even when it finds the work pending.
+ */
+static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
+			     void __user *argp)
+{
+	struct vduse_vq *vq = vduse_vq_of(dev, a->index);
+	u64 start, end;
+
+	if (!vq || !vduse_driver_ok(dev))
+		return -EINVAL;
+	start = local_clock();
+	if (work_pending(&vq->irq_work) ||
+	    start - READ_ONCE(vq->irq_inline_end) < READ_ONCE(vq->irq_inline_ns)) {
+		queue_work(system_unbound_wq, &vq->irq_work);
+	} else {
+		vduse_vq_run_cb(vq);
+		end = local_clock();
+		WRITE_ONCE(vq->irq_inline_ns, end - start);
+		WRITE_ONCE(vq->irq_inline_end, end);
+	}
 	vduse_rescue_irq_notify(dev);	/* rescue.c */
 	return 0;
 }

@@ -24,8 +24,8 @@
  * ``vq<N>/irq_cb_affinity``: a CPU mask (hex, as in
  * /proc/irq/\*\/smp_affinity) for the virtqueue's interrupt callback. It
  * is stored and reported through get_vq_affinity; callbacks injected by
- * the daemon run inline on the daemon's CPU, so it only steers callbacks
- * that are deferred to a work item.
+ * the daemon run inline on the daemon's CPU or, back to back, from the
+ * unbound workqueue, so it steers neither.
  */
 
 static ssize_t msg_timeout_show(struct device *d, struct device_attribute *a,
@@ -196,6 +196,7 @@ struct vduse_vq *vduse_vq_alloc(u32 index)
 	spin_lock_init(&vq->kick_lock);
 	spin_lock_init(&vq->irq_lock);
 	INIT_WORK(&vq->kick_work, vduse_vq_kick_work);
+	INIT_WORK(&vq->irq_work, vduse_vq_irq_work);
 	cpumask_setall(&vq->irq_affinity);
 	kobject_init(&vq->kobj, &vduse_vq_ktype);
 	return vq;
@@ -237,6 +238,7 @@ void vduse_vqs_sysfs_del(struct vduse_dev *dev, u32 n)
 
 	for (i = 0; i < n; i++) {
 		cancel_work_sync(&dev->vqs[i]->kick_work);
+		cancel_work_sync(&dev->vqs[i]->irq_work);
 		kobject_put(&dev->vqs[i]->kobj);
 		dev->vqs[i] = NULL;
 	}

@@ -23,7 +23,8 @@
  *   (%VIRTIO_NET_F_CTRL_VQ, not with packed rings). A watchdog that
  *   answers the control queue when the daemon is gone is to come.
  * - Virtqueue interrupts injected by the daemon run the driver's callback
- *   inline in the ioctl, not from a work item.
+ *   inline in the ioctl, not from a work item, unless they come back to
+ *   back (see vduse_ioc_vq_irq()).
  * - Values of the configuration space that kernel drivers trust blindly
  *   are sanitized (virtio-blk's writeback byte reads as 0 or 1).
  * - Removing the vDPA device while no daemon is attached does not wait for
@@ -491,8 +492,10 @@ static void vduse_free(struct vdpa_device *vdpa)
 	if (!ours)
 		return;
 	vduse_rescue_end(dev);		/* rescue.c */
-	for (i = 0; i < dev->vq_num; i++)
+	for (i = 0; i < dev->vq_num; i++) {
 		cancel_work_sync(&dev->vqs[i]->kick_work);
+		cancel_work_sync(&dev->vqs[i]->irq_work);
+	}
 	vduse_dev_reset_state(dev);
 	mutex_lock(&dev->lock);
 	if (dev->domain)
