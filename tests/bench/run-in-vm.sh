@@ -448,7 +448,7 @@ vduse_profile() {
 run_vduse() {
 	local side=$1 round=$2 rc=0 n=vb0
 	command -v qemu-storage-daemon >/dev/null ||
-		{ echo "no qemu-storage-daemon (apt-get install qemu-system-x86)"; return 1; }
+		{ echo "no qemu-storage-daemon (apt-get install qemu-system-common)"; return 1; }
 	intree=0
 	[ "$side" = intree ] && intree=1
 	load_stack || return 1
