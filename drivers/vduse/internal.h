@@ -58,8 +58,10 @@
  *                the administrator's (sysfs irq_cb_affinity)
  * @irq_affinity_admin: @irq_affinity is the administrator's and steers
  *                      injected interrupts
- * @irq_work: runs an injected interrupt on a CPU of @irq_affinity when the
- *            daemon's CPU is not in it
+ * @irq_work: runs the callback of an injected interrupt that is steered
+ *            (@irq_affinity_admin) or comes back to back
+ * @irq_inline_end: local_clock() when the last inline callback returned
+ * @irq_inline_ns: how long that callback took
  * @kobj: the vq<N> directory under the VDUSE device; owns this structure
  *
  * @num, the addresses, @state and @ready are protected by &vduse_dev.lock.
@@ -82,6 +84,8 @@ struct vduse_vq {
 	cpumask_t irq_affinity;
 	bool irq_affinity_admin;
 	struct work_struct irq_work;
+	u64 irq_inline_end;
+	u64 irq_inline_ns;
 	struct kobject kobj;
 };
 

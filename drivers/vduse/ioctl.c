@@ -9,9 +9,11 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -182,55 +184,83 @@ static long vduse_ioc_vq_kickfd(struct vduse_dev *dev, union vduse_dev_arg *a,
  */
 static void vduse_vq_run_cb(struct vduse_vq *vq)
 {
-	lockdep_assert_held(&vq->irq_lock);
-	if (READ_ONCE(vq->ready) && vq->cb.callback)
-		vq->cb.callback(vq->cb.private);
-}
-
-/**
- * vduse_vq_irq_work() - run an injected interrupt on a CPU of the queue's
- *                       irq_cb_affinity
- * @work: &vduse_vq.irq_work
- */
-void vduse_vq_irq_work(struct work_struct *work)
-{
-	struct vduse_vq *vq = container_of(work, struct vduse_vq, irq_work);
 	unsigned long flags;
 
 	local_bh_disable();
 	spin_lock_irqsave(&vq->irq_lock, flags);
-	vduse_vq_run_cb(vq);
+	if (READ_ONCE(vq->ready) && vq->cb.callback)
+		vq->cb.callback(vq->cb.private);
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
 	local_bh_enable();
 }
 
+/**
+ * vduse_vq_irq_work() - run a deferred interrupt callback
+ * @work: &vduse_vq.irq_work
+ */
+void vduse_vq_irq_work(struct work_struct *work)
+{
+	vduse_vq_run_cb(container_of(work, struct vduse_vq, irq_work));
+}
+
 /*
- * Inline on the daemon's CPU unless the administrator's irq_cb_affinity
- * leaves it out: then from a work item on an online CPU of that mask.
+ * The CPU to hand the callback to when the administrator's irq_cb_affinity
+ * leaves out the daemon's CPU, else nr_cpu_ids.
+ */
+static unsigned int vduse_vq_steer_cpu(struct vduse_vq *vq)
+{
+	unsigned int cpu = nr_cpu_ids;
+	unsigned long flags;
+
+	if (!READ_ONCE(vq->irq_affinity_admin))
+		return cpu;
+	spin_lock_irqsave(&vq->irq_lock, flags);
+	if (vq->irq_affinity_admin &&
+	    !cpumask_test_cpu(smp_processor_id(), &vq->irq_affinity))
+		cpu = cpumask_any_and(&vq->irq_affinity, cpu_online_mask);
+	spin_unlock_irqrestore(&vq->irq_lock, flags);
+	return cpu;
+}
+
+/*
+ * Inline, the callback costs the daemon no wakeup of another task: that
+ * is what a lone completion wants. A daemon that completes requests one
+ * by one and injects after each (qemu-storage-daemon does) would then run
+ * the driver's whole completion path once per request, and the driver
+ * re-arms its used-event index each time, so every next completion
+ * injects again. So an injection that arrives before the last inline
+ * callback's own duration has passed since it returned, or while a
+ * deferred one is still pending, goes to the work item on the unbound
+ * workqueue: injections that follow while it is pending add nothing, one
+ * callback takes the whole burst, on another CPU if one is idle. The
+ * daemon's stores to the used ring precede queue_work(), which orders
+ * them before the work's callback even when it finds the work pending.
+ * An administrator's irq_cb_affinity that leaves out the daemon's CPU
+ * sends every injection to the work item on a CPU of that mask.
  */
 static long vduse_ioc_vq_irq(struct vduse_dev *dev, union vduse_dev_arg *a,
 			     void __user *argp)
 {
 	struct vduse_vq *vq = vduse_vq_of(dev, a->index);
-	unsigned long flags;
 	unsigned int cpu;
+	u64 start, end;
 
 	if (!vq || !vduse_driver_ok(dev))
 		return -EINVAL;
-	local_bh_disable();
-	spin_lock_irqsave(&vq->irq_lock, flags);
-	if (!vq->irq_affinity_admin ||
-	    cpumask_test_cpu(smp_processor_id(), &vq->irq_affinity)) {
-		vduse_vq_run_cb(vq);
+	cpu = vduse_vq_steer_cpu(vq);
+	start = local_clock();
+	if (cpu < nr_cpu_ids) {
+		queue_work_on(cpu, system_highpri_wq, &vq->irq_work);
+	} else if (work_pending(&vq->irq_work) ||
+		   start - READ_ONCE(vq->irq_inline_end) <
+		   READ_ONCE(vq->irq_inline_ns)) {
+		queue_work(system_unbound_wq, &vq->irq_work);
 	} else {
-		cpu = cpumask_any_and(&vq->irq_affinity, cpu_online_mask);
-		if (cpu < nr_cpu_ids)
-			queue_work_on(cpu, system_highpri_wq, &vq->irq_work);
-		else
-			vduse_vq_run_cb(vq);
+		vduse_vq_run_cb(vq);
+		end = local_clock();
+		WRITE_ONCE(vq->irq_inline_ns, end - start);
+		WRITE_ONCE(vq->irq_inline_end, end);
 	}
-	spin_unlock_irqrestore(&vq->irq_lock, flags);
-	local_bh_enable();
 	vduse_rescue_irq_notify(dev);	/* rescue.c */
 	return 0;
 }

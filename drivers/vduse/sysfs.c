@@ -23,13 +23,14 @@
  *
  * ``vq<N>/irq_cb_affinity``: a CPU mask (hex, as in
  * /proc/irq/\*\/smp_affinity) for the virtqueue's interrupt callback.
- * Interrupts the daemon injects run the callback inline, on the daemon's
- * CPU, unless the administrator wrote a mask here that leaves out some
- * CPU: then one injected from outside the mask is handed to a work item
- * on an online CPU of it. Writing a mask with every CPU undoes that. The
- * driver's own choice (set_vq_affinity, reset to every CPU by a device
- * reset) is what the file shows otherwise; it does not steer: a work item
- * per interrupt costs more than running where the daemon runs.
+ * Interrupts the daemon injects run the callback inline on the daemon's
+ * CPU, or from a work item when they come back to back (see
+ * vduse_ioc_vq_irq()), unless the administrator wrote a mask here that
+ * leaves out some CPU: then one injected from outside the mask is handed
+ * to a work item on an online CPU of it. Writing a mask with every CPU
+ * undoes that. The driver's own choice (set_vq_affinity, reset to every
+ * CPU by a device reset) is what the file shows otherwise; it does not
+ * steer.
  */
 
 static ssize_t msg_timeout_show(struct device *d, struct device_attribute *a,

@@ -25,8 +25,9 @@
  * - A daemon may ask for the driver's writes of the configuration space
  *   (see "writable configuration space"); API version 0 is unchanged.
  * - Virtqueue interrupts injected by the daemon run the driver's callback
- *   inline in the ioctl, not from a work item, unless the administrator
- *   set an irq_cb_affinity that leaves the daemon's CPU out.
+ *   inline in the ioctl, not from a work item, unless they come back to
+ *   back (see vduse_ioc_vq_irq()) or the administrator set an
+ *   irq_cb_affinity that leaves the daemon's CPU out.
  * - Values of the configuration space that kernel drivers trust blindly
  *   are sanitized (virtio-blk's writeback byte reads as 0 or 1).
  * - Removing the vDPA device while no daemon is attached does not wait for

@@ -43,6 +43,11 @@ def target(workload, metric):
     if workload.startswith("blk-") and "-qd32-" in workload and \
             metric == "iops":
         return (">=", 2.0)
+    if workload.startswith("vduse-blk-") and metric == "iops":
+        if "-qd32-" in workload:
+            return (">=", 1.3)
+        if "-qd1-" in workload:
+            return (">=", 1.2)
     if workload.startswith("lifecycle-") and metric == "total_s":
         return ("<=", 1.0)
     return None

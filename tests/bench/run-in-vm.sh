@@ -15,13 +15,15 @@
 # virtio_vdpa + virtio_blk, driven by fio), vhost (vdpasim_net under
 # vhost_vdpa, driven by tests/userspace/vdpa_user net-loop --bench),
 # lifecycle (vdpa dev add + bind + del of --lifecycle devices; once,
-# --scale devices alive together and the memory they take), vduse (a
-# slot: not measured yet), and only when asked for, profile (a flat perf
-# profile of the 64-byte pktgen run and of fio randread at iodepth 32 on
-# each side, first round only).
+# --scale devices alive together and the memory they take), vduse
+# (qemu-storage-daemon's vduse-blk export of a file in the guest's tmpfs,
+# under virtio_vdpa + virtio_blk, driven by fio), and only when asked for,
+# profile (flat perf profiles of each side, first round only: the 64-byte
+# pktgen run and fio randread at iodepth 32 when net and blk are measured;
+# with vduse, its fio randread at iodepth 1 and 32, inside its group).
 #
 # Each round runs every group on both sides: "intree" (the kernel's own
-# vdpa, vdpa_sim*, virtio_vdpa, vhost_vdpa, loaded with insmod from
+# vdpa, vdpa_sim*, vduse, virtio_vdpa, vhost_vdpa, loaded with insmod from
 # /lib/modules/<release>/kernel because ours in updates/ win for
 # modprobe) and "ours" (modprobe); the side that goes first alternates
 # from round to round, so a slow drift of the host does not favour one.
@@ -53,8 +55,14 @@ fio_s=3
 vhost_frames=20000
 lifecycle_n=200
 scale_n=1000
+profile=0
+# wait_for, e2e_disk (and tests/lib/splat.sh); the VDUSE helpers: load_stack,
+# add, del, qsd_start, qsd_stop.  vduse.sh sets work: set again below.
+# shellcheck source=../lib/e2e.sh
+. "$repo/tests/lib/e2e.sh"
+# shellcheck source=../lib/vduse.sh
+. "$repo/tests/lib/vduse.sh"
 work=$(mktemp -d)
-. "$repo/tests/lib/splat.sh"
 baseline_mods=
 
 while [ $# -gt 0 ]; do
@@ -66,10 +74,12 @@ while [ $# -gt 0 ]; do
 	--vhost-frames) vhost_frames=$2; shift 2 ;;
 	--lifecycle) lifecycle_n=$2; shift 2 ;;
 	--scale) scale_n=$2; shift 2 ;;
-	--profile) only+=,profile; shift ;;
+	--profile) profile=1; shift ;;
 	*) echo "run-in-vm: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
+# After the loop: --only may come after --profile.
+[ "$profile" = 0 ] || only+=,profile
 
 say() { echo "# $*"; }
 rec() { local IFS=$'\t'; echo "$*"; }
@@ -301,8 +311,30 @@ run_net() {
 
 # --- blk: fio through virtio_blk -------------------------------------------
 
+# fio_rec WORKLOAD SIDE ROUND DEV RW QD JOBS: 4 KiB RW (randread or
+# randwrite) on DEV at iodepth QD with JOBS jobs; its IOPS and p99 records.
+fio_rec() {
+	local wl=$1 side=$2 round=$3 dev=$4 rw=$5 qd=$6 jobs=$7 out vals iops p99
+	if ! out=$(fio --name=bench --filename="$dev" \
+		--rw="$rw" --bs=4k --direct=1 --ioengine=libaio \
+		--iodepth="$qd" --numjobs="$jobs" --group_reporting \
+		--time_based --runtime="$fio_s" --ramp_time=1 \
+		--norandommap --randrepeat=0 \
+		--output-format=json 2>"$work/fio.err"); then
+		echo "fio $wl: $(tail -n 5 "$work/fio.err")"
+		return 1
+	fi
+	vals=$(jq -r --arg k "${rw#rand}" '.jobs[0][$k] |
+		"\(.iops) \(.clat_ns.percentile["99.000000"] / 1000)"' <<<"$out") ||
+		return 1
+	read -r iops p99 <<<"$vals"
+	say "$wl $side: $iops IOPS, p99 $p99 us"
+	result "$wl" "$side" "$round" iops "$iops"
+	result "$wl" "$side" "$round" p99_us "$p99"
+}
+
 run_blk() {
-	local side=$1 round=$2 d rw qd jobs wl out key vals iops p99
+	local side=$1 round=$2 d rw qd jobs
 	load "$side" blk virtio_vdpa || return 1
 	vdpa dev add name bb0 mgmtdev vdpasim_blk || return 1
 	d=$(disk bb0)
@@ -312,27 +344,11 @@ run_blk() {
 	# writes land on allocated storage (ours allocates on first write).
 	dd if=/dev/zero of="/dev/$d" bs=1M oflag=direct status=none 2>/dev/null
 	for rw in randread randwrite; do
-		key=${rw#rand}
 		for qd in 1 32; do
 			for jobs in 1 2; do
-				wl=blk-4k-$rw-qd$qd-j$jobs
-				if ! out=$(fio --name=bench --filename="/dev/$d" \
-					--rw=$rw --bs=4k --direct=1 --ioengine=libaio \
-					--iodepth=$qd --numjobs=$jobs --group_reporting \
-					--time_based --runtime="$fio_s" --ramp_time=1 \
-					--norandommap --randrepeat=0 \
-					--output-format=json 2>"$work/fio.err"); then
-					echo "fio $wl: $(tail -n 5 "$work/fio.err")"
-					vdpa dev del bb0
-					return 1
-				fi
-				vals=$(jq -r --arg k "$key" '.jobs[0][$k] |
-					"\(.iops) \(.clat_ns.percentile["99.000000"] / 1000)"' <<<"$out") ||
+				fio_rec "blk-4k-$rw-qd$qd-j$jobs" "$side" "$round" \
+					"/dev/$d" "$rw" "$qd" "$jobs" ||
 					{ vdpa dev del bb0; return 1; }
-				read -r iops p99 <<<"$vals"
-				say "$wl $side: $iops IOPS, p99 $p99 us"
-				result "$wl" "$side" "$round" iops "$iops"
-				result "$wl" "$side" "$round" p99_us "$p99"
 			done
 		done
 	done
@@ -390,28 +406,97 @@ run_lifecycle() {
 	done
 }
 
+# --- vduse: qemu-storage-daemon's vduse-blk export through virtio_blk ------
+
+# The disk behind the export: a 128 MiB file in the guest's tmpfs, written
+# once first so that reads copy data and writes land on allocated pages.
+vduse_image() {
+	dd if=/dev/zero of="$work/$1.img" bs=1M count=128 status=none
+}
+
+# vduse_fio SIDE ROUND DEV: 4 KiB randread and randwrite at iodepth 1 and 32.
+vduse_fio() {
+	local side=$1 round=$2 dev=$3 rw qd
+	for rw in randread randwrite; do
+		for qd in 1 32; do
+			fio_rec "vduse-blk-4k-$rw-qd$qd-j1" "$side" "$round" "$dev" \
+				"$rw" "$qd" 1 || return 1
+		done
+	done
+}
+
+# Profiles (--profile, first round) of fio randread at iodepth 1 and 32:
+# by symbol and by process (the daemon, fio, kworkers).
+vduse_profile() {
+	local side=$1 dev=$2 qd pid
+	command -v perf >/dev/null || return 0	# run_profile says so
+	for qd in 1 32; do
+		fio --name=profile --filename="$dev" --rw=randread --bs=4k \
+			--direct=1 --ioengine=libaio --iodepth="$qd" --numjobs=1 \
+			--time_based --runtime=$((pktgen_s + 3)) --output=/dev/null &
+		pid=$!
+		sleep 2
+		perf_during "vduse-blk-4k-randread-qd$qd-j1" "$side" comm
+		# Not a bare wait: qemu-storage-daemon runs in the background too.
+		wait "$pid"
+	done
+}
+
+# The same daemon, export and workloads on both sides; only the kernel's
+# vdpa, vduse and virtio_vdpa differ (load_stack: ours by modprobe, the
+# in-tree ones by insmod, with the in-tree vhost_iotlb both ways).
+run_vduse() {
+	local side=$1 round=$2 rc=0 n=vb0
+	command -v qemu-storage-daemon >/dev/null ||
+		{ echo "no qemu-storage-daemon (apt-get install qemu-system-common)"; return 1; }
+	intree=0
+	[ "$side" = intree ] && intree=1
+	load_stack || return 1
+	{ is_side "$side" vdpa && is_side "$side" vduse &&
+		is_side "$side" virtio_vdpa; } || return 1
+	rm -f "/tmp/vduse-blk-$n" "$work/$n.qsd.log"
+	vduse_image "$n" || return 1
+	if qsd_start "$n" && add "$n" retry; then
+		vduse_fio "$side" "$round" "/dev/$(e2e_disk "$n")" || rc=1
+		if [ "$rc" = 0 ] && [ "$round" = 1 ] && wanted profile; then
+			vduse_profile "$side" "/dev/$(e2e_disk "$n")"
+		fi
+		del "$n" || rc=1
+	else
+		rc=1
+	fi
+	[ -z "$QSD_PID" ] || qsd_stop "$n" || rc=1
+	QSD_PID=
+	[ "$rc" = 0 ] || cat "$work/$n.qsd.log"
+	rm -f "$work/$n.img"
+	return "$rc"
+}
+
 # --- profile: where the time goes (opt-in) ----------------------------------
 
-# perf_during WORKLOAD SIDE: a flat system-wide profile of the next
-# $pktgen_s seconds, as P records.
+# perf_during WORKLOAD SIDE [SORT]: a flat system-wide profile of the next
+# $pktgen_s seconds, as P records by symbol; with SORT also by that key
+# (perf report --sort), as workload WORKLOAD-by-SORT.
 perf_during() {
-	local wl=$1 side=$2 line
+	local wl=$1 side=$2
 	perf record -a -e cpu-clock -F 499 -o "$work/perf.data" \
 		-- sleep "$pktgen_s" >/dev/null 2>&1 ||
 		{ echo "perf record failed"; return 1; }
-	perf report -i "$work/perf.data" --stdio --no-children --sort sym \
+	perf_flat "$wl" "$side" sym
+	[ -z "${3:-}" ] || perf_flat "$wl-by-$3" "$side" "$3"
+}
+
+perf_flat() {
+	local line
+	perf report -i "$work/perf.data" --stdio --no-children --sort "$3" \
 		--percent-limit 0.5 2>/dev/null | grep -v -E '^(#|$)' | head -n 40 |
 		while IFS= read -r line; do
-			rec P "$wl" "$side" "$line"
+			rec P "$1" "$2" "$line"
 		done
 }
 
-# One profile per side of the 64-byte pktgen run (1 pair) and of fio
-# randread at iodepth 32: the workloads the issue sets targets for.
-run_profile() {
-	local side=$1 round=$2 ifc d
-	command -v perf >/dev/null || { echo "no perf: apt-get install linux-perf"; return 1; }
-	[ "$round" = 1 ] || return 0
+profile_net() {
+	local side=$1 ifc
 	load "$side" net virtio_vdpa || return 1
 	vdpa dev add name bp0 mgmtdev vdpasim_net mac $MAC mtu 1500 || return 1
 	ifc=$(netif bp0)
@@ -422,6 +507,10 @@ run_profile() {
 	during=
 	vdpa dev del bp0
 	unload_all
+}
+
+profile_blk() {
+	local side=$1 d
 	load "$side" blk virtio_vdpa || return 1
 	vdpa dev add name bp1 mgmtdev vdpasim_blk || return 1
 	d=$(disk bp1)
@@ -433,6 +522,21 @@ run_profile() {
 	perf_during blk-4k-randread-qd32-j1 "$side"
 	wait
 	vdpa dev del bp1
+}
+
+# One profile per side of the 64-byte pktgen run (1 pair) and of fio
+# randread at iodepth 32: the workloads the issue sets targets for, each
+# when its group is measured (vduse profiles itself, in run_vduse).
+run_profile() {
+	local side=$1 round=$2
+	command -v perf >/dev/null || { echo "no perf: apt-get install linux-perf"; return 1; }
+	[ "$round" = 1 ] || return 0
+	if wanted net; then
+		profile_net "$side" || return 1
+	fi
+	if wanted blk; then
+		profile_blk "$side" || return 1
+	fi
 }
 
 # --- One group on one side ----------------------------------------------------
@@ -478,14 +582,10 @@ main() {
 	info vhost_frames "$vhost_frames"
 	info started "$(date -u +%FT%TZ)"
 	wanted memcpy && run_memcpy
-	if wanted vduse; then
-		na vduse-blk intree "not yet (VDUSE + qemu-storage-daemon)"
-		na vduse-blk ours "not yet (VDUSE + qemu-storage-daemon)"
-	fi
 	for ((round = 1; round <= rounds; round++)); do
 		sides="intree ours"
 		[ $((round % 2)) = 0 ] && sides="ours intree"
-		for group in net blk vhost lifecycle profile; do
+		for group in net blk vhost lifecycle vduse profile; do
 			wanted "$group" || continue
 			for side in $sides; do
 				run_side "$group" "$side" "$round"

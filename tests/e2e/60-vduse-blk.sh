@@ -48,16 +48,8 @@ mkdir -p "$mnt"
 
 # --- qemu-storage-daemon, vduse-blk export ------------------------------------
 
-# qsd_start NAME: export $work/NAME.img as vduse-blk NAME; QSD_PID.
-qsd_start() {
-	qemu-storage-daemon \
-		--blockdev driver=file,node-name=file0,filename="$work/$1.img",cache.direct=off \
-		--export type=vduse-blk,id=exp0,node-name=file0,name="$1",writable=on,num-queues=1 \
-		>>"$work/$1.qsd.log" 2>&1 &
-	QSD_PID=$!
-	wait_for 30 test -c "/dev/vduse/$1"
-}
-# qsd keeps its reconnect log (inflight requests) in /tmp/vduse-blk-NAME.
+# qsd_start (tests/lib/vduse.sh) exports $work/NAME.img; qsd keeps its
+# reconnect log (inflight requests) in /tmp/vduse-blk-NAME.
 rm -f /tmp/vduse-blk-qsd0 /tmp/vduse-blk-qsd1 /tmp/vduse-blk-qsd2
 truncate -s 256M "$work/qsd0.img"
 tap_do "qsd: vduse-blk export qsd0 on a 256 MiB file in /tmp" qsd_start qsd0

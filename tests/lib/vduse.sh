@@ -24,6 +24,12 @@
 #   stop_vu                   SIGTERM it, its exit status (124: still running)
 #   vu_counters LOG KEY       its counters line (KEY=... first) after SIGUSR1
 #   vu_field NAME LINE        the number after NAME= in such a line
+#   qsd_start NAME            qemu-storage-daemon exports $work/NAME.img as
+#                             vduse-blk NAME (one queue) until its device
+#                             node appears; QSD_PID; output appended to
+#                             $work/NAME.qsd.log
+#   qsd_stop NAME             SIGTERM it, wait for it and for NAME to be gone,
+#                             its reconnect log removed
 #   add NAME [retry]          vdpa dev add NAME, wait for its disk (not once
 #                             its probe failed)
 #   del NAME                  vdpa dev del NAME, bounded to 60 s
@@ -34,7 +40,7 @@
 #
 # Variables: intree (VDUSE_INTREE, 0 or 1), tool (the daemon,
 # tests/userspace/vduse_user or VDUSE_USER), kdir (the running kernel's own
-# modules), work (this script's directory under /tmp), VU_PID.
+# modules), work (this script's directory under /tmp), VU_PID, QSD_PID.
 #
 # VDUSE_INTREE=1 (tests/e2e-reference/vduse-intree.sh) loads the in-tree
 # vdpa, vduse and virtio_vdpa of the test kernel: the debug VM only (the
@@ -45,6 +51,7 @@ tool=${VDUSE_USER:-$E2E_REPO/tests/userspace/vduse_user}
 kdir=/lib/modules/$(uname -r)/kernel
 work=/tmp/$(basename "$0" .sh).$$
 VU_PID=
+QSD_PID=
 
 vduse_begin() {
 	local which=ours
@@ -149,6 +156,29 @@ stop_vu() {
 	kill "$VU_PID" 2>/dev/null
 	wait_for 30 eval "! kill -0 $VU_PID 2>/dev/null" || return 124
 	wait "$VU_PID"
+}
+
+# qsd keeps its reconnect log (the requests in flight) in
+# /tmp/vduse-blk-NAME: started again on the same export, it reads it back.
+qsd_start() {
+	qemu-storage-daemon \
+		--blockdev driver=file,node-name=file0,filename="$work/$1.img",cache.direct=off \
+		--export type=vduse-blk,id=exp0,node-name=file0,name="$1",writable=on,num-queues=1 \
+		>>"$work/$1.qsd.log" 2>&1 &
+	QSD_PID=$!
+	wait_for 30 test -c "/dev/vduse/$1"
+}
+
+# On SIGTERM qsd destroys its VDUSE device.
+qsd_stop() {
+	local rc=0
+	kill "$QSD_PID" 2>/dev/null
+	wait_for 30 eval "! kill -0 $QSD_PID 2>/dev/null" ||
+		{ echo "qsd $1 still running after 30 s"; kill -9 "$QSD_PID"; rc=1; }
+	wait "$QSD_PID" 2>/dev/null
+	wait_for 10 gone "$1" || { echo "$1 still there after qsd exited"; rc=1; }
+	rm -f "/tmp/vduse-blk-$1"
+	return "$rc"
 }
 
 # With "retry", the add is retried for 20 s (qemu-storage-daemon may not
