@@ -58,7 +58,15 @@ static void vsnet_cursor_init(struct net_cursor *c, const struct vdring_iov *iov
 	c->off = 0;
 }
 
-/* Copies up to @len bytes to @to; returns the bytes copied. */
+/*
+ * Copies up to @len bytes to @to; returns the bytes copied. A segment of
+ * the transmit chain may join buffers of two allocations that sit next to
+ * each other in the direct map (vdring_translate() merges them), so the
+ * copy is _copy_to_iter(): copy_to_iter()'s hardened-usercopy check takes
+ * such a segment for an overflow of its first allocation and BUGs (seen on
+ * Debian's kernel). @to is a kernel iterator over the receive buffers and
+ * every byte copied was translated from the driver's descriptors.
+ */
 static size_t vsnet_cursor_copy(struct net_cursor *c, struct iov_iter *to,
 				size_t len)
 {
@@ -67,7 +75,7 @@ static size_t vsnet_cursor_copy(struct net_cursor *c, struct iov_iter *to,
 	while (done < len && c->i < c->nr) {
 		const struct kvec *v = &c->vec[c->i];
 		size_t n = min(v->iov_len - c->off, len - done);
-		size_t copied = copy_to_iter(v->iov_base + c->off, n, to);
+		size_t copied = _copy_to_iter(v->iov_base + c->off, n, to);
 
 		done += copied;
 		c->off += copied;
