@@ -37,8 +37,18 @@
 static_assert(sizeof(struct vduse_ext_config_write) <=
 	      sizeof_field(struct vduse_dev_request, padding));
 
-static void vduse_config_swap(struct vduse_dev *dev, unsigned int offset,
-			      const u8 *in, u8 *out, unsigned int len)
+/**
+ * vduse_config_swap() - replace bytes of the configuration space
+ * @dev: the device
+ * @offset: offset of the first byte; the range lies within the space
+ * @in: the new bytes
+ * @out: where the previous bytes go, or NULL
+ * @len: how many
+ *
+ * Bumps the configuration generation.
+ */
+void vduse_config_swap(struct vduse_dev *dev, unsigned int offset,
+		       const u8 *in, u8 *out, unsigned int len)
 {
 	unsigned long flags;
 

@@ -282,6 +282,8 @@ void vduse_cvq_start(struct vduse_dev *dev);
 void vduse_cvq_stop(struct vduse_dev *dev);
 
 /* config_write.c */
+void vduse_config_swap(struct vduse_dev *dev, unsigned int offset,
+		       const u8 *in, u8 *out, unsigned int len);
 void vduse_config_write(struct vduse_dev *dev, unsigned int offset,
 			const void *buf, unsigned int len);
 

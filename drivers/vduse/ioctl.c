@@ -61,7 +61,6 @@ static long vduse_ioc_set_config(struct vduse_dev *dev, union vduse_dev_arg *a,
 				 void __user *argp)
 {
 	struct vduse_config_data *c = &a->config;
-	unsigned long flags;
 	void *buf;
 
 	if (!c->length || c->offset > dev->config_size ||
@@ -71,10 +70,7 @@ static long vduse_ioc_set_config(struct vduse_dev *dev, union vduse_dev_arg *a,
 			  c->length);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	spin_lock_irqsave(&dev->config_lock, flags);
-	memcpy(dev->config + c->offset, buf, c->length);
-	dev->generation++;
-	spin_unlock_irqrestore(&dev->config_lock, flags);
+	vduse_config_swap(dev, c->offset, buf, NULL, c->length);
 	kfree(buf);
 	return 0;
 }

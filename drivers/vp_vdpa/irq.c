@@ -10,24 +10,25 @@
 
 #include "vp_vdpa.h"
 
-static void vp_vdpa_vq_cb(struct vp_vdpa_vq *vq)
+/* Runs @cb, if set, under @lock (which its setter takes too). */
+static void vp_vdpa_run_cb(spinlock_t *lock, struct vdpa_callback *cb)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&vq->cb_lock, flags);
-	if (vq->cb.callback)
-		vq->cb.callback(vq->cb.private);
-	spin_unlock_irqrestore(&vq->cb_lock, flags);
+	spin_lock_irqsave(lock, flags);
+	if (cb->callback)
+		cb->callback(cb->private);
+	spin_unlock_irqrestore(lock, flags);
+}
+
+static void vp_vdpa_vq_cb(struct vp_vdpa_vq *vq)
+{
+	vp_vdpa_run_cb(&vq->cb_lock, &vq->cb);
 }
 
 static void vp_vdpa_config_cb(struct vp_vdpa *vp)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&vp->config_lock, flags);
-	if (vp->config_cb.callback)
-		vp->config_cb.callback(vp->config_cb.private);
-	spin_unlock_irqrestore(&vp->config_lock, flags);
+	vp_vdpa_run_cb(&vp->config_lock, &vp->config_cb);
 }
 
 static irqreturn_t vp_vdpa_vq_irq(int irq, void *arg)
