@@ -3,11 +3,11 @@
 # vm-tier: debug
 #
 # vp_vdpa with a real virtio-pci function: QEMU's virtio-net-pci
-# (disable-legacy=on, MAC 52:54:00:12:34:70, slot 0x10) and a peer
+# (disable-legacy=on, MAC 52:54:00:12:34:70, behind root port 00:10.0) and a peer
 # virtio-net-pci (slot 0x11) driven by plain virtio_net, joined by a QEMU
 # hub (-netdev hubport, nothing leaves QEMU); scripts/check.sh adds both to
 # the debug VM.  Checked: the function moves from virtio-pci to vp_vdpa by
-# driver_override and becomes management device pci/0000:00:10.0 (class
+# driver_override and becomes management device pci/<its BDF> (class
 # net); a function that is not virtio fails to bind; "vdpa dev add" makes
 # a virtio_vdpa netdev with the function's MAC; a second add is refused;
 # ping and an iperf3 transfer to the peer in a network namespace
@@ -21,13 +21,14 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/e2e.sh
 . "$(dirname "$0")/../lib/e2e.sh"
 
-BDF=0000:00:10.0
 PEER=0000:00:11.0
 MAC=52:54:00:12:34:70
 pci=/sys/bus/pci
+# The function behind root port 00:10.0 (its bus number is the guest's).
+BDF=$(basename "$(ls -d $pci/devices/0000:00:10.0/0000:* 2>/dev/null | head -n 1)")
 ns=vpp$$
 
-[ -e "$pci/devices/$BDF" ] && [ -e "$pci/devices/$PEER" ] ||
+[ -n "$BDF" ] && [ -e "$pci/devices/$BDF" ] && [ -e "$pci/devices/$PEER" ] ||
 	tap_bail "no virtio-net-pci at $BDF and $PEER (scripts/check.sh adds them)"
 for t in ping iperf3 jq; do
 	command -v "$t" >/dev/null || tap_bail "$t is not installed"
