@@ -285,8 +285,9 @@ static int vdpa_nl_dev_new_doit(struct sk_buff *skb, struct genl_info *info)
 				    "vdpa: a device with this name already exists");
 		return -EEXIST;
 	}
+	cfg.extack = info->extack;
 	err = mdev->ops->dev_add(mdev, nla_data(name_attr), &cfg);
-	if (err)
+	if (err && !info->extack->_msg)
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "vdpa: the management device failed to create the device (%d)",
 				   err);
@@ -320,8 +321,9 @@ static int vdpa_nl_attr_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "vdpa: no attribute to change");
 		return -EINVAL;
 	}
+	cfg.extack = info->extack;
 	err = mdev->ops->dev_set_attr(mdev, vdev, &cfg);
-	if (err)
+	if (err && !info->extack->_msg)
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "vdpa: the management device refused the change (%d)",
 				   err);

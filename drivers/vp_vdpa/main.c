@@ -77,6 +77,8 @@ static int vp_vdpa_dev_add(struct vdpa_mgmt_dev *mgmt, const char *name,
 	if (fn->vp)
 		return -EEXIST;
 	err = vp_vdpa_features(fn, config, &features);
+	if (!err)
+		err = vp_vdpa_provision(fn, config);
 	if (err)
 		return err;
 	vp = vdpa_alloc_device(struct vp_vdpa, vdpa, parent, &vp_vdpa_ops, 1,
@@ -138,6 +140,11 @@ static int vp_vdpa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	fn->mgmt.ops = &vp_vdpa_mgmt_ops;
 	fn->mgmt.id_table = fn->id;
 	fn->mgmt.config_attr_mask = BIT_ULL(VDPA_ATTR_DEV_FEATURES);
+	if (fn->id[0].device == VIRTIO_ID_NET)
+		fn->mgmt.config_attr_mask |=
+			BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR) |
+			BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MTU) |
+			BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MAX_VQP);
 	fn->mgmt.supported_features = vp_modern_get_features(&fn->mdev);
 	fn->mgmt.max_supported_vqs = vp_modern_get_num_queues(&fn->mdev);
 	pci_set_drvdata(pdev, fn);
@@ -157,6 +164,8 @@ static void vp_vdpa_remove(struct pci_dev *pdev)
 	struct vp_vdpa_fn *fn = pci_get_drvdata(pdev);
 
 	vdpa_mgmtdev_unregister(&fn->mgmt);
+	if (!pci_vfs_assigned(pdev))
+		pci_disable_sriov(pdev);
 	vp_modern_remove(&fn->mdev);
 }
 
@@ -165,6 +174,7 @@ static struct pci_driver vp_vdpa_driver = {
 	.id_table = NULL,
 	.probe = vp_vdpa_probe,
 	.remove = vp_vdpa_remove,
+	.sriov_configure = vp_vdpa_sriov_configure,
 };
 module_pci_driver(vp_vdpa_driver);
 

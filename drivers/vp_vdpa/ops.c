@@ -43,6 +43,20 @@ static void vp_vdpa_kick_vq(struct vdpa_device *vdpa, u16 idx)
 	vp_iowrite16(idx, vdpa_to_vp(vdpa)->vqs[idx].notify);
 }
 
+/*
+ * With VIRTIO_F_NOTIFICATION_DATA the doorbell takes 32 bits: the queue
+ * index in the low 16, the next available position above. An index the
+ * device does not have is dropped.
+ */
+static void vp_vdpa_kick_vq_with_data(struct vdpa_device *vdpa, u32 data)
+{
+	struct vp_vdpa *vp = vdpa_to_vp(vdpa);
+	u16 idx = data & 0xffff;
+
+	if (idx < vp->nvqs)
+		vp_iowrite32(data, vp->vqs[idx].notify);
+}
+
 static void vp_vdpa_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 			      struct vdpa_callback *cb)
 {
@@ -264,6 +278,7 @@ const struct vdpa_config_ops vp_vdpa_ops = {
 	.set_vq_address = vp_vdpa_set_vq_address,
 	.set_vq_num = vp_vdpa_set_vq_num,
 	.kick_vq = vp_vdpa_kick_vq,
+	.kick_vq_with_data = vp_vdpa_kick_vq_with_data,
 	.set_vq_cb = vp_vdpa_set_vq_cb,
 	.set_vq_ready = vp_vdpa_set_vq_ready,
 	.get_vq_ready = vp_vdpa_get_vq_ready,

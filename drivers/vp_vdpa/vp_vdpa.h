@@ -6,6 +6,7 @@
 #ifndef _VP_VDPA_H
 #define _VP_VDPA_H
 
+#include <linux/if_ether.h>
 #include <linux/interrupt.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -84,6 +85,31 @@ static inline struct virtio_pci_modern_device *vp_mdev(struct vp_vdpa *vp)
 {
 	return &vp->fn->mdev;
 }
+
+/**
+ * struct vp_vdpa_net_caps - a net function's configuration, as "vdpa dev
+ *                           add" attributes are checked against it
+ * @features: its device features
+ * @mac: its MAC (meaningful with %VIRTIO_NET_F_MAC)
+ * @mtu: its MTU (meaningful with %VIRTIO_NET_F_MTU)
+ * @pairs: its queue pairs (max_virtqueue_pairs with %VIRTIO_NET_F_MQ, else 1)
+ */
+struct vp_vdpa_net_caps {
+	u64 features;
+	u8 mac[ETH_ALEN];
+	u16 mtu;
+	u16 pairs;
+};
+
+/* provision.c */
+int vp_vdpa_provision(struct vp_vdpa_fn *fn,
+		      const struct vdpa_dev_set_config *cfg);
+int vp_vdpa_sriov_configure(struct pci_dev *pdev, int num_vfs);
+#if IS_ENABLED(CONFIG_KUNIT)
+int vp_vdpa_net_check(const struct vp_vdpa_net_caps *caps,
+		      const struct vdpa_dev_set_config *cfg);
+int vp_vdpa_sriov_check(u64 features, int num_vfs, bool assigned);
+#endif
 
 /* ops.c */
 extern const struct vdpa_config_ops vp_vdpa_ops;

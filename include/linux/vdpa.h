@@ -193,6 +193,11 @@ struct vdpa_iova_range {
  * @net.max_vq_pairs: maximum number of queue pairs
  * @mask: which attributes are set, as a bit mask of
  *        ``BIT_ULL(VDPA_ATTR_DEV_*)``
+ * @extack: where &vdpa_mgmtdev_ops.dev_add (or dev_set_attr) may explain a
+ *          refusal to the netlink caller with NL_SET_ERR_MSG_MOD(); may be
+ *          NULL (the macros then do nothing). Not in the 6.12 API: parents
+ *          written for it ignore it, and the core reports a generic
+ *          message when a parent fails without one.
  */
 struct vdpa_dev_set_config {
 	u64 device_features;
@@ -202,6 +207,7 @@ struct vdpa_dev_set_config {
 		u16 max_vq_pairs;
 	} net;
 	u64 mask;
+	struct netlink_ext_ack *extack;
 };
 
 /**

@@ -10,6 +10,8 @@
 # driver_override and becomes management device pci/<its BDF> (class
 # net); a function that is not virtio fails to bind; "vdpa dev add" makes
 # a virtio_vdpa netdev with the function's MAC; a second add is refused;
+# mac/mtu/max_vqp other than the function's own are refused with the
+# reason, its own are accepted; no sriov_numvfs without the capability;
 # ping and an iperf3 transfer to the peer in a network namespace
 # (192.0.2.0/24) go through; "vdpa dev del", unbinding and handing the
 # function back to virtio-pci leave it working under virtio_net.
@@ -34,7 +36,7 @@ for t in ping iperf3 jq; do
 	command -v "$t" >/dev/null || tap_bail "$t is not installed"
 done
 e2e_need_modules vp_vdpa virtio_vdpa
-tap_plan 17
+tap_plan 22
 
 # pci_netif BDF: the virtio_net interface of a virtio-pci function.
 pci_netif() { ls "$pci/devices/$1"/virtio*/net 2>/dev/null; }
@@ -88,6 +90,36 @@ if [ -n "$testdev" ] && [ -z "$(pci_driver "$testdev")" ]; then
 else
 	tap_bail "no free pci-testdev in the VM"
 fi
+
+# Provisioning: the function's own values pass, others are refused with
+# the reason (its MAC cannot be changed, QEMU's device offers no MTU and
+# has one queue pair), and nothing is created.
+refused() {
+	local desc=$1 re=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" != 0 ] && grep -qE -- "$re" <<<"$out" &&
+		! vdpa dev show vp0 >/dev/null 2>&1; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "exit status $rc, want non-zero and /$re/; got:"$'\n'"$out"
+	fi
+}
+refused "mac 02:00:00:00:80:01: refused, the function's MAC named" \
+	"^Error: vp_vdpa: the function's MAC is $MAC and cannot be changed" \
+	vdpa dev add name vp0 mgmtdev "pci/$BDF" mac 02:00:00:00:80:01
+refused "mtu 1400: refused, the function reports no MTU" \
+	"^Error: vp_vdpa: the function reports no MTU \(no VIRTIO_NET_F_MTU\)" \
+	vdpa dev add name vp0 mgmtdev "pci/$BDF" mtu 1400
+refused "max_vqp 2: above the function's one pair (the core's bound)" \
+	"^Error: vdpa: max_vqp 2 above the mgmtdev's limit of 1" \
+	vdpa dev add name vp0 mgmtdev "pci/$BDF" max_vqp 2
+tap_run "mac $MAC max_vqp 1 (its own values): accepted" \
+	sh -c "vdpa dev add name vp0 mgmtdev pci/$BDF mac $MAC max_vqp 1 && vdpa dev del vp0"
+# QEMU 7.2's virtio-net-pci has no SR-IOV capability: the PCI core offers
+# no sriov_numvfs (the policy of vp_vdpa's sriov_configure is in KUnit).
+tap_run "$BDF: no SR-IOV capability, no sriov_numvfs" \
+	test ! -e "$pci/devices/$BDF/sriov_numvfs"
 
 tap_run "vdpa dev add name vp0 mgmtdev pci/$BDF" vdpa dev add name vp0 mgmtdev "pci/$BDF"
 # virtio_vdpa's virtio device sits under the DMA device: the PCI function.
