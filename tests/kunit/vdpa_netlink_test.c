@@ -19,8 +19,8 @@
  *                 without their feature bit, the block capacity always
  *                 present, the READ_ONLY/FLUSH flags, classes without a
  *                 decoder and a message too small.
- * vdpa_nl_driver: vdpa_nl_put_driver() on a device of KUnit's bus with
- *                 children with and without a dev_t: nothing while no
+ * vdpa_nl_driver: vdpa_nl_put_driver() on a root device with children
+ *                 with and without a dev_t: nothing while no
  *                 driver is bound; once bound, the driver's name and one
  *                 nested attribute per child with a dev_t (name, major,
  *                 minor), in the order they were added; -EMSGSIZE when
@@ -30,7 +30,6 @@
  * vdpa.ko, so tests/e2e/35-netlink-dump.sh covers it end to end.
  */
 
-#include <kunit/device.h>
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/fs.h>
@@ -758,6 +757,9 @@ struct vnt_bind {
 	dev_t devt;
 };
 
+KUNIT_DEFINE_ACTION_WRAPPER(vnt_unregister_root, root_device_unregister,
+			    struct device *);
+
 static void vnt_unregister_region(void *data)
 {
 	struct vnt_bind *b = data;
@@ -802,8 +804,14 @@ static struct vnt_bind *vnt_bind_setup(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	b->driver.name = "vnt_fake_driver";
-	b->dev = kunit_device_register(test, "vnt_vdpa");
+	/*
+	 * Not kunit_device_register(): its device comes bound to a driver
+	 * of its own, which must not be replaced by hand.
+	 */
+	b->dev = root_device_register("vdpa_nl_test");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b->dev));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vnt_unregister_root,
+							b->dev), 0);
 	KUNIT_ASSERT_EQ(test, alloc_chrdev_region(&b->devt, 0, VNT_CDEV_MINORS,
 						  "vnt"), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vnt_unregister_region,
