@@ -8,6 +8,11 @@
  * per operation by its internal flags; vdpa_nl_post_doit() undoes it.
  * Dumps take no attributes, which vdpa_nl_dump_start() checks. Message
  * building is in nl_msg.c and attribute validation in nl_parse.c.
+ *
+ * Locks: vdpa_mgmt_lock (shared for reads, exclusive for changes) around
+ * every handler and dump round; describing a device then takes its device
+ * lock (nl_msg.c), one device at a time, so the order is always
+ * vdpa_mgmt_lock, then a device lock.
  */
 
 #include <linux/capability.h>
@@ -496,9 +501,11 @@ struct genl_family vdpa_nl_family __ro_after_init = {
  *       is unpublished
  *
  * Sends the device's description, laid out as a VDPA_CMD_DEV_GET reply,
- * to the "dev" multicast group.
+ * to the "dev" multicast group: with the driver bound at that moment (one
+ * that bound during registration, one still bound before deletion).
  *
- * Context: vdpa_mgmt_lock held for writing.
+ * Context: vdpa_mgmt_lock held for writing; takes the device lock of
+ * @vdev.
  */
 void vdpa_nl_notify(struct vdpa_device *vdev, u8 cmd)
 {

@@ -4,19 +4,25 @@
  * management device and device descriptions, decoded configuration space
  * (net and block), and vendor queue statistics.
  *
- * Attribute types are exactly those iproute2's vdpa tool parses.
+ * Attribute types are exactly those iproute2's vdpa tool parses, plus our
+ * extensions of <linux/vdpa_ext.h> (the bound driver and its character
+ * devices), which the tool skips as unknown.
  */
 
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <linux/virtio_byteorder.h>
 #include <uapi/linux/vdpa.h>
+#include <uapi/linux/vdpa_ext.h>
 #include <uapi/linux/virtio_blk.h>
 #include <uapi/linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
 #include <uapi/linux/virtio_net.h>
 
 #include "vdpa_core.h"
+
+/* An upstream attribute must never take the number of an extension. */
+static_assert(VDPA_ATTR_MAX < VDPA_EXT_ATTR_BASE);
 
 static int vdpa_nl_put_mgmtdev_handle(struct sk_buff *msg,
 				      const struct vdpa_mgmt_dev *mdev)
@@ -74,6 +80,65 @@ int vdpa_nl_fill_mgmtdev(struct sk_buff *msg, const struct vdpa_mgmt_dev *mdev,
 	return 0;
 }
 
+/*
+ * device_for_each_child() callback: one VDPA_EXT_ATTR_DEV_CHARDEV for a
+ * child with a dev_t that is not a block device (a bus driver's character
+ * device, e.g. vhost_vdpa's "vhost-vdpa-N"); other children are skipped.
+ */
+static int vdpa_nl_put_chardev(struct device *child, void *data)
+{
+	struct sk_buff *msg = data;
+	struct nlattr *nest;
+
+	if (!child->devt ||
+	    (child->class && !strcmp(child->class->name, "block")))
+		return 0;
+	nest = nla_nest_start(msg, VDPA_EXT_ATTR_DEV_CHARDEV);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(msg, VDPA_EXT_CHARDEV_ATTR_NAME, dev_name(child)) ||
+	    nla_put_u32(msg, VDPA_EXT_CHARDEV_ATTR_MAJOR, MAJOR(child->devt)) ||
+	    nla_put_u32(msg, VDPA_EXT_CHARDEV_ATTR_MINOR, MINOR(child->devt))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/**
+ * vdpa_nl_put_driver() - describe the driver bound to a device
+ * @msg: the message
+ * @dev: the device (a vDPA device's &vdpa_device.dev)
+ *
+ * Adds VDPA_EXT_ATTR_DEV_DRIVER, the bound driver's name, and one
+ * VDPA_EXT_ATTR_DEV_CHARDEV per character device among the children of
+ * @dev; nothing while no driver is bound. The device lock keeps the driver
+ * bound, and so the children it created in probe present, while they are
+ * read; it also waits for a probe or remove under way to finish.
+ *
+ * Context: may sleep; takes the device lock of @dev, so the caller must
+ * not hold it. The lock order is vdpa_mgmt_lock, then the device lock.
+ * Return: 0 or -EMSGSIZE (then attributes may have been added: the caller
+ * cancels the whole message).
+ */
+VISIBLE_IF_KUNIT int vdpa_nl_put_driver(struct sk_buff *msg, struct device *dev)
+{
+	int err = 0;
+
+	device_lock(dev);
+	if (dev->driver) {
+		err = nla_put_string(msg, VDPA_EXT_ATTR_DEV_DRIVER,
+				     dev->driver->name);
+		if (!err)
+			err = device_for_each_child(dev, msg,
+						    vdpa_nl_put_chardev);
+	}
+	device_unlock(dev);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vdpa_nl_put_driver);
+
 /**
  * vdpa_nl_fill_dev() - describe a device
  * @msg: the message
@@ -84,7 +149,9 @@ int vdpa_nl_fill_mgmtdev(struct sk_buff *msg, const struct vdpa_mgmt_dev *mdev,
  * @seq: sequence number of the request
  * @flags: netlink flags (NLM_F_MULTI in dumps)
  *
- * Context: vdpa_mgmt_lock held.
+ * The attributes iproute2 shows, then those of vdpa_nl_put_driver().
+ *
+ * Context: vdpa_mgmt_lock held; takes the device lock of @vdev.
  * Return: 0 or -EMSGSIZE (with nothing added to @msg).
  */
 int vdpa_nl_fill_dev(struct sk_buff *msg, struct vdpa_device *vdev, u8 cmd,
@@ -104,7 +171,8 @@ int vdpa_nl_fill_dev(struct sk_buff *msg, struct vdpa_device *vdev, u8 cmd,
 	    nla_put_u32(msg, VDPA_ATTR_DEV_MAX_VQS, vdev->nvqs) ||
 	    nla_put_u16(msg, VDPA_ATTR_DEV_MAX_VQ_SIZE,
 			ops->get_vq_num_max(vdev)) ||
-	    nla_put_u16(msg, VDPA_ATTR_DEV_MIN_VQ_SIZE, min_size)) {
+	    nla_put_u16(msg, VDPA_ATTR_DEV_MIN_VQ_SIZE, min_size) ||
+	    vdpa_nl_put_driver(msg, &vdev->dev)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}

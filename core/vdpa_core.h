@@ -32,7 +32,9 @@ extern struct xarray vdpa_devices;
  * Protects: vdpa_mgmt_list and every &vdpa_mgmt_dev.list entry; the set
  * of registered vDPA devices, so that the name check and device_add() of
  * a registration are atomic; and the lifetime of a management device for
- * whoever holds it (unregistration takes it for writing).
+ * whoever holds it (unregistration takes it for writing). Taken before
+ * a vDPA device's device lock (nl_msg.c reads the bound driver under it;
+ * device_add() and device_del() bind and unbind under it), never after.
  */
 extern struct rw_semaphore vdpa_mgmt_lock;
 extern struct list_head vdpa_mgmt_list;
@@ -82,6 +84,7 @@ struct vdpa_cfg_view {
 #if IS_ENABLED(CONFIG_KUNIT)
 int vdpa_nl_put_config_fields(struct sk_buff *msg, u32 device_id,
 			      const struct vdpa_cfg_view *view);
+int vdpa_nl_put_driver(struct sk_buff *msg, struct device *dev);
 const char *vdpa_check_ops(const struct vdpa_config_ops *ops,
 			   unsigned int ngroups, unsigned int nas,
 			   bool use_va);

@@ -67,6 +67,17 @@
  *   vdpa_set_features() and vdpa_reset() for writing. The lock order is
  *   management lock, then cf_lock.
  *
+ * The driver core's device lock of a vDPA device (device_lock()) is held
+ * around the bus driver's probe and remove, so it keeps the bound driver,
+ * and the child devices that driver creates in probe, in place. The
+ * netlink family takes it under the management lock to report the bound
+ * driver and its character devices (VDPA_CMD_DEV_GET replies and the
+ * device events); registration and unregistration take it under the
+ * management lock too (binding and unbinding). The lock order is
+ * management lock, then device lock, never the reverse: a bus driver's
+ * probe and remove must not take the management lock (lockdep does not
+ * check device locks, so this rule is only written here).
+ *
  * Registration and unregistration run with the management lock held, and
  * so does everything they trigger: the bus's probe and uevent, which call
  * &vdpa_config_ops.get_vq_num_max, &vdpa_config_ops.get_vq_num_min,

@@ -5,7 +5,11 @@
 # The "vdpa" netlink family through iproute2's vdpa tool, the way users
 # see it: mgmtdev show, dev add with every attribute, dev show, dev config
 # show and dev vstats show (text and JSON, values checked), DEV_ATTR_SET
-# and device_features provisioning through vdpanl.py, dev del.
+# and device_features provisioning through vdpanl.py, dev del. Then our
+# extension of DEV_GET (<linux/vdpa_ext.h>) on simulator devices: the
+# bound driver and its character device (vhost-vdpa-N) as sysfs and /dev
+# show them, unbound, under virtio_vdpa, under vhost_vdpa, after unbind
+# and in a dump, with the tool's output unchanged by them.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -16,13 +20,33 @@ norm() { tr -s ' \n' '  ' | sed 's/ $//'; }
 # tap_jq DESC JSON FILTER WANT: jq -c FILTER of JSON is WANT.
 tap_jq() { tap_is "$(jq -c "$3" <<<"$2" 2>&1)" "$4" "$1"; }
 names() { sed -n 's/^\([^ :]*\): .*/\1/p' | sort | tr '\n' ' '; }
+# ext DEV: the extension attributes of DEV_GET DEV, on one line.
+ext() { nl send DEV_GET "DEV_NAME=str:$1" | grep '^EXT_' | norm; }
+# sys_ext DEV: the same as sysfs says it should be: the driver DEV is
+# bound to, and each vhost-vdpa-N under DEV with its dev file's numbers.
+sys_ext() {
+	local drv c maj min
+	drv=$(e2e_bound_to "$1")
+	[ -n "$drv" ] || return 0
+	echo "EXT_DEV_DRIVER=$drv"
+	for c in "/sys/bus/vdpa/devices/$1"/vhost-vdpa-*; do
+		[ -e "$c/dev" ] || continue
+		IFS=: read -r maj min <"$c/dev"
+		echo "EXT_DEV_CHARDEV={NAME=${c##*/} MAJOR=$maj MINOR=$min}"
+	done
+}
+# dump_ext: each device of a raw DEV_GET dump with its extensions, a line each.
+dump_ext() {
+	nl send DEV_GET --dump | awk '/^DEV_NAME=/ { n = substr($0, 10) }
+		/^EXT_/ { e = e " " $0 } /^--$/ { print n e; n = ""; e = "" }'
+}
 
 V1=$((1 << 32))
 FEATURES=$(( (1 << 3) | (1 << 5) | (1 << 16) | (1 << 17) | (1 << 22) | \
 	     (1 << 32) | (1 << 33) ))
 FEATURE_NAMES="MTU MAC STATUS CTRL_VQ MQ VERSION_1 ACCESS_PLATFORM"
 
-tap_plan 49
+tap_plan 69
 
 tap_run "load vdpa_test_parent" modprobe vdpa_test_parent
 
@@ -142,5 +166,49 @@ tap_is "$(ls /sys/bus/vdpa/devices)" "" "the bus is empty"
 tap_is "$(cat /sys/kernel/debug/vdpa_test_driver/probes)/$(cat /sys/kernel/debug/vdpa_test_driver/removes)" \
 	"5/5" "every bound device was unbound once"
 
-tap_run "unload driver, parent and bus" rmmod vdpa_test_driver vdpa_test_parent vdpa
+tap_run "unload vdpa_test_driver and vdpa_test_parent" \
+	rmmod vdpa_test_driver vdpa_test_parent
+
+# --- the bound driver and its character device (our extension) ---
+tap_run "load vdpa_sim_net" modprobe vdpa_sim_net
+tap_run "dev add s0 (no bus driver loaded)" vdpa dev add name s0 mgmtdev vdpasim_net
+tap_is "$(ext s0)" "" "DEV_GET s0 unbound: no driver, no character device"
+show=$(vdpa dev show s0)
+show_j=$(vdpa -j dev show s0)
+tap_run "load virtio_vdpa: it binds s0" \
+	eval 'modprobe virtio_vdpa && [ "$(e2e_bound_to s0)" = virtio_vdpa ]'
+tap_is "$(ext s0)" "EXT_DEV_DRIVER=virtio_vdpa" \
+	"DEV_GET s0 under virtio_vdpa: its name, no character device"
+modprobe vhost_vdpa
+e2e_override s0 vhost_vdpa
+node=$(e2e_vhost_node s0)
+tap_run "s0 rebound to vhost_vdpa, with its device node $node" \
+	eval '[ "$(e2e_bound_to s0)" = vhost_vdpa ] && [ -c "$node" ]'
+tap_is "$(ext s0)" "$(sys_ext s0 | norm)" \
+	"DEV_GET s0 under vhost_vdpa: driver and vhost-vdpa-N as in sysfs"
+tap_is "$(nl send DEV_GET DEV_NAME=str:s0 | sed -n 's/^EXT_DEV_CHARDEV={NAME=\([^ ]*\) MAJOR=\([0-9]*\) MINOR=\([0-9]*\)}$/\/dev\/\1 \2:\3/p')" \
+	"$node $(stat -c '%t %T' "$node" | { read -r a b; echo $((0x$a)):$((0x$b)); })" \
+	"DEV_GET s0: the character device's name and numbers are those of its /dev node"
+tap_is "$(vdpa dev show s0)" "$show" "dev show s0 text under vhost_vdpa: as unbound (tool skips the extension)"
+tap_is "$(vdpa -j dev show s0)" "$show_j" "dev show -j s0 under vhost_vdpa: as unbound"
+echo s0 >/sys/bus/vdpa/drivers/vhost_vdpa/unbind
+tap_is "$(ext s0)" "" "DEV_GET s0 after unbind: no driver, no character device"
+tap_run "$node is gone after unbind" test ! -e "$node"
+
+tap_run "dev add s1 and s2" \
+	eval 'vdpa dev add name s1 mgmtdev vdpasim_net && vdpa dev add name s2 mgmtdev vdpasim_net'
+e2e_override s1 virtio_vdpa
+e2e_override s2 vhost_vdpa
+tap_is "$(e2e_bound_to s0)/$(e2e_bound_to s1)/$(e2e_bound_to s2)" "/virtio_vdpa/vhost_vdpa" \
+	"s0 unbound, s1 under virtio_vdpa, s2 under vhost_vdpa"
+tap_is "$(dump_ext)" "$(for d in s0 s1 s2; do echo "$d $(sys_ext $d | norm)"; done | sed 's/ $//')" \
+	"DEV_GET dump: each device's driver and character devices as in sysfs"
+tap_run "DEV_GET s2 reports a character device" eval 'ext s2 | grep -q "EXT_DEV_CHARDEV={NAME=vhost-vdpa-"'
+tap_is "$(vdpa dev show | names)" "s0 s1 s2 " "dev show (dump) with the extensions lists s0 s1 s2"
+tap_jq "dev show -j (dump) with the extensions: s0 s1 s2, same fields" "$(vdpa -j dev show)" \
+	'.dev | to_entries | map([.key, (.value | keys)])' \
+	"$(jq -c '.dev | to_entries | map(.value | keys) | .[0] as $k | [["s0",$k],["s1",$k],["s2",$k]]' <<<"$show_j")"
+tap_run "dev del s0 s1 s2" eval 'vdpa dev del s0 && vdpa dev del s1 && vdpa dev del s2'
+tap_run "unload bus drivers, simulator and bus" \
+	rmmod vhost_vdpa virtio_vdpa vdpa_sim_net vdpa_sim vdpa
 tap_done

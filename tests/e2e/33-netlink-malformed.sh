@@ -5,6 +5,7 @@
 # Malformed requests through vdpanl.py: missing attributes, wrong types
 # and sizes, overlong, unterminated, empty and '/'-names, unknown
 # attributes and attributes the command does not take (any in a dump),
+# our reply-only extensions (<linux/vdpa_ext.h>) in requests,
 # huge counts and indices, a dump flag where there is no dump, truncated
 # attributes.
 # Each must be refused with the right errno and a non-empty extack
@@ -116,7 +117,7 @@ NOTFOR='^vdpa: attribute not valid for this command$'
 LEFT='^bytes leftover after parsing attributes$'
 long() { printf "${2:-n}%.0s" $(seq "$1"); }
 
-tap_plan 51
+tap_plan 54
 
 tap_run "load vdpa_test_parent" modprobe vdpa_test_parent
 tap_run "dev add m0" mk_m0
@@ -191,6 +192,16 @@ malformed "unknown attribute 200" EINVAL '^Unknown attribute type$' 200 \
 	"${NEW[@]}" DEV_NAME=str:x 200=u32:1
 malformed "unknown attribute 37 (VDPA_ATTR_MAX)" EINVAL \
 	'^Unknown attribute type$' 37 "${NEW[@]}" DEV_NAME=str:x 37=u32:1
+# Our reply-only extensions are as unknown as any type above the policy.
+malformed "EXT_DEV_DRIVER (reply-only) in DEV_GET of m0" EINVAL \
+	'^Unknown attribute type$' EXT_DEV_DRIVER \
+	DEV_GET DEV_NAME=str:m0 EXT_DEV_DRIVER=str:vhost_vdpa
+malformed "EXT_DEV_CHARDEV (reply-only) in a DEV_GET dump" EINVAL \
+	'^Unknown attribute type$' EXT_DEV_CHARDEV \
+	--dump DEV_GET EXT_DEV_CHARDEV=hex:0800020000010000
+malformed "EXT_DEV_DRIVER (reply-only) in DEV_NEW" EINVAL \
+	'^Unknown attribute type$' EXT_DEV_DRIVER \
+	"${NEW[@]}" DEV_NAME=str:x EXT_DEV_DRIVER=str:virtio_vdpa
 malformed "DEV_ID in DEV_NEW" EINVAL '^Unsupported attribute$' DEV_ID \
 	"${NEW[@]}" DEV_NAME=str:x DEV_ID=u32:1
 malformed "DEV_VENDOR_ATTR_VALUE in DEV_DEL of m0" EINVAL \

@@ -5,8 +5,8 @@
 # The "dev" multicast group: a listener hears DEV_NEW and DEV_DEL for
 # devices created and deleted with the vdpa tool and for those deleted by
 # unloading their parent, carrying exactly the attributes of a DEV_GET
-# reply; nothing for devices without management device or for refused
-# requests.
+# reply (with the driver bound at that moment: our VDPA_EXT_ATTR_DEV_DRIVER);
+# nothing for devices without management device or for refused requests.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -40,7 +40,7 @@ event_attrs() {
 }
 dev_get() { nl send DEV_GET "DEV_NAME=str:$1" | grep -vx -- --; }
 
-tap_plan 14
+tap_plan 18
 
 tap_run "load vdpa_test_parent" modprobe vdpa_test_parent
 
@@ -78,5 +78,18 @@ tap_is "$(events "$tmp/m3" | sort)" \
 	"DEV_DEL ev2"$'\n'"DEV_DEL ev3"$'\n'"DEV_NEW ev3" \
 	"nothing for a refused dev add; unloading the parent announces its deletions"
 
-tap_run "unload the bus" rmmod vdpa
+# A driver binding during dev add is in DEV_NEW, and still in DEV_DEL.
+tap_run "load vdpa_test_parent and vdpa_test_driver" \
+	modprobe -a vdpa_test_parent vdpa_test_driver
+start_monitor 2 "$tmp/m4" --attrs
+vdpa dev add name ev4 mgmtdev vdpa_test
+ev4=$(dev_get ev4)
+vdpa dev del ev4
+monitor_done "the listener got two events"
+tap_is "$(grep '^EXT_' <<<"$ev4")" "EXT_DEV_DRIVER=vdpa_test_driver" \
+	"DEV_GET ev4 names the driver bound when it was added"
+tap_is "$(event_attrs "$tmp/m4" 1)"$'\n'"$(event_attrs "$tmp/m4" 2)" \
+	"$ev4"$'\n'"$ev4" "DEV_NEW and DEV_DEL of ev4 carry DEV_GET's attributes, driver included"
+tap_run "unload vdpa_test_driver, vdpa_test_parent and the bus" \
+	rmmod vdpa_test_driver vdpa_test_parent vdpa
 tap_done

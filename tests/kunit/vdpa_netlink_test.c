@@ -19,6 +19,12 @@
  *                 without their feature bit, the block capacity always
  *                 present, the READ_ONLY/FLUSH flags, classes without a
  *                 decoder and a message too small.
+ * vdpa_nl_driver: vdpa_nl_put_driver() on a root device with children
+ *                 with and without a dev_t: nothing while no
+ *                 driver is bound; once bound, the driver's name and one
+ *                 nested attribute per child with a dev_t (name, major,
+ *                 minor), in the order they were added; -EMSGSIZE when
+ *                 the message is full.
  *
  * Dump resumption is not covered here: vdpa_nl_family is private to
  * vdpa.ko, so tests/e2e/35-netlink-dump.sh covers it end to end.
@@ -26,11 +32,13 @@
 
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/fs.h>
 #include <linux/etherdevice.h>
 #include <linux/unaligned.h>
 #include <linux/vdpa.h>
 #include <net/netlink.h>
 #include <uapi/linux/vdpa.h>
+#include <uapi/linux/vdpa_ext.h>
 #include <uapi/linux/virtio_blk.h>
 #include <uapi/linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
@@ -738,8 +746,186 @@ static struct kunit_suite vdpa_nl_config_suite = {
 	.test_cases = vdpa_nl_config_cases,
 };
 
+/* ---- vdpa_nl_driver ---- */
+
+#define VNT_CDEV_MINORS	2
+
+/* A device standing for a vDPA device, a fake driver, a chardev region. */
+struct vnt_bind {
+	struct device *dev;
+	struct device_driver driver;
+	dev_t devt;
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(vnt_unregister_root, root_device_unregister,
+			    struct device *);
+
+static void vnt_unregister_region(void *data)
+{
+	struct vnt_bind *b = data;
+
+	unregister_chrdev_region(b->devt, VNT_CDEV_MINORS);
+}
+
+static void vnt_child_release(struct device *child)
+{
+	kfree(child);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vnt_unregister_child, device_unregister,
+			    struct device *);
+
+/* Adds a child of @b's device, with dev_t @devt unless it is 0. */
+static void vnt_add_child(struct kunit *test, struct vnt_bind *b,
+			  const char *name, dev_t devt)
+{
+	struct device *child = kzalloc(sizeof(*child), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	device_initialize(child);
+	child->parent = b->dev;
+	child->devt = devt;
+	child->release = vnt_child_release;
+	if (dev_set_name(child, "%s", name) || device_add(child)) {
+		put_device(child);
+		KUNIT_FAIL_AND_ABORT(test, "cannot add child %s", name);
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vnt_unregister_child,
+							child), 0);
+}
+
+/*
+ * A device with children: a character device at minor 1, one without a
+ * dev_t, another character device at minor 0. No driver bound yet.
+ */
+static struct vnt_bind *vnt_bind_setup(struct kunit *test)
+{
+	struct vnt_bind *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->driver.name = "vnt_fake_driver";
+	/*
+	 * Not kunit_device_register(): its device comes bound to a driver
+	 * of its own, which must not be replaced by hand.
+	 */
+	b->dev = root_device_register("vdpa_nl_test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b->dev));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vnt_unregister_root,
+							b->dev), 0);
+	KUNIT_ASSERT_EQ(test, alloc_chrdev_region(&b->devt, 0, VNT_CDEV_MINORS,
+						  "vnt"), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vnt_unregister_region,
+							b), 0);
+	vnt_add_child(test, b, "vnt-cdev-1", MKDEV(MAJOR(b->devt), 1));
+	vnt_add_child(test, b, "vnt-plain", 0);
+	vnt_add_child(test, b, "vnt-cdev-0", b->devt);
+	return b;
+}
+
+static void vnt_set_driver(struct device *dev, struct device_driver *drv)
+{
+	device_lock(dev);
+	dev->driver = drv;
+	device_unlock(dev);
+}
+
+static void vnt_unbind(void *data)
+{
+	vnt_set_driver(data, NULL);
+}
+
+/*
+ * Pretends @b's driver is bound (the driver core is bypassed; only the
+ * pointer vdpa_nl_put_driver() reads is set), undone before the children
+ * and the device go.
+ */
+static void vnt_bind(struct kunit *test, struct vnt_bind *b)
+{
+	vnt_set_driver(b->dev, &b->driver);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vnt_unbind, b->dev),
+			0);
+}
+
+static void vnt_check_chardev(struct kunit *test, const struct nlattr *nest,
+			      const char *name, dev_t devt)
+{
+	struct nlattr *tb[VDPA_EXT_CHARDEV_ATTR_MAX + 1];
+
+	KUNIT_ASSERT_EQ(test, nla_type(nest), VDPA_EXT_ATTR_DEV_CHARDEV);
+	KUNIT_EXPECT_TRUE(test, nest->nla_type & NLA_F_NESTED);
+	KUNIT_ASSERT_EQ(test, nla_parse_nested(tb, VDPA_EXT_CHARDEV_ATTR_MAX,
+					       nest, NULL, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, tb[VDPA_EXT_CHARDEV_ATTR_NAME]);
+	KUNIT_EXPECT_STREQ(test, (char *)nla_data(tb[VDPA_EXT_CHARDEV_ATTR_NAME]),
+			   name);
+	KUNIT_ASSERT_NOT_NULL(test, tb[VDPA_EXT_CHARDEV_ATTR_MAJOR]);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[VDPA_EXT_CHARDEV_ATTR_MAJOR]),
+			MAJOR(devt));
+	KUNIT_ASSERT_NOT_NULL(test, tb[VDPA_EXT_CHARDEV_ATTR_MINOR]);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[VDPA_EXT_CHARDEV_ATTR_MINOR]),
+			MINOR(devt));
+}
+
+/* Unbound: nothing, whatever children the device has. */
+static void vdpa_nl_driver_unbound(struct kunit *test)
+{
+	struct vnt_bind *b = vnt_bind_setup(test);
+	struct sk_buff *skb = vnt_skb(test, NLMSG_DEFAULT_SIZE);
+
+	KUNIT_EXPECT_EQ(test, vdpa_nl_put_driver(skb, b->dev), 0);
+	KUNIT_EXPECT_EQ(test, skb->len, 0);
+}
+
+/* Bound: the driver, then the two character devices in order, no more. */
+static void vdpa_nl_driver_bound(struct kunit *test)
+{
+	struct vnt_bind *b = vnt_bind_setup(test);
+	struct sk_buff *skb = vnt_skb(test, NLMSG_DEFAULT_SIZE);
+	const struct nlattr *attr, *seen[4] = {};
+	unsigned int n = 0;
+	int rem;
+
+	vnt_bind(test, b);
+	KUNIT_ASSERT_EQ(test, vdpa_nl_put_driver(skb, b->dev), 0);
+	nla_for_each_attr(attr, (struct nlattr *)skb->data, skb->len, rem) {
+		if (n < ARRAY_SIZE(seen))
+			seen[n] = attr;
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, rem, 0);
+	KUNIT_ASSERT_EQ(test, n, 3);
+	KUNIT_EXPECT_EQ(test, nla_type(seen[0]), VDPA_EXT_ATTR_DEV_DRIVER);
+	KUNIT_EXPECT_STREQ(test, (char *)nla_data(seen[0]), "vnt_fake_driver");
+	vnt_check_chardev(test, seen[1], "vnt-cdev-1", MKDEV(MAJOR(b->devt), 1));
+	vnt_check_chardev(test, seen[2], "vnt-cdev-0", b->devt);
+}
+
+/* A message with room for the driver's name only gets -EMSGSIZE. */
+static void vdpa_nl_driver_msgsize(struct kunit *test)
+{
+	struct vnt_bind *b = vnt_bind_setup(test);
+	struct sk_buff *skb = vnt_skb(test, 64);
+
+	vnt_bind(test, b);
+	KUNIT_ASSERT_GE(test, skb_tailroom(skb), 24);
+	skb_put(skb, skb_tailroom(skb) - 24);
+	KUNIT_EXPECT_EQ(test, vdpa_nl_put_driver(skb, b->dev), -EMSGSIZE);
+}
+
+static struct kunit_case vdpa_nl_driver_cases[] = {
+	KUNIT_CASE(vdpa_nl_driver_unbound),
+	KUNIT_CASE(vdpa_nl_driver_bound),
+	KUNIT_CASE(vdpa_nl_driver_msgsize),
+	{}
+};
+
+static struct kunit_suite vdpa_nl_driver_suite = {
+	.name = "vdpa_nl_driver",
+	.test_cases = vdpa_nl_driver_cases,
+};
+
 kunit_test_suites(&vdpa_nl_attrs_suite, &vdpa_nl_parse_suite,
-		  &vdpa_nl_config_suite);
+		  &vdpa_nl_config_suite, &vdpa_nl_driver_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the vdpa netlink family");
 MODULE_LICENSE("GPL");

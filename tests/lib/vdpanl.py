@@ -17,7 +17,10 @@ listen to the family's "dev" multicast group.
       request and "extack_missing=NAME" when it reported a missing one.
       KIND is u8, u16, u32, u64, str (NUL added), raw (no NUL added) or
       hex (bytes).  ATTR and CMD are uapi names without the VDPA_ATTR_ /
-      VDPA_CMD_ prefix, or numbers.  --tail appends raw bytes after the
+      VDPA_CMD_ prefix, or numbers; our extensions (<linux/vdpa_ext.h>)
+      are EXT_DEV_DRIVER and EXT_DEV_CHARDEV (VDPA_EXT_ATTR_ prefix
+      replaced by EXT_).  A VDPA_EXT_ATTR_DEV_CHARDEV in a reply prints
+      as "EXT_DEV_CHARDEV={NAME=vhost-vdpa-0 MAJOR=M MINOR=N}".  --tail appends raw bytes after the
       attributes (e.g. a truncated attribute).  --bufsize sets the
       receive buffer (the kernel sizes dump messages after it); --stats
       prints "datagrams=N replies=M" on stderr; --exec-after-first runs
@@ -116,8 +119,14 @@ ATTRS = ["UNSPEC", "MGMTDEV_BUS_NAME", "MGMTDEV_DEV_NAME",
          "DEV_BLK_CFG_MAX_WRITE_ZEROES_SEC",
          "DEV_BLK_CFG_MAX_WRITE_ZEROES_SEG", "DEV_BLK_READ_ONLY",
          "DEV_BLK_FLUSH"]
+# Our extensions of the family, <linux/vdpa_ext.h>: reply-only attributes
+# numbered from VDPA_EXT_ATTR_BASE, and those nested in EXT_DEV_CHARDEV.
+EXT_ATTR_BASE = 0x2000
+EXT_ATTRS = ["EXT_DEV_DRIVER", "EXT_DEV_CHARDEV"]
+EXT_CHARDEV_ATTRS = ["UNSPEC", "NAME", "MAJOR", "MINOR"]
+NESTED_ATTRS = {"EXT_DEV_CHARDEV": EXT_CHARDEV_ATTRS}
 STRING_ATTRS = {"MGMTDEV_BUS_NAME", "MGMTDEV_DEV_NAME", "DEV_NAME",
-                "DEV_VENDOR_ATTR_NAME"}
+                "DEV_VENDOR_ATTR_NAME", "EXT_DEV_DRIVER", "NAME"}
 BINARY_ATTRS = {"DEV_NET_CFG_MACADDR"}
 
 
@@ -134,8 +143,23 @@ def align4(n):
     return (n + 3) & ~3
 
 
-def attr_name(atype):
-    return ATTRS[atype] if 0 <= atype < len(ATTRS) else str(atype)
+def attr_name(atype, names=None):
+    """The name of attribute type atype among names (default: the
+    family's top-level attributes, extensions included), or its number."""
+    if names is None:
+        ext = atype - EXT_ATTR_BASE
+        if 0 <= ext < len(EXT_ATTRS):
+            return EXT_ATTRS[ext]
+        names = ATTRS
+    return names[atype] if 0 <= atype < len(names) else str(atype)
+
+
+def attr_type(name):
+    """The type of the attribute called name (see attr_name), or of a
+    number."""
+    if name in EXT_ATTRS:
+        return EXT_ATTR_BASE + EXT_ATTRS.index(name)
+    return lookup(ATTRS, name)
 
 
 class NetlinkError(Exception):
@@ -294,8 +318,12 @@ def encode(kind, value):
     raise ValueError(f"unknown kind {kind}")
 
 
-def decode(atype, payload):
-    name = attr_name(atype)
+def decode(atype, payload, names=None):
+    name = attr_name(atype, names)
+    if name in NESTED_ATTRS:
+        inner = NESTED_ATTRS[name]
+        return name, "{%s}" % " ".join(
+            "%s=%s" % decode(t, v, inner) for t, v in parse_attrs(payload))
     if name in STRING_ATTRS:
         return name, payload.rstrip(b"\0").decode(errors="replace")
     if name in BINARY_ATTRS or len(payload) not in (1, 2, 4, 8):
@@ -310,7 +338,7 @@ def build_payload(specs):
     for spec in specs:
         name, _, rest = spec.partition("=")
         kind, _, value = rest.partition(":")
-        atype = lookup(ATTRS, name)
+        atype = attr_type(name)
         where[NLMSG_HDRLEN + GENL_HDRLEN + len(payload)] = attr_name(atype)
         payload += nla(atype, encode(kind, value))
     return payload, where
@@ -603,8 +631,10 @@ for _name, _kind in (("u64", ("MGMTDEV_SUPPORTED_CLASSES",
         FZ_KIND[FZ_A[_a]] = _name
 
 FZ_INT_FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}
+# Our reply-only extensions are unknown in requests too.
+FZ_EXT_ATTRS = frozenset(range(EXT_ATTR_BASE, EXT_ATTR_BASE + len(EXT_ATTRS)))
 FZ_UNKNOWN_ATTRS = (0, len(ATTRS), len(ATTRS) + 1, 63, 64, 255, 256,
-                    NLA_TYPE_MASK)
+                    NLA_TYPE_MASK) + tuple(sorted(FZ_EXT_ATTRS))
 
 FZ_CMD_ATTRS_SORTED = {cmd: tuple(sorted(attrs))
                        for cmd, attrs in FZ_CMD_ATTRS.items()}
@@ -1852,7 +1882,7 @@ class Fuzzer:  # pylint: disable=too-many-instance-attributes
                              f"{length}: {req.describe()}")
                 break
             atype &= NLA_TYPE_MASK
-            if atype >= nattrs:
+            if atype >= nattrs and atype not in FZ_EXT_ATTRS:
                 self.violate(f"data reply with unknown attribute {atype}: "
                              f"{req.describe()}")
             if atype not in attrs:
