@@ -204,12 +204,24 @@ open_streams() {
 	exec 3<>/dev/ttyS1 4<>/dev/ttyS2 || fail "cannot open ttyS1/ttyS2"
 	stty raw -echo <&3 || fail "stty ttyS1"
 	stty raw -echo <&4 || fail "stty ttyS2"
+	open_monitor
+}
+
+# vm-run.sh --guest-monitor: QEMU's monitor on VM_MONITOR_TTY.  Raw and
+# without echo at once (an echo would feed the monitor's banner back to it
+# as a command line), and kept open here so that those settings and the
+# port stay as they are between the commands' own opens.
+open_monitor() {
+	[ -n "${VM_MONITOR_TTY:-}" ] || return 0
+	exec 5<>"$VM_MONITOR_TTY" || fail "cannot open $VM_MONITOR_TTY"
+	stty raw -echo -hupcl clocal 115200 <&5 || fail "stty $VM_MONITOR_TTY"
 }
 
 run_command() {
 	local rc=0
 	env -i PATH="$PATH" HOME=/tmp VM_TIER="${VM_TIER:-debug}" \
-		bash "$res/cmd.sh" </dev/null >&3 2>&4 ||
+		${VM_MONITOR_TTY:+VM_MONITOR_TTY="$VM_MONITOR_TTY"} \
+		bash "$res/cmd.sh" </dev/null >&3 2>&4 5<&- ||
 		rc=$?
 	exec 3>&- 4>&-
 	return "$rc"
