@@ -207,14 +207,18 @@ open_streams() {
 	open_monitor
 }
 
-# vm-run.sh --guest-monitor: QEMU's monitor on VM_MONITOR_TTY.  Raw and
-# without echo at once (an echo would feed the monitor's banner back to it
-# as a command line), and kept open here so that those settings and the
-# port stay as they are between the commands' own opens.
+# vm-run.sh --guest-monitor: QEMU's monitor on VM_MONITOR_TTY, raw and
+# without echo before anything else opens it: an echo would feed the
+# monitor's greeting back to it, and its answers, in a loop.  "stty -F"
+# opens the port and sets it in one process (the window between the two
+# is a few system calls, not an exec under TCG); the settings stay with
+# the port when it is closed.  Then it is kept open here, so that they
+# and the port stay as they are between the commands' own opens.
 open_monitor() {
 	[ -n "${VM_MONITOR_TTY:-}" ] || return 0
+	stty -F "$VM_MONITOR_TTY" raw -echo -hupcl clocal 115200 ||
+		fail "stty $VM_MONITOR_TTY"
 	exec 5<>"$VM_MONITOR_TTY" || fail "cannot open $VM_MONITOR_TTY"
-	stty raw -echo -hupcl clocal 115200 <&5 || fail "stty $VM_MONITOR_TTY"
 }
 
 run_command() {

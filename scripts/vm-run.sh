@@ -18,12 +18,12 @@
 #   --stock           the stock-kernel tier: boot Debian's own kernel image
 #                     (/boot/vmlinuz-<release>) with our modules built by
 #                     DKMS (scripts/dkms-build.sh) instead of the test kernel
-#   --guest-monitor   give the guest QEMU's human monitor (HMP) on its 4th
-#                     serial port, /dev/ttyS3 (in raw mode, no echo), named
-#                     by VM_MONITOR_TTY in CMD's environment: what it writes
-#                     there are monitor commands (device_del, device_add,
-#                     info pci...), what it reads the monitor's output
-#                     (tests/lib/qemu-monitor.sh: qemu_monitor CMD)
+#   --guest-monitor   give the guest QEMU's monitor on a 4th serial port,
+#                     /dev/ttyS3 (raw, no echo), named by VM_MONITOR_TTY in
+#                     CMD's environment: QMP, through which its
+#                     human-monitor-command runs HMP command lines
+#                     (device_del, device_add, info pci...); the guest side
+#                     is tests/lib/qemu-monitor.sh (qemu_monitor CMD)
 #
 # The guest's root is the host's / (read-only 9p), its init is
 # scripts/vm-init.sh, and CMD runs as root in the host's current directory
@@ -72,7 +72,7 @@ qemu_pid=   # pid of `timeout qemu ...`
 tail_pids=()
 
 usage() {
-	sed -n '4,22s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,21s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -371,21 +371,23 @@ qemu_cmdline() {
 	[ "$guest_monitor" = 0 ] || guest_monitor_args
 }
 
-# --guest-monitor: the monitor listens on a unix socket in the results
-# directory (server, not waiting for a client); a second chardev connects
-# to that socket as a client when QEMU starts and is the backend of one
-# more serial port, ttyS3 after the three above.  What the guest writes to
-# ttyS3 reaches the monitor's input and the monitor's output comes back to
-# it: all inside QEMU, nothing else connects to the socket (created in a
-# directory only we can read).  The server is created first so that the
-# client finds it listening.
+# --guest-monitor: the monitor (QMP: HMP's line editor would echo every
+# character with a redraw of the whole line) listens on a unix socket in
+# the results directory (a server that does not wait for its client); a
+# second chardev connects to that socket as a client when QEMU starts and
+# is the backend of one more ISA serial port, ttyS3 at its usual address
+# but on IRQ 7 of its own (ttyS1, streaming the command's output, has 3).
+# What the guest writes there reaches the monitor's input and the
+# monitor's output comes back to it: all inside QEMU, and nothing else
+# connects to the socket (in a directory only we can read).  The server is
+# created first so that the client finds it listening.
 guest_monitor_args() {
-	local sock=$res/hmp.sock
+	local sock=$res/monitor.sock
 	qemu+=(
-		-chardev "socket,id=hmp,path=$(qesc "$sock"),server=on,wait=off"
-		-mon chardev=hmp,mode=readline
-		-chardev "socket,id=hmpguest,path=$(qesc "$sock")"
-		-serial chardev:hmpguest
+		-chardev "socket,id=mon,path=$(qesc "$sock"),server=on,wait=off"
+		-mon chardev=mon,mode=control
+		-chardev "socket,id=monguest,path=$(qesc "$sock")"
+		-device isa-serial,chardev=monguest,iobase=0x2e8,irq=7
 	)
 }
 
