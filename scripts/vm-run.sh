@@ -385,9 +385,9 @@ guest_monitor_args() {
 	local sock=$res/monitor.sock
 	qemu+=(
 		-chardev "socket,id=mon,path=$(qesc "$sock"),server=on,wait=off"
-		-mon chardev=mon,mode=control
+		-mon "chardev=mon,mode=control"
 		-chardev "socket,id=monguest,path=$(qesc "$sock")"
-		-device isa-serial,chardev=monguest,iobase=0x2e8,irq=7
+		-device "isa-serial,chardev=monguest,iobase=0x2e8,irq=7"
 	)
 }
 

@@ -220,6 +220,10 @@ setup_peer() {
 		ip -n "$ns" link set "$peer" up && ip -n "$ns" link set lo up
 }
 tap_run "peer $peer in netns $ns: 192.0.2.2" setup_peer
+# The first answer after a long idle time did not come once (after 80 and
+# 82 in one VM): a read-only command, repeated until one is answered.
+tap_run "the monitor answers (info status)" \
+	wait_for 60 qemu_monitor info status
 blk_file=$(qemu_monitor info block | sed -n 's/^vpblk0[^:]*: \([^ ]*\) .*/\1/p')
 tap_run "the monitor answers: vpblk0 is ${blk_file:-?}" test -n "$blk_file"
 
