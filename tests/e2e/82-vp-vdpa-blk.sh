@@ -12,7 +12,8 @@
 # (crc32c) in a file on it; "vdpa dev del" removes the disk; handed back
 # to virtio-pci, plain virtio_blk reads the same files.
 #
-# Cost: about 45 s in the debug VM under TCG.
+# Cost: about 50 s in the debug VM under TCG (48 s in scripts/check.sh on
+# an idle host, 194 s with another VM sharing the two cores).
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
