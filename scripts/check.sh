@@ -230,7 +230,9 @@ main() {
 # over a sparse file behind root port 00:12.0, both translated by the
 # intel-iommu (iommu_platform) with a doorbell page per queue; root ports
 # so that the monitor's device_del can unplug them (ACPI hotplug).  Their
-# peer on the same QEMU hub, at 00:11.0, stays under virtio_net.
+# peer on the same QEMU hub, at 00:11.0, stays under virtio_net.  The
+# guest drives that monitor itself (--guest-monitor, tests/lib/
+# qemu-monitor.sh): 83 unplugs and replugs the functions with it.
 vp_vdpa_img=$logs/vp-blk.img
 vp_vdpa_devs=(
 	--qemu-arg "-netdev hubport,id=vpn0,hubid=7"
@@ -252,7 +254,7 @@ run_tiers() {
 	fi
 	if [ $# = 0 ] || [ ${#fd[@]} -gt 0 ]; then
 		rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
-		run_vm vm-debug --mem 1536 \
+		run_vm vm-debug --mem 1536 --guest-monitor \
 			--qemu-arg "-device intel-iommu,intremap=off" \
 			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
 			"${vp_vdpa_devs[@]}" \

@@ -204,12 +204,28 @@ open_streams() {
 	exec 3<>/dev/ttyS1 4<>/dev/ttyS2 || fail "cannot open ttyS1/ttyS2"
 	stty raw -echo <&3 || fail "stty ttyS1"
 	stty raw -echo <&4 || fail "stty ttyS2"
+	open_monitor
+}
+
+# vm-run.sh --guest-monitor: QEMU's monitor on VM_MONITOR_TTY, raw and
+# without echo before anything else opens it: an echo would feed the
+# monitor's greeting back to it, and its answers, in a loop.  "stty -F"
+# opens the port and sets it in one process (the window between the two
+# is a few system calls, not an exec under TCG); the settings stay with
+# the port when it is closed.  Then it is kept open here, so that they
+# and the port stay as they are between the commands' own opens.
+open_monitor() {
+	[ -n "${VM_MONITOR_TTY:-}" ] || return 0
+	stty -F "$VM_MONITOR_TTY" raw -echo -hupcl clocal 115200 ||
+		fail "stty $VM_MONITOR_TTY"
+	exec 5<>"$VM_MONITOR_TTY" || fail "cannot open $VM_MONITOR_TTY"
 }
 
 run_command() {
 	local rc=0
 	env -i PATH="$PATH" HOME=/tmp VM_TIER="${VM_TIER:-debug}" \
-		bash "$res/cmd.sh" </dev/null >&3 2>&4 ||
+		${VM_MONITOR_TTY:+VM_MONITOR_TTY="$VM_MONITOR_TTY"} \
+		bash "$res/cmd.sh" </dev/null >&3 2>&4 5<&- ||
 		rc=$?
 	exec 3>&- 4>&-
 	return "$rc"

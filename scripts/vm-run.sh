@@ -5,7 +5,7 @@
 #
 #   scripts/vm-run.sh [--timeout SEC] [--log FILE] [--mem MB] [--smp N]
 #                     [--qemu-arg ARG]... [--append ARG]... [--no-splat-check]
-#                     [--stock] -- CMD [ARGS...]
+#                     [--stock] [--guest-monitor] -- CMD [ARGS...]
 #
 #   --timeout SEC     kill the VM after SEC seconds (default 900), exit 124
 #   --log FILE        kernel console log (default ${TMPDIR:-/tmp}/vm-run.*.log)
@@ -18,6 +18,12 @@
 #   --stock           the stock-kernel tier: boot Debian's own kernel image
 #                     (/boot/vmlinuz-<release>) with our modules built by
 #                     DKMS (scripts/dkms-build.sh) instead of the test kernel
+#   --guest-monitor   give the guest QEMU's monitor on a 4th serial port,
+#                     /dev/ttyS3 (raw, no echo), named by VM_MONITOR_TTY in
+#                     CMD's environment: QMP, through which its
+#                     human-monitor-command runs HMP command lines
+#                     (device_del, device_add, info pci...); the guest side
+#                     is tests/lib/qemu-monitor.sh (qemu_monitor CMD)
 #
 # The guest's root is the host's / (read-only 9p), its init is
 # scripts/vm-init.sh, and CMD runs as root in the host's current directory
@@ -54,6 +60,7 @@ mem=3072
 smp=2
 splat_check=1
 stock=0
+guest_monitor=0
 initrd=     # --stock: the initramfs
 dkmsdir=    # --stock: scripts/dkms-build.sh's result
 qemu_extra=()
@@ -65,7 +72,7 @@ qemu_pid=   # pid of `timeout qemu ...`
 tail_pids=()
 
 usage() {
-	sed -n '4,16s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,21s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -99,6 +106,7 @@ parse_args() {
 		--append) cmdline_extra+=("${2:?}"); shift 2 ;;
 		--no-splat-check) splat_check=0; shift ;;
 		--stock) stock=1; shift ;;
+		--guest-monitor) guest_monitor=1; shift ;;
 		--) shift; break ;;
 		-h|--help) usage ;;
 		*) echo "vm-run: unknown argument '$1'" >&2; usage ;;
@@ -181,6 +189,7 @@ write_guest_files() {
 		else
 			printf 'VM_TIER=debug\n'
 		fi
+		[ "$guest_monitor" = 0 ] || printf 'VM_MONITOR_TTY=/dev/ttyS3\n'
 	} >"$res/env"
 	# devtmpfs lacks the usual /dev/fd, /dev/stdin... symlinks (bash's
 	# process substitution needs /dev/fd): the guest copies these.
@@ -358,6 +367,27 @@ qemu_cmdline() {
 		-fsdev "local,id=vmres,path=$(qesc "$res"),security_model=none,multidevs=remap"
 		-device "virtio-9p-pci,fsdev=vmres,mount_tag=vmres"
 		"${qemu_extra[@]}"
+	)
+	[ "$guest_monitor" = 0 ] || guest_monitor_args
+}
+
+# --guest-monitor: the monitor (QMP: HMP's line editor would echo every
+# character with a redraw of the whole line) listens on a unix socket in
+# the results directory (a server that does not wait for its client); a
+# second chardev connects to that socket as a client when QEMU starts and
+# is the backend of one more ISA serial port, ttyS3 at its usual address
+# but on IRQ 7 of its own (ttyS1, streaming the command's output, has 3).
+# What the guest writes there reaches the monitor's input and the
+# monitor's output comes back to it: all inside QEMU, and nothing else
+# connects to the socket (in a directory only we can read).  The server is
+# created first so that the client finds it listening.
+guest_monitor_args() {
+	local sock=$res/monitor.sock
+	qemu+=(
+		-chardev "socket,id=mon,path=$(qesc "$sock"),server=on,wait=off"
+		-mon "chardev=mon,mode=control"
+		-chardev "socket,id=monguest,path=$(qesc "$sock")"
+		-device "isa-serial,chardev=monguest,iobase=0x2e8,irq=7"
 	)
 }
 

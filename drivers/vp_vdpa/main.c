@@ -49,6 +49,23 @@ static int vp_vdpa_vqs_init(struct vp_vdpa *vp)
 	return 0;
 }
 
+/*
+ * The library maps a queue's doorbell on its own when the notify region
+ * is too large to map whole (more than a page: QEMU's page-per-vq=on, or
+ * a function with many queues); such a mapping is the queue's to undo.
+ */
+static void vp_vdpa_vqs_unmap(struct vp_vdpa *vp)
+{
+	struct virtio_pci_modern_device *mdev = vp_mdev(vp);
+	u32 i;
+
+	for (i = 0; vp->vqs && i < vp->nvqs; i++) {
+		if (!mdev->notify_base && vp->vqs[i].notify)
+			pci_iounmap(mdev->pci_dev, vp->vqs[i].notify);
+		vp->vqs[i].notify = NULL;
+	}
+}
+
 /* "device_features" may only remove features of the function. */
 static int vp_vdpa_features(struct vp_vdpa_fn *fn,
 			    const struct vdpa_dev_set_config *config,
@@ -96,6 +113,7 @@ static int vp_vdpa_dev_add(struct vdpa_mgmt_dev *mgmt, const char *name,
 	if (!err)
 		err = _vdpa_register_device(&vp->vdpa, vp->nvqs);
 	if (err) {
+		vp_vdpa_vqs_unmap(vp);
 		put_device(&vp->vdpa.dev);
 		return err;
 	}
@@ -103,14 +121,26 @@ static int vp_vdpa_dev_add(struct vdpa_mgmt_dev *mgmt, const char *name,
 	return 0;
 }
 
-/* Unregistration unbinds the bus driver, which resets the function. */
+/*
+ * Unregistration unbinds the bus driver, which normally resets the
+ * function. Reset it once more whatever the driver did, so that no DMA,
+ * interrupt or doorbell of this device outlives it, then drop the
+ * doorbell mappings: the PCI function (and its BARs) may go next. The
+ * vDPA device itself may live on (a reference held elsewhere); its ops
+ * are no longer called, and its release touches nothing of the function.
+ */
 static void vp_vdpa_dev_del(struct vdpa_mgmt_dev *mgmt,
 			    struct vdpa_device *vdpa)
 {
 	struct vp_vdpa_fn *fn = container_of(mgmt, struct vp_vdpa_fn, mgmt);
+	struct vp_vdpa *vp = vdpa_to_vp(vdpa);
 
+	get_device(&vdpa->dev);
 	_vdpa_unregister_device(vdpa);
+	vp_vdpa_ops.reset(vdpa);
+	vp_vdpa_vqs_unmap(vp);
 	fn->vp = NULL;
+	put_device(&vdpa->dev);
 }
 
 static const struct vdpa_mgmtdev_ops vp_vdpa_mgmt_ops = {

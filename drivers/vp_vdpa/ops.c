@@ -191,22 +191,27 @@ static u8 vp_vdpa_get_status(struct vdpa_device *vdpa)
 	return vp_modern_get_status(vp_mdev(vdpa_to_vp(vdpa)));
 }
 
-/* Up to a second for the function to report the reset done (status 0). */
+/*
+ * Up to a second for the function to report the reset done (status 0).
+ * The interrupts are freed either way: a function that does not answer
+ * (gone, or broken) must not keep vectors the PCI core frees with it.
+ */
 static int vp_vdpa_reset(struct vdpa_device *vdpa)
 {
 	struct vp_vdpa *vp = vdpa_to_vp(vdpa);
-	int i;
+	int i, err = 0;
 
 	vp_modern_set_status(vp_mdev(vp), 0);
 	for (i = 0; vp_modern_get_status(vp_mdev(vp)); i++) {
 		if (i == 1000) {
 			dev_err(&vdpa->dev, "the function did not reset\n");
-			return -ETIMEDOUT;
+			err = -ETIMEDOUT;
+			break;
 		}
 		usleep_range(1000, 2000);
 	}
 	vp_vdpa_irqs_free(vp);
-	return 0;
+	return err;
 }
 
 /*
