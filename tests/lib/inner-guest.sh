@@ -29,8 +29,10 @@
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
-# waits for inner_release), INNER_KERNEL_KIND (distro, test) and
-# VDPA_INNER_KERNEL (image override), see inner_pick_kernel.
+# waits for inner_release), INNER_KERNEL_KIND (distro, test),
+# VDPA_INNER_KERNEL (image override), see inner_pick_kernel, and
+# INNER_APPEND (more inner.* parameters for inner_init, e.g. its ping mode:
+# "inner.ip=192.0.2.3/24 inner.ping=192.0.2.2").
 
 INNER_FRAMES=${INNER_FRAMES:-32}
 INNER_MEM_MB=${INNER_MEM_MB:-256}
@@ -199,7 +201,7 @@ inner_start() {
 	# under nested TCG).
 	append+=" mitigations=off rodata=off no_timer_check audit=0"
 	append+=" inner.frames=$INNER_FRAMES inner.timeout=60"
-	append+=" inner.hold=$INNER_HOLD inner.nics=$n"
+	append+=" inner.hold=$INNER_HOLD inner.nics=$n${INNER_APPEND:+ $INNER_APPEND}"
 	: >"$dir/console.log"
 	rm -f "$dir/ctl.sock"
 	# The memfd backend shares guest memory with the kernel's VA-mode
