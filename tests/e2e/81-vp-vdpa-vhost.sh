@@ -35,7 +35,8 @@
 #    is deleted, and the function goes back to virtio-pci with its
 #    virtio_net netdev.
 #
-# Cost: about N s in the debug VM under TCG, most of it the nested guest
+# Cost: about 300 s in the debug VM under TCG (2026-12-04): parts 1-3
+# about 50 s, the nested guest about 180 s from QEMU's start to its exit
 # (VDPA_E2E_SKIP_SLOW=1 skips part 4).
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
@@ -231,7 +232,10 @@ inner_part() {
 	inner_pick_kernel
 	tap_diag "inner kernel: ${INNER_KERNEL:-none}"
 	t0=$SECONDS
-	INNER_FRAMES=$PINGS INNER_APPEND="inner.ip=192.0.2.3/24 inner.ping=192.0.2.2" \
+	# page-per-vq=on: QEMU puts a vhost-vdpa doorbell page in the guest's
+	# notification area only when its own doorbells are a page apart.
+	INNER_FRAMES=$PINGS INNER_NET_OPTS=page-per-vq=on \
+		INNER_APPEND="inner.ip=192.0.2.3/24 inner.ping=192.0.2.2" \
 		inner_start "$tmp" "$node" "$MAC"
 	inner_wait_hold "$tmp" "$((INNER_TIMEOUT - 30))" && held=1
 	tap_is "$held" 1 "QEMU runs the inner guest to its result ($((SECONDS - t0)) s)"
@@ -249,10 +253,16 @@ inner_part() {
 	inner_wait
 	tap_diag "nested QEMU: $((SECONDS - t0)) s from start to exit"
 	tap_is "$INNER_RC" 0 "QEMU exited cleanly after the guest powered off"
-	if grep -qiE 'vhost|vdpa|error|fail' "$tmp/qemu.err"; then
-		tap_fail "QEMU's stderr has no vhost-vdpa error" "$(cat "$tmp/qemu.err")"
+	# Stopping a queue, QEMU asks for its position (VHOST_GET_VRING_BASE),
+	# which the function cannot give: it says so for each queue, and falls
+	# back to the ring's used index.  Nothing else may be on its stderr.
+	if grep -vE '^qemu-system-x86_64: vhost VQ [0-2] ring restore failed: -95: Operation not supported \(95\)$' \
+		"$tmp/qemu.err" | grep -q .; then
+		tap_fail "QEMU's stderr: only 'ring restore failed: -95' (EOPNOTSUPP) for the queues it stopped" \
+			"$(cat "$tmp/qemu.err")"
 	else
-		tap_ok "QEMU's stderr has no vhost-vdpa error"
+		tap_ok "QEMU's stderr: only 'ring restore failed: -95' (EOPNOTSUPP) for the queues it stopped"
+		tap_diag "QEMU stderr: $(cat "$tmp/qemu.err")"
 	fi
 	tap_is "$(_inner_splats "$tmp")" "" "the inner guest's kernel logged no report"
 	_inner_reopens "$node"
