@@ -95,7 +95,8 @@ cleanup() {
 	inner_cleanup
 	[ -z "$REFL_PID" ] || kill "$REFL_PID" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
-	vdpa dev del "$DEV" 2>/dev/null
+	# Only when needed: the vdpa tool would load the vdpa module again.
+	[ ! -e "/sys/bus/vdpa/devices/$DEV" ] || vdpa dev del "$DEV" 2>/dev/null
 	[ "$(pci_driver "$BDF")" = virtio-pci ] || back_to_virtio_pci "$BDF" 2>/dev/null
 	rm -rf "$tmp"
 }
