@@ -29,8 +29,12 @@
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
-# waits for inner_release), INNER_KERNEL_KIND (distro, test) and
-# VDPA_INNER_KERNEL (image override), see inner_pick_kernel.
+# waits for inner_release), INNER_KERNEL_KIND (distro, test),
+# VDPA_INNER_KERNEL (image override), see inner_pick_kernel, and
+# INNER_APPEND (more inner.* parameters for inner_init, e.g. its ping mode:
+# "inner.ip=192.0.2.3/24 inner.ping=192.0.2.2") and INNER_NET_OPTS (more
+# options of each virtio-net-pci, e.g. "page-per-vq=on", without which
+# QEMU cannot use a vhost-vdpa doorbell page as the guest's notifier).
 
 INNER_FRAMES=${INNER_FRAMES:-32}
 INNER_MEM_MB=${INNER_MEM_MB:-256}
@@ -186,7 +190,7 @@ inner_start() {
 	[ -n "${INNER_KERNEL:-}" ] || inner_pick_kernel || return 1
 	while [ "$#" -ge 2 ]; do
 		net+=(-netdev "vhost-vdpa,vhostdev=$(_inner_qesc "$1"),id=n$n"
-		      -device "virtio-net-pci,netdev=n$n,disable-legacy=on,romfile=${2:+,mac=$2}")
+		      -device "virtio-net-pci,netdev=n$n,disable-legacy=on,romfile=${2:+,mac=$2}${INNER_NET_OPTS:+,$INNER_NET_OPTS}")
 		n=$((n + 1))
 		shift 2
 	done
@@ -199,7 +203,7 @@ inner_start() {
 	# under nested TCG).
 	append+=" mitigations=off rodata=off no_timer_check audit=0"
 	append+=" inner.frames=$INNER_FRAMES inner.timeout=60"
-	append+=" inner.hold=$INNER_HOLD inner.nics=$n"
+	append+=" inner.hold=$INNER_HOLD inner.nics=$n${INNER_APPEND:+ $INNER_APPEND}"
 	: >"$dir/console.log"
 	rm -f "$dir/ctl.sock"
 	# The memfd backend shares guest memory with the kernel's VA-mode

@@ -19,6 +19,11 @@
  * (IOTLB v2 UPDATE), prints "mapped IOVA HEX" (HEX: its first 16 bytes),
  * waits for a line, invalidates the range, prints "unmapped", waits for a
  * line and closes the device.
+ *
+ * vq_doorbell_map() and vq_doorbell_hold() serve net-loop --doorbell: its
+ * kicks go through the data queues' doorbell pages (vq_kick()), and with
+ * --hold the transmit queue's page stays mapped across the removal of the
+ * device, whose next write must raise SIGBUS.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -255,4 +260,68 @@ int cmd_config_call(const struct options *o)
 		close(efd);
 	vdev_close(&d);
 	return r ? EXIT_FAIL : 0;
+}
+
+/**
+ * vq_doorbell_map() - map a queue's doorbell; vq_kick() then writes to it
+ * @d: the device
+ * @vq: the queue (after vq_create())
+ *
+ * Return: 0 or -errno.
+ */
+int vq_doorbell_map(const struct vdev *d, struct vq *vq)
+{
+	void *p = doorbell_map(d, vq->index, PROT_WRITE, MAP_SHARED, 1);
+
+	if (p == MAP_FAILED) {
+		fail("doorbell mmap of queue %u: %s", vq->index,
+		     errname(-errno));
+		return -errno;
+	}
+	vq->doorbell = p;
+	diag("doorbell of queue %u mapped at %p: kicks go through it",
+	     vq->index, p);
+	return 0;
+}
+
+/**
+ * vq_doorbell_unmap() - undo vq_doorbell_map(), if it was done
+ * @vq: the queue
+ */
+void vq_doorbell_unmap(struct vq *vq)
+{
+	if (vq->doorbell)
+		munmap((void *)vq->doorbell, sysconf(_SC_PAGESIZE));
+	vq->doorbell = NULL;
+}
+
+/**
+ * vq_doorbell_hold() - across a removal of the device: its doorbell faults
+ * @vq: a queue whose doorbell is mapped
+ *
+ * Prints "held", waits for a line on standard input (the test deletes the
+ * device meanwhile), then writes to the doorbell: that write must raise
+ * SIGBUS, the page having been revoked with the device.
+ *
+ * Return: 0 if it faulted, -EFAULT if it did not.
+ */
+int vq_doorbell_hold(struct vq *vq)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int r = -EFAULT;
+
+	printf("held\n");
+	wait_line();
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		diag("doorbell of queue %u: write after the removal: SIGBUS",
+		     vq->index);
+		r = 0;
+	} else {
+		*vq->doorbell = htole16(vq->index);
+		fail("doorbell of queue %u: a write after the removal did not fault",
+		     vq->index);
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return r;
 }

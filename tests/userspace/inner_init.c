@@ -19,6 +19,14 @@
  *   INNER-ERROR <what failed>
  *   INNER-DONE
  *
+ * With inner.ping=A.B.C.D (a device on a real network instead of a
+ * loopback: vp_vdpa's function on a QEMU hub, tests/e2e/81-vp-vdpa-vhost.sh)
+ * the interface gets address inner.ip (A.B.C.D/PREFIX) and, instead of the
+ * frames, sends inner.frames ICMP echo requests to that address, one at a
+ * time, each waited for (up to 5 s; ARP resolves the first):
+ *
+ *   INNER-PING mac=52:54:00:12:34:70 to=192.0.2.2 sent=8 replies=8 bad=0
+ *
  * After the results it waits (inner.hold seconds at most) for a line on the
  * second serial port, so that the host can read the devices' statistics
  * while the devices are still live, then powers the guest off.
@@ -33,6 +41,8 @@
  *   inner.hold=S     seconds to wait for the host's go-ahead (default 0)
  *   inner.nics=N     virtio-net interfaces to wait for and test (default 1,
  *                    at most 4)
+ *   inner.ip=A.B.C.D/P  the (first) interface's address, with inner.ping
+ *   inner.ping=A.B.C.D  ping this address instead of sending frames
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,6 +51,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
 #include <netpacket/packet.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -69,6 +82,8 @@ struct params {
 	unsigned int timeout_s;
 	unsigned int hold_s;
 	unsigned int nics;
+	char ip[32];
+	char ping[32];
 };
 
 struct iface {
@@ -179,6 +194,28 @@ static unsigned int cmdline_uint(const char *key, unsigned int def,
 		return v > max ? max : v;
 	}
 	return def;
+}
+
+/* The value of "key=" on the kernel command line into @val, or "". */
+static void cmdline_str(const char *key, char *val, size_t len)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+	ssize_t n;
+	int fd;
+
+	val[0] = '\0';
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = strtok(buf, "\n "); p; p = strtok(NULL, "\n "))
+		if (!strncmp(p, key, klen) && p[klen] == '=')
+			snprintf(val, len, "%s", p + klen + 1);
 }
 
 static int read_line(const char *path, char *buf, size_t len)
@@ -520,6 +557,156 @@ static int prepare(const struct iface *ifc)
 	return err;
 }
 
+/* SIOCSIFADDR and SIOCSIFNETMASK of @ifc from "A.B.C.D/P". */
+static int set_ip(const struct iface *ifc, const char *cidr)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	char addr[32];
+	unsigned int prefix = 24;
+	char *slash;
+	int s, ret = 0;
+
+	snprintf(addr, sizeof(addr), "%s", cidr);
+	slash = strchr(addr, '/');
+	if (slash) {
+		*slash = '\0';
+		prefix = strtoul(slash + 1, NULL, 10);
+	}
+	if (prefix < 1 || prefix > 32)
+		return -EINVAL;
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+		return -EINVAL;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memcpy(ifr.ifr_name, ifc->name, sizeof(ifr.ifr_name));
+	if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	sin->sin_addr.s_addr = htonl(~0U << (32 - prefix));
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0)
+		ret = -errno;
+out:
+	close(s);
+	return ret;
+}
+
+static unsigned short icmp_sum(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	unsigned int sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+#define PING_DATA	56
+
+/* Echo request @seq: id, sequence number, a pattern of both. */
+static void build_echo(unsigned char *pkt, unsigned short id,
+		       unsigned short seq)
+{
+	struct icmphdr *h = (struct icmphdr *)pkt;
+	unsigned int i;
+
+	memset(h, 0, sizeof(*h));
+	h->type = ICMP_ECHO;
+	h->un.echo.id = htons(id);
+	h->un.echo.sequence = htons(seq);
+	for (i = 0; i < PING_DATA; i++)
+		pkt[sizeof(*h) + i] = (unsigned char)(seq * 7 + i);
+	h->checksum = icmp_sum(pkt, sizeof(*h) + PING_DATA);
+}
+
+/*
+ * The reply to echo @seq in @buf (an IP packet of @len bytes)? 1 if it is
+ * one, intact; 0 if it is something else; -1 if it is ours but damaged.
+ */
+static int is_reply(const unsigned char *buf, ssize_t len, unsigned short id,
+		    unsigned short seq)
+{
+	const struct iphdr *ip = (const struct iphdr *)buf;
+	unsigned char want[sizeof(struct icmphdr) + PING_DATA];
+	const struct icmphdr *h;
+	size_t hl;
+
+	if (len < (ssize_t)sizeof(*ip))
+		return 0;
+	hl = ip->ihl * 4;
+	if (len < (ssize_t)(hl + sizeof(want)))
+		return 0;
+	h = (const struct icmphdr *)(buf + hl);
+	if (h->type != ICMP_ECHOREPLY || ntohs(h->un.echo.id) != id ||
+	    ntohs(h->un.echo.sequence) != seq)
+		return 0;
+	build_echo(want, id, seq);
+	return memcmp(want + sizeof(*h), buf + hl + sizeof(*h), PING_DATA) ?
+	       -1 : 1;
+}
+
+/* One echo request, its reply waited for up to 5 s: 1, 0 or -1. */
+static int ping_one(int s, const struct sockaddr_in *to, unsigned short id,
+		    unsigned short seq)
+{
+	unsigned char pkt[sizeof(struct icmphdr) + PING_DATA], buf[1500];
+	struct pollfd pfd = { .fd = s, .events = POLLIN };
+	double end = now_s() + 5.0;
+	ssize_t n;
+	int r;
+
+	build_echo(pkt, id, seq);
+	if (sendto(s, pkt, sizeof(pkt), 0, (const struct sockaddr *)to,
+		   sizeof(*to)) != sizeof(pkt))
+		return 0;
+	while (now_s() < end) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+		r = n > 0 ? is_reply(buf, n, id, seq) : 0;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Address, then inner.frames echo requests to inner.ping. */
+static void ping_test(const struct iface *ifc, const struct params *p)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	unsigned int sent = 0, replies = 0, bad = 0;
+	unsigned short id = getpid() ^ 0x5a5a;
+	int s, err, r;
+
+	err = set_ip(ifc, p->ip);
+	if (err || inet_pton(AF_INET, p->ping, &to.sin_addr) != 1) {
+		out("INNER-ERROR address %s on %s, target %s: %s", p->ip,
+		    ifc->name, p->ping, strerror(err ? -err : EINVAL));
+		return;
+	}
+	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (s < 0) {
+		out("INNER-ERROR ICMP socket: %s", strerror(errno));
+		return;
+	}
+	for (; sent < p->frames; sent++) {
+		r = ping_one(s, &to, id, sent);
+		replies += r > 0;
+		bad += r < 0;
+	}
+	close(s);
+	out("INNER-PING mac=%s to=%s sent=%u replies=%u bad=%u", ifc->macs,
+	    p->ping, sent, replies, bad);
+}
+
 /* Carrier, then the frames, of one prepared interface. */
 static void test_iface(const struct iface *ifc, const struct params *p)
 {
@@ -534,6 +721,10 @@ static void test_iface(const struct iface *ifc, const struct params *p)
 		return;
 	}
 	out("INNER-LINK up mac=%s", ifc->macs);
+	if (p->ping[0]) {
+		ping_test(ifc, p);
+		return;
+	}
 	err = exchange(ifc, p, &c);
 	if (err) {
 		out("INNER-ERROR AF_PACKET socket on %s: %s", ifc->name,
@@ -580,6 +771,8 @@ int main(void)
 	p.nics = cmdline_uint("inner.nics", 1, MAX_NICS);
 	if (!p.nics)
 		p.nics = 1;
+	cmdline_str("inner.ip", p.ip, sizeof(p.ip));
+	cmdline_str("inner.ping", p.ping, sizeof(p.ping));
 	out("INNER-START frames=%u timeout=%u hold=%u nics=%u", p.frames,
 	    p.timeout_s, p.hold_s, p.nics);
 	load_modules();

@@ -4,6 +4,7 @@
  *
  *   vdpa_user net-loop --dev DEV [--frames N] [--size BYTES] [--packed]
  *                      [--batch] [--asid] [--suspend-resume] [--bench]
+ *                      [--stop-probe] [--doorbell [--hold]]
  *   vdpa_user blk-rw --dev DEV [--sectors N] [--packed] [--batch]
  *   vdpa_user misuse --dev DEV [--expect intree|ours]
  *   vdpa_user pin-check --dev DEV [--mbytes N] [--frames N] [--size BYTES]
@@ -52,7 +53,8 @@ static const struct subcommand subcommands[] = {
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
-	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC };
+	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC,
+	O_STOP_PROBE, O_DOORBELL };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -65,6 +67,8 @@ static const struct option longopts[] = {
 	{ "batch", no_argument, NULL, O_BATCH },
 	{ "asid", no_argument, NULL, O_ASID },
 	{ "suspend-resume", no_argument, NULL, O_SR },
+	{ "stop-probe", no_argument, NULL, O_STOP_PROBE },
+	{ "doorbell", no_argument, NULL, O_DOORBELL },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
 	{ "expect", required_argument, NULL, O_EXPECT },
@@ -84,7 +88,8 @@ static int print_usage(void)
 	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer|stall\n"
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
-	      "         [--suspend-resume] [--sectors N] [--mbytes N] [--ring N]\n"
+	      "         [--suspend-resume] [--stop-probe] [--doorbell]\n"
+	      "         [--sectors N] [--mbytes N] [--ring N]\n"
 	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dma-map]\n"
 	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
 	      "                 invalidate-batch|size-wrap|cvq-index|thp|hugetlb|\n"
@@ -147,6 +152,12 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_SR:
 		o->suspend_resume = true;
+		break;
+	case O_STOP_PROBE:
+		o->stop_probe = true;
+		break;
+	case O_DOORBELL:
+		o->doorbell = true;
 		break;
 	case O_VERBOSE:
 		o->verbose = true;

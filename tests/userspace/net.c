@@ -164,6 +164,10 @@ int net_open(struct net **np, const struct options *o)
 		r = net_memory(n);
 	if (!r && o->asid)
 		r = net_cvq_setup(n);
+	if (!r && o->doorbell)
+		r = vq_doorbell_map(&n->d, &n->rx);
+	if (!r && o->doorbell)
+		r = vq_doorbell_map(&n->d, &n->tx);
 	if (!r)
 		r = net_start(n);
 	return r;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -248,6 +249,45 @@ static int suspend_resume(struct net *n)
 	return r;
 }
 
+/*
+ * A function without VIRTIO_F_SUSPEND cannot be stopped: no SUSPEND or
+ * RESUME backend feature, VHOST_VDPA_SUSPEND refused with EOPNOTSUPP (and
+ * the queues keep running).  What VHOST_GET_VRING_BASE of a running queue
+ * gives is reported ("stop-probe: vq N base: ...") for the test to judge.
+ */
+static int stop_probe(struct net *n)
+{
+	__u64 sr = BIT64(VHOST_BACKEND_F_SUSPEND) | BIT64(VHOST_BACKEND_F_RESUME);
+	struct vq *vqs[2] = { &n->rx, &n->tx };
+	struct vhost_vring_state s;
+	unsigned int i;
+	int err;
+
+	if (n->d.backend_offered & sr) {
+		fail("stop-probe: backend features %#llx offer SUSPEND/RESUME",
+		     (unsigned long long)n->d.backend_offered);
+		return -EIO;
+	}
+	err = ioctl(n->d.fd, VHOST_VDPA_SUSPEND) < 0 ? errno : 0;
+	if (err != EOPNOTSUPP) {
+		fail("stop-probe: VHOST_VDPA_SUSPEND: %s, want EOPNOTSUPP",
+		     err ? errname(err) : "succeeded");
+		return -EIO;
+	}
+	diag("stop-probe: no SUSPEND/RESUME offered (backend features %#llx), VHOST_VDPA_SUSPEND: EOPNOTSUPP",
+	     (unsigned long long)n->d.backend_offered);
+	for (i = 0; i < ARRAY_SIZE(vqs); i++) {
+		s = (struct vhost_vring_state){ .index = vqs[i]->index };
+		if (ioctl(n->d.fd, VHOST_GET_VRING_BASE, &s) < 0)
+			diag("stop-probe: vq %u base: %s", s.index,
+			     errname(errno));
+		else
+			diag("stop-probe: vq %u base: %u (driver: %u made available, %u seen used)",
+			     s.index, s.num, vqs[i]->posted, vqs[i]->done);
+	}
+	return 0;
+}
+
 static int wait_any(struct net *n)
 {
 	struct vq *vqs[2] = { &n->rx, &n->tx };
@@ -266,6 +306,7 @@ static int net_run(struct net *n)
 {
 	unsigned int half = n->o->frames / 2;
 	bool sr = n->o->suspend_resume;
+	bool probe = n->o->stop_probe;
 	int r = 0;
 
 	while (!r && n->received < n->o->frames) {
@@ -279,6 +320,11 @@ static int net_run(struct net *n)
 		    n->tx_nfree == n->ntx) {
 			sr = false;
 			r = suspend_resume(n);
+			continue;
+		}
+		if (probe && n->received >= half) {
+			probe = false;
+			r = stop_probe(n);
 			continue;
 		}
 		r = net_refill(n);
@@ -337,6 +383,8 @@ int cmd_net_loop(const struct options *o)
 		     n->received, o->size, t, t > 0 ? n->received / t : 0.0);
 	if (!r && (n->bad || missing))
 		r = -EIO;
+	if (!r && o->hold && n->tx.doorbell)
+		r = vq_doorbell_hold(&n->tx);
 	net_close(n);
 	if (r == -EOPNOTSUPP)
 		return EXIT_SKIP;

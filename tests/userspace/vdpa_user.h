@@ -41,6 +41,11 @@
  * @batch: wrap IOTLB updates in BATCH_BEGIN/END
  * @asid: net-loop: exercise the control vq in its own address space
  * @suspend_resume: net-loop: suspend and resume in the middle of the run
+ * @stop_probe: net-loop: halfway, check that the device cannot be stopped
+ *		(no SUSPEND/RESUME backend features, VHOST_VDPA_SUSPEND
+ *		refused) and report VHOST_GET_VRING_BASE of the running queues
+ * @doorbell: net-loop: kick through the mmap()ed doorbells, never the
+ *	      kick eventfds
  * @timeout_ms: how long to wait for the device on each poll()
  * @verbose: print more diagnostics
  * @bench: net-loop: throughput mode: time the run and print frames/s;
@@ -49,7 +54,8 @@
  *	     forget a range at once, so an invalidated range is unpinned at
  *	     once even inside a batch
  * @expect_ours: misuse: expect our driver's errnos where they differ
- * @hold: doorbell: keep a doorbell mapped across a line of standard input
+ * @hold: doorbell, net-loop --doorbell: keep a doorbell mapped across a
+ *	  line of standard input, then expect SIGBUS from a write to it
  * @case_name: abuse: the case to run
  * @seed: fuzz: seed of the random sequence
  * @ops: fuzz: number of operations (0: the default)
@@ -67,6 +73,8 @@ struct options {
 	bool batch;
 	bool asid;
 	bool suspend_resume;
+	bool stop_probe;
+	bool doorbell;
 	int timeout_ms;
 	bool verbose;
 	bool bench;
@@ -177,6 +185,7 @@ struct ring_ops {
  * @drv_iova: device address of @drv
  * @dev_iova: device address of @dev
  * @kick_fd: eventfd written to notify the device
+ * @doorbell: the queue's doorbell page, mapped (NULL: kick through @kick_fd)
  * @call_fd: eventfd the device signals
  * @tokens: per head (split) or buffer id (packed): the caller's token
  * @next: split: unused; packed: free buffer id list
@@ -201,6 +210,7 @@ struct vq {
 	__u64 drv_iova;
 	__u64 dev_iova;
 	int kick_fd;
+	volatile __u16 *doorbell;
 	int call_fd;
 	void **tokens;
 	__u16 *next;
@@ -258,6 +268,11 @@ void vq_destroy(struct vq *vq);
 int vq_kick(struct vq *vq);
 int vq_wait(struct vq **vqs, unsigned int n, int timeout_ms);
 int vq_get_base(struct vdev *d, struct vq *vq, __u32 *base);
+
+/* doorbell.c */
+int vq_doorbell_map(const struct vdev *d, struct vq *vq);
+void vq_doorbell_unmap(struct vq *vq);
+int vq_doorbell_hold(struct vq *vq);
 
 /* subcommands */
 int cmd_net_loop(const struct options *o);

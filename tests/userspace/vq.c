@@ -3,6 +3,7 @@
  * vdpa_user: virtqueue setup through vhost ioctls, kicks and calls.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ void vq_destroy(struct vq *vq)
 {
 	if (!vq->ops)
 		return;
+	vq_doorbell_unmap(vq);
 	if (vq->kick_fd >= 0)
 		close(vq->kick_fd);
 	if (vq->call_fd >= 0)
@@ -133,12 +135,20 @@ int vq_setup(struct vdev *d, struct vq *vq)
  * vq_kick() - notify the device
  * @vq: the queue
  *
+ * Through its doorbell page if it is mapped (a 16-bit write of the queue
+ * index, as a virtio-pci driver does), else through the kick eventfd.
+ *
  * Return: 0 or -EIO.
  */
 int vq_kick(struct vq *vq)
 {
 	__u64 one = 1;
 
+	if (vq->doorbell) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		*vq->doorbell = htole16(vq->index);
+		return 0;
+	}
 	if (write(vq->kick_fd, &one, sizeof(one)) != sizeof(one)) {
 		fail("kick vq %u: %s", vq->index, errname(errno));
 		return -EIO;
