@@ -225,23 +225,11 @@ main() {
 # Both VMs have 1.5 GiB rather than vm-run.sh's 3: under TCG, init_on_free's
 # clearing of all memory at boot (17 s for 3 GiB) and every kmemleak scan
 # take time in proportion.
-# vp_vdpa's functions (80-82), nothing leaves QEMU: a modern virtio-net-pci
-# (MAC 52:54:00:12:34:70) behind root port 00:10.0 and a virtio-blk-pci
-# over a sparse file behind root port 00:12.0, both translated by the
-# intel-iommu (iommu_platform) with a doorbell page per queue; root ports
-# so that the monitor's device_del can unplug them (ACPI hotplug).  Their
-# peer on the same QEMU hub, at 00:11.0, stays under virtio_net.
+# vp_vdpa's functions (80-82) and the intel-iommu that translates them:
+# scripts/vp-vdpa-devs.sh, shared with the benchmark VM.
 vp_vdpa_img=$logs/vp-blk.img
-vp_vdpa_devs=(
-	--qemu-arg "-netdev hubport,id=vpn0,hubid=7"
-	--qemu-arg "-device pcie-root-port,id=vprp0,chassis=10,addr=0x10"
-	--qemu-arg "-device virtio-net-pci,id=vpnet,netdev=vpn0,bus=vprp0,disable-legacy=on,iommu_platform=on,page-per-vq=on,mac=52:54:00:12:34:70"
-	--qemu-arg "-netdev hubport,id=vpn1,hubid=7"
-	--qemu-arg "-device virtio-net-pci,netdev=vpn1,mac=52:54:00:12:34:71,addr=0x11"
-	--qemu-arg "-device pcie-root-port,id=vprp1,chassis=11,addr=0x12"
-	--qemu-arg "-drive file=$vp_vdpa_img,if=none,id=vpblk0,format=raw,cache=unsafe"
-	--qemu-arg "-device virtio-blk-pci,id=vpblk,drive=vpblk0,bus=vprp1,disable-legacy=on,iommu_platform=on,page-per-vq=on"
-)
+# shellcheck source-path=SCRIPTDIR source=vp-vdpa-devs.sh
+. "$root/scripts/vp-vdpa-devs.sh" "$vp_vdpa_img"
 run_tiers() {
 	local release=$1 fd=() fs=()
 	shift
@@ -252,10 +240,8 @@ run_tiers() {
 	fi
 	if [ $# = 0 ] || [ ${#fd[@]} -gt 0 ]; then
 		rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
-		run_vm vm-debug --mem 1536 \
-			--qemu-arg "-device intel-iommu,intremap=off" \
-			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
-			"${vp_vdpa_devs[@]}" \
+		run_vm vm-debug --mem 1536 "${vp_vdpa_iommu[@]}" \
+			--qemu-arg "-device pci-testdev" "${vp_vdpa_devs[@]}" \
 			-- "${fd[@]}"
 	fi
 	if [ -n "$release" ] && { [ $# = 0 ] || [ ${#fs[@]} -gt 0 ]; }; then
