@@ -505,8 +505,8 @@ vp_unbind() {
 	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind"
 }
 
-# vp_bind BDF DRIVER: vp_vdpa through driver_override, virtio-pci with
-# the override cleared (the way back).
+# vp_bind BDF DRIVER: vp_vdpa (ours; the in-tree one is vp-vdpa) through
+# driver_override, virtio-pci with the override cleared (the way back).
 vp_bind() {
 	local want=$2
 	[ "$2" = virtio-pci ] && want=
@@ -637,11 +637,7 @@ vp_measure() {
 	[ "$dom" = identity ] && pfx=vp-pt- qds=(32)
 	for f in "$vp_net" "$vp_blk"; do
 		vp_unbind "$f" && vp_domain "$f" "$dom" || return 1
-		if [ "$side" = virtio_pci ]; then
-			vp_bind "$f" virtio-pci || return 1
-		else
-			vp_bind "$f" vp_vdpa || return 1
-		fi
+		vp_bind "$f" "$(vp_pci_driver "$side")" || return 1
 	done
 	if [ "$side" != virtio_pci ]; then
 		vdpa dev add name vpn0 mgmtdev "pci/$vp_net" || return 1
@@ -678,6 +674,15 @@ vp_measure() {
 		vdpa dev del vpb0 || rc=1
 	fi
 	return "$rc"
+}
+
+# The PCI driver of each side: the in-tree vp_vdpa registers as "vp-vdpa".
+vp_pci_driver() {
+	case $1 in
+	ours) echo vp_vdpa ;;
+	intree) echo vp-vdpa ;;
+	virtio_pci) echo virtio-pci ;;
+	esac
 }
 
 vp_load() {
