@@ -12,7 +12,7 @@
 #   --rounds N        repetitions of every workload on each side (default 3)
 #   --only GROUPS     memcpy,net,blk,vhost,lifecycle,vduse,vp (default: all)
 #   --out DIR         results folder (default results/bench/<UTC time>)
-#   --timeout SEC     bound of the VM run (default 1800)
+#   --timeout SEC     bound of the VM run (default 2700)
 #   --profile         also a flat perf profile of each side (profile-*.txt)
 #   the rest          workload knobs, passed to tests/bench/run-in-vm.sh
 #
@@ -45,7 +45,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=3
 only=
 out=
-timeout_s=1800
+timeout_s=2700
 guest_args=()
 
 usage() {
@@ -150,7 +150,7 @@ monitor_host() {
 # run has them, so that all groups always run on the same machine.
 run_vm() {
 	local img=$out/vp-blk.img
-	say "VM run (TCG: about 20 minutes; serial log: $out/serial.log)"
+	say "VM run (TCG: about 25 minutes; serial log: $out/serial.log)"
 	vm_rc=0
 	rm -f "$img" && truncate -s 256M "$img"
 	# shellcheck source-path=SCRIPTDIR source=vp-vdpa-devs.sh
