@@ -6,12 +6,13 @@
 #
 #   scripts/bench.sh [--rounds N] [--only GROUP,...] [--out DIR]
 #                    [--timeout SEC] [--pktgen-seconds S] [--fio-seconds S]
-#                    [--vhost-frames N] [--lifecycle N] [--scale N] [--profile]
+#                    [--iperf-seconds S] [--vhost-frames N] [--lifecycle N]
+#                    [--scale N] [--profile]
 #
 #   --rounds N        repetitions of every workload on each side (default 3)
-#   --only GROUPS     memcpy,net,blk,vhost,lifecycle,vduse (default: all)
+#   --only GROUPS     memcpy,net,blk,vhost,lifecycle,vduse,vp (default: all)
 #   --out DIR         results folder (default results/bench/<UTC time>)
-#   --timeout SEC     bound of the VM run (default 1800)
+#   --timeout SEC     bound of the VM run (default 2700)
 #   --profile         also a flat perf profile of each side (profile-*.txt)
 #   the rest          workload knobs, passed to tests/bench/run-in-vm.sh
 #
@@ -26,7 +27,10 @@
 #      that kernel: the tree's own build, against the test kernel, stays
 #      untouched; the copy's tests/kernel.config is the merged fragment, so
 #      its scripts/vm-run.sh boots the benchmark kernel with these modules;
-#   3. one VM run of tests/bench/run-in-vm.sh (the workloads, both sides);
+#   3. one VM run of tests/bench/run-in-vm.sh (the workloads, both sides),
+#      the VM with vp_vdpa's virtio-pci functions and the intel-iommu of
+#      the debug VM (scripts/vp-vdpa-devs.sh; the block function's image,
+#      a sparse file in the results folder, is removed after the run);
 #   4. tests/bench/report.py: the table on stdout, results.json,
 #      results.txt and ratios.png in the results folder, with the raw
 #      records (raw.txt), the serial log and the build logs.
@@ -41,11 +45,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=3
 only=
 out=
-timeout_s=1800
+timeout_s=2700
 guest_args=()
 
 usage() {
-	sed -n '7,16s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,17s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -62,7 +66,8 @@ while [ $# -gt 0 ]; do
 	--only) only=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
-	--pktgen-seconds | --fio-seconds | --vhost-frames | --lifecycle | --scale)
+	--pktgen-seconds | --fio-seconds | --iperf-seconds | --vhost-frames | \
+		--lifecycle | --scale)
 		guest_args+=("$1" "${2:?}"); shift 2 ;;
 	--profile) guest_args+=("$1"); shift ;;
 	-h | --help) usage ;;
@@ -141,17 +146,25 @@ monitor_host() {
 	done >"$out/host-load.txt"
 }
 
+# The vp group's functions, as in the debug VM (scripts/check.sh): every
+# run has them, so that all groups always run on the same machine.
 run_vm() {
-	say "VM run (TCG: about 15 minutes; serial log: $out/serial.log)"
+	local img=$out/vp-blk.img
+	say "VM run (TCG: about 25 minutes; serial log: $out/serial.log)"
 	vm_rc=0
+	rm -f "$img" && truncate -s 256M "$img"
+	# shellcheck source-path=SCRIPTDIR source=vp-vdpa-devs.sh
+	. "$root/scripts/vp-vdpa-devs.sh" "$img"
 	monitor_host &
 	monitor_pid=$!
 	(cd "$copy" && scripts/vm-run.sh --timeout "$timeout_s" \
-		--log "$out/serial.log" -- tests/bench/run-in-vm.sh "${guest_args[@]}") \
+		--log "$out/serial.log" "${vp_vdpa_iommu[@]}" "${vp_vdpa_devs[@]}" \
+		-- tests/bench/run-in-vm.sh "${guest_args[@]}") \
 		2> >(tee "$out/vm-run.err" >&2) | tee "$out/raw.txt" |
 		grep --line-buffered '^# ' || true
 	vm_rc=${PIPESTATUS[0]}
 	kill "$monitor_pid" 2>/dev/null || true
+	rm -f "$img"
 }
 
 # Warn when another VM ran next to ours (after ours had started).

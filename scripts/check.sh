@@ -29,6 +29,11 @@
 # Extra arguments are filters for tests/run-in-vm.sh: each goes to the VM
 # whose tier has an item it selects, and a VM none selects is not booted.
 # VDPA_CHECK_VM_TIMEOUT (seconds, default 4500) bounds the test VM run.
+#
+#   scripts/check.sh --reference SCRIPT [ARGS...]
+# instead builds what the VM needs and runs SCRIPT (a reference runner of
+# tests/e2e-reference/, e.g. vp-vdpa-intree.sh) in the debug-tier VM, with
+# its devices; the exit status is the VM run's.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -225,25 +230,13 @@ main() {
 # Both VMs have 1.5 GiB rather than vm-run.sh's 3: under TCG, init_on_free's
 # clearing of all memory at boot (17 s for 3 GiB) and every kmemleak scan
 # take time in proportion.
-# vp_vdpa's functions (80-82), nothing leaves QEMU: a modern virtio-net-pci
-# (MAC 52:54:00:12:34:70) behind root port 00:10.0 and a virtio-blk-pci
-# over a sparse file behind root port 00:12.0, both translated by the
-# intel-iommu (iommu_platform) with a doorbell page per queue; root ports
-# so that the monitor's device_del can unplug them (ACPI hotplug).  Their
-# peer on the same QEMU hub, at 00:11.0, stays under virtio_net.  The
-# guest drives that monitor itself (--guest-monitor, tests/lib/
-# qemu-monitor.sh): 83 unplugs and replugs the functions with it.
+# vp_vdpa's functions (80-83) and the intel-iommu that translates them:
+# scripts/vp-vdpa-devs.sh, shared with the benchmark VM.  The guest drives
+# QEMU's monitor itself (--guest-monitor, tests/lib/qemu-monitor.sh): 83
+# unplugs and replugs the functions with it.
 vp_vdpa_img=$logs/vp-blk.img
-vp_vdpa_devs=(
-	--qemu-arg "-netdev hubport,id=vpn0,hubid=7"
-	--qemu-arg "-device pcie-root-port,id=vprp0,chassis=10,addr=0x10"
-	--qemu-arg "-device virtio-net-pci,id=vpnet,netdev=vpn0,bus=vprp0,disable-legacy=on,iommu_platform=on,page-per-vq=on,mac=52:54:00:12:34:70"
-	--qemu-arg "-netdev hubport,id=vpn1,hubid=7"
-	--qemu-arg "-device virtio-net-pci,netdev=vpn1,mac=52:54:00:12:34:71,addr=0x11"
-	--qemu-arg "-device pcie-root-port,id=vprp1,chassis=11,addr=0x12"
-	--qemu-arg "-drive file=$vp_vdpa_img,if=none,id=vpblk0,format=raw,cache=unsafe"
-	--qemu-arg "-device virtio-blk-pci,id=vpblk,drive=vpblk0,bus=vprp1,disable-legacy=on,iommu_platform=on,page-per-vq=on"
-)
+# shellcheck source-path=SCRIPTDIR source=vp-vdpa-devs.sh
+. "$root/scripts/vp-vdpa-devs.sh" "$vp_vdpa_img"
 run_tiers() {
 	local release=$1 fd=() fs=()
 	shift
@@ -254,10 +247,8 @@ run_tiers() {
 	fi
 	if [ $# = 0 ] || [ ${#fd[@]} -gt 0 ]; then
 		rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
-		run_vm vm-debug --mem 1536 --guest-monitor \
-			--qemu-arg "-device intel-iommu,intremap=off" \
-			--qemu-arg "-device pci-testdev" --append intel_iommu=on \
-			"${vp_vdpa_devs[@]}" \
+		run_vm vm-debug --mem 1536 --guest-monitor "${vp_vdpa_iommu[@]}" \
+			--qemu-arg "-device pci-testdev" "${vp_vdpa_devs[@]}" \
 			-- "${fd[@]}"
 	fi
 	if [ -n "$release" ] && { [ $# = 0 ] || [ ${#fs[@]} -gt 0 ]; }; then
@@ -278,4 +269,27 @@ summary() {
 	[ "$failed" -eq 0 ]
 }
 
+# reference SCRIPT [ARGS...]: the test kernel, our modules and the
+# userspace tools built, then SCRIPT (a tests/e2e-reference/ runner) in
+# the debug VM with the devices of the debug tier; its exit status.
+reference() {
+	local script=$1 kdir
+	shift
+	scripts/build-kernel.sh || return 125
+	kdir=$(scripts/build-kernel.sh --print-dir --quiet)/build
+	make -j"$(nproc)" KDIR="$kdir" modules >"$logs/build.log" 2>&1 &&
+		make -C tests/userspace >"$logs/userspace.log" 2>&1 || return 125
+	rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
+	scripts/vm-run.sh --timeout "$vm_timeout" \
+		--log "$logs/serial-reference.log" --mem 1536 --guest-monitor \
+		"${vp_vdpa_iommu[@]}" --qemu-arg "-device pci-testdev" \
+		"${vp_vdpa_devs[@]}" -- "$script" "$@"
+}
+
+if [ "${1:-}" = --reference ]; then
+	[ $# -ge 2 ] || { echo "usage: scripts/check.sh --reference SCRIPT [ARGS...]" >&2; exit 125; }
+	shift
+	reference "$@"
+	exit
+fi
 main "$@"

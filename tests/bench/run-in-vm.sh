@@ -7,8 +7,8 @@
 #
 #   tests/bench/run-in-vm.sh [--rounds N] [--only GROUP,...]
 #                            [--pktgen-seconds S] [--fio-seconds S]
-#                            [--vhost-frames N] [--lifecycle N] [--scale N]
-#                            [--profile]
+#                            [--iperf-seconds S] [--vhost-frames N]
+#                            [--lifecycle N] [--scale N] [--profile]
 #
 # Groups (default all, in this order): memcpy, net (vdpasim_net under
 # virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
@@ -17,16 +17,22 @@
 # lifecycle (vdpa dev add + bind + del of --lifecycle devices; once,
 # --scale devices alive together and the memory they take), vduse
 # (qemu-storage-daemon's vduse-blk export of a file in the guest's tmpfs,
-# under virtio_vdpa + virtio_blk, driven by fio), and only when asked for,
+# under virtio_vdpa + virtio_blk, driven by fio), vp (QEMU's virtio-pci
+# net and block functions of scripts/vp-vdpa-devs.sh under vp_vdpa +
+# virtio_vdpa, and under plain virtio_pci: iperf3 and pktgen to a peer
+# function on the same QEMU hub, fio on the raw disk), and only when asked for,
 # profile (flat perf profiles of each side, first round only: the 64-byte
 # pktgen run and fio randread at iodepth 32 when net and blk are measured;
 # with vduse, its fio randread at iodepth 1 and 32, inside its group).
 #
 # Each round runs every group on both sides: "intree" (the kernel's own
-# vdpa, vdpa_sim*, vduse, virtio_vdpa, vhost_vdpa, loaded with insmod from
-# /lib/modules/<release>/kernel because ours in updates/ win for
-# modprobe) and "ours" (modprobe); the side that goes first alternates
-# from round to round, so a slow drift of the host does not favour one.
+# vdpa, vdpa_sim*, vduse, vp_vdpa, virtio_vdpa, vhost_vdpa, loaded with
+# insmod from /lib/modules/<release>/kernel because ours in updates/ win
+# for modprobe) and "ours" (modprobe); the vp group has a third side,
+# "virtio_pci" (the same functions under the kernel's virtio_pci,
+# virtio_net and virtio_blk: the limit).  The side that goes first
+# changes from round to round (alternates; the vp group's three rotate),
+# so a slow drift of the host does not favour one.
 # Every side loads its modules, checks that they are the intended ones
 # (srcversion), measures, deletes its devices and unloads.
 #
@@ -48,8 +54,9 @@ pg=/proc/net/pktgen
 MAC=02:00:00:00:be:01
 
 rounds=3
-only=memcpy,net,blk,vhost,lifecycle,vduse
+only=memcpy,net,blk,vhost,lifecycle,vduse,vp
 pktgen_s=3
+iperf_s=3
 during=
 fio_s=3
 vhost_frames=20000
@@ -71,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--pktgen-seconds) pktgen_s=$2; shift 2 ;;
 	--fio-seconds) fio_s=$2; shift 2 ;;
+	--iperf-seconds) iperf_s=$2; shift 2 ;;
 	--vhost-frames) vhost_frames=$2; shift 2 ;;
 	--lifecycle) lifecycle_n=$2; shift 2 ;;
 	--scale) scale_n=$2; shift 2 ;;
@@ -472,6 +480,240 @@ run_vduse() {
 	return "$rc"
 }
 
+# --- vp: vp_vdpa on QEMU's virtio-pci functions ------------------------------
+
+# The functions of scripts/vp-vdpa-devs.sh: net behind root port 00:10.0,
+# block behind 00:12.0 (their bus numbers are the guest's), the peer net
+# function at 00:11.0 on the same QEMU hub, always under virtio_net, in
+# network namespace vp_ns with 192.0.2.2.  Set by vp_init.
+pci=/sys/bus/pci
+VP_PEER=0000:00:11.0
+VP_PEER_MAC=52:54:00:12:34:71
+vp_ns=vpbench
+vp_net='' vp_blk='' vp_peer='' vp_dma_type='' vp_init_err=''
+
+vp_fn() { basename "$(ls -d "$pci/devices/$1"/0000:* 2>/dev/null | head -n 1)"; }
+pci_driver() { basename "$(readlink "$pci/devices/$1/driver" 2>/dev/null)"; }
+pci_netif() { ls "$pci/devices/$1"/virtio*/net 2>/dev/null; }
+pci_disk() { ls "$pci/devices/$1"/virtio*/block 2>/dev/null; }
+iommu_group() { readlink -f "$pci/devices/$1/iommu_group"; }
+
+# vp_unbind BDF: the function without a driver.
+vp_unbind() {
+	local cur
+	cur=$(pci_driver "$1")
+	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind"
+}
+
+# vp_bind BDF DRIVER: vp_vdpa (ours; the in-tree one is vp-vdpa) through
+# driver_override, virtio-pci with the override cleared (the way back).
+vp_bind() {
+	local want=$2
+	[ "$2" = virtio-pci ] && want=
+	echo "$want" >"$pci/devices/$1/driver_override" &&
+		echo "$1" >"$pci/drivers/$2/bind"
+}
+
+# vp_domain BDF TYPE: the DMA domain of the function's IOMMU group
+# (identity, DMA, DMA-FQ); the function must have no driver.
+vp_domain() {
+	local g
+	g=$(iommu_group "$1")
+	[ "$(cat "$g/type")" = "$2" ] && return 0
+	echo "$2" >"$g/type" || { echo "$1: iommu group type $2 refused"; return 1; }
+}
+
+# Both functions back under virtio-pci, in their default DMA domains.
+vp_reset() {
+	local f
+	for f in "$vp_net" "$vp_blk"; do
+		if [ "$(pci_driver "$f")" != virtio-pci ] ||
+			[ "$(cat "$(iommu_group "$f")/type")" != "$vp_dma_type" ]; then
+			vp_unbind "$f" && vp_domain "$f" "$vp_dma_type" &&
+				vp_bind "$f" virtio-pci || return 1
+		fi
+	done
+	wait_for 20 eval '[ -n "$(pci_netif "$vp_net")" ] && [ -n "$(pci_disk "$vp_blk")" ]' ||
+		{ echo "no netdev or disk under virtio-pci"; return 1; }
+}
+
+peer_rx() {
+	ip -n "$vp_ns" -s -j link show dev "$vp_peer" | jq '.[0].stats64.rx.packets'
+}
+
+# Once per boot: find the functions, check that each is alone in its
+# IOMMU group (so that its domain can change), put the peer in its
+# namespace, write the disk once (reads then copy data and writes find
+# the image's blocks allocated on every side).
+vp_init() {
+	local f g d
+	vp_net=$(vp_fn 0000:00:10.0) vp_blk=$(vp_fn 0000:00:12.0)
+	for f in "$vp_net" "$vp_blk" "$VP_PEER"; do
+		[ -n "$f" ] && [ -e "$pci/devices/$f" ] ||
+			{ echo "no vp_vdpa functions (scripts/vp-vdpa-devs.sh)"; return 1; }
+	done
+	for f in "$vp_net" "$vp_blk"; do
+		g=$(iommu_group "$f")
+		[ -d "$g" ] || { echo "$f: no IOMMU group (intel_iommu=on?)"; return 1; }
+		[ "$(ls "$g/devices" | wc -l)" = 1 ] ||
+			{ echo "$f: not alone in ${g##*/}: $(ls "$g/devices")"; return 1; }
+	done
+	vp_dma_type=$(cat "$(iommu_group "$vp_net")/type")
+	vp_peer=$(pci_netif "$VP_PEER")
+	vp_peer=${vp_peer##*/}
+	[ -n "$vp_peer" ] || { echo "$VP_PEER: no netdev"; return 1; }
+	ip netns add "$vp_ns" && ip link set "$vp_peer" netns "$vp_ns" &&
+		ip netns exec "$vp_ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
+		ip -n "$vp_ns" addr add 192.0.2.2/24 dev "$vp_peer" &&
+		ip -n "$vp_ns" link set lo up && ip -n "$vp_ns" link set "$vp_peer" up ||
+		return 1
+	d=$(pci_disk "$vp_blk")
+	[ -n "$d" ] || { echo "$vp_blk: no disk"; return 1; }
+	dd if=/dev/zero of="/dev/$d" bs=1M count=$(($(cat "/sys/block/$d/size") / 2048)) \
+		oflag=direct status=none
+}
+
+# vp_iperf WORKLOAD SIDE ROUND [-R]: TCP from 192.0.2.1 to the peer's
+# server (-R: from the peer), iperf_s seconds after one omitted.
+vp_iperf() {
+	local wl=$1 side=$2 round=$3 out gbps pid
+	ip netns exec "$vp_ns" iperf3 -s -1 -B 192.0.2.2 >/dev/null 2>&1 &
+	pid=$!
+	wait_for 10 ip netns exec "$vp_ns" sh -c 'ss -ltn | grep -q ":5201 "' ||
+		{ echo "$wl: no iperf3 server"; kill "$pid"; return 1; }
+	out=$(timeout $((iperf_s + 30)) iperf3 -c 192.0.2.2 -B 192.0.2.1 \
+		-t "$iperf_s" -O 1 -J "${@:4}")
+	# The server ends after its one test; not if the client failed.
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out" 2>/dev/null)
+	[[ $gbps =~ ^[0-9.e+-]+$ ]] ||
+		{ echo "$wl: $(jq -r '.error // "no result"' <<<"$out" 2>&1 | head -n 3)"; return 1; }
+	say "$wl $side: $gbps Gbit/s"
+	result "$wl" "$side" "$round" gbit_s "$gbps"
+}
+
+# vp_pktgen WORKLOAD SIDE ROUND IFC: one pktgen thread sends 64-byte UDP
+# frames to the peer for pktgen_s seconds; packets/s sent (pktgen's count
+# and time) and received (the peer's rx_packets over the same time).
+vp_pktgen() {
+	local wl=$1 side=$2 round=$3 ifc=$4 d=$4@0 t rx0 rx1 res usec pkts
+	for t in "$pg"/kpktgend_*; do
+		pgset rem_device_all "$t" || return 1
+	done
+	pgset "add_device $d" "$pg/kpktgend_0" || return 1
+	for t in "count 0" "pkt_size 64" "delay 0" "clone_skb 0" \
+		"dst_mac $VP_PEER_MAC" "dst 192.0.2.2"; do
+		pgset "$t" "$pg/$d" || return 1
+	done
+	rx0=$(peer_rx)
+	(echo start >$pg/pgctrl) &
+	sleep "$pktgen_s"
+	echo stop >$pg/pgctrl
+	wait
+	sleep 0.5
+	rx1=$(peer_rx)
+	res=$(grep -A1 '^Result: OK' "$pg/$d") ||
+		{ echo "pktgen $d: $(grep Result "$pg/$d")"; return 1; }
+	pgset rem_device_all "$pg/kpktgend_0"
+	[[ $res =~ OK:\ ([0-9]+)\(c[0-9]+\+d[0-9]+\)\ usec,\ ([0-9]+)\ \( ]] ||
+		{ echo "pktgen $d: cannot parse '$res'"; return 1; }
+	usec=${BASH_REMATCH[1]} pkts=${BASH_REMATCH[2]}
+	[ "$usec" -gt 0 ] && [ "$pkts" -gt 0 ] || { echo "pktgen sent nothing"; return 1; }
+	local tx rx
+	tx=$(awk -v p="$pkts" -v u="$usec" 'BEGIN { printf "%.1f", p * 1e6 / u }')
+	rx=$(awk -v r="$((rx1 - rx0))" -v u="$usec" 'BEGIN { printf "%.1f", r * 1e6 / u }')
+	say "$wl $side: sent $pkts in $usec us, the peer received $((rx1 - rx0)): tx $tx pps, rx $rx pps"
+	result "$wl" "$side" "$round" tx_pps "$tx"
+	result "$wl" "$side" "$round" rx_pps "$rx"
+}
+
+# vp_measure SIDE ROUND DOMAIN: with both functions in DOMAIN (the
+# default DMA domain, or identity: "pt", the IOMMU passing DMA through
+# untranslated) and under SIDE's drivers, the workloads; with identity,
+# a subset (workload prefix vp-pt-).
+vp_measure() {
+	local side=$1 round=$2 dom=$3 pfx=vp- f ifc disk rc=0 rw qd qds=(1 32)
+	[ "$dom" = identity ] && pfx=vp-pt- qds=(32)
+	for f in "$vp_net" "$vp_blk"; do
+		vp_unbind "$f" && vp_domain "$f" "$dom" || return 1
+		vp_bind "$f" "$(vp_pci_driver "$side")" || return 1
+	done
+	if [ "$side" != virtio_pci ]; then
+		vdpa dev add name vpn0 mgmtdev "pci/$vp_net" || return 1
+		vdpa dev add name vpb0 mgmtdev "pci/$vp_blk" || return 1
+	fi
+	wait_for 20 eval '[ -n "$(pci_netif "$vp_net")" ] && [ -n "$(pci_disk "$vp_blk")" ]' ||
+		{ echo "no netdev or disk on the functions under $side"; return 1; }
+	if [ "$round" = 1 ]; then
+		info "vp-$side-$dom-drivers" "$(pci_driver "$vp_net") $(pci_driver "$vp_blk")"
+		info "vp-$side-$dom-net-features" "$(cat "$pci/devices/$vp_net"/virtio*/features)"
+	fi
+	ifc=$(pci_netif "$vp_net")
+	ifc=${ifc##*/}
+	if ip addr add 192.0.2.1/24 dev "$ifc" && if_up "$ifc" &&
+		ping -q -c 1 -W 10 192.0.2.2 >/dev/null; then
+		vp_iperf "${pfx}iperf3-tx" "$side" "$round" || rc=1
+		if [ "$dom" != identity ]; then
+			vp_iperf "${pfx}iperf3-rx" "$side" "$round" -R || rc=1
+		fi
+		vp_pktgen "${pfx}pktgen-64B" "$side" "$round" "$ifc" || rc=1
+	else
+		echo "$ifc: no ping reply from the peer"
+		rc=1
+	fi
+	disk=$(pci_disk "$vp_blk")
+	for rw in randread randwrite; do
+		for qd in "${qds[@]}"; do
+			fio_rec "${pfx}fio-4k-$rw-qd$qd" "$side" "$round" \
+				"/dev/$disk" "$rw" "$qd" 1 || rc=1
+		done
+	done
+	if [ "$side" != virtio_pci ]; then
+		vdpa dev del vpn0 || rc=1
+		vdpa dev del vpb0 || rc=1
+	fi
+	return "$rc"
+}
+
+# The PCI driver of each side: the in-tree vp_vdpa registers as "vp-vdpa".
+vp_pci_driver() {
+	case $1 in
+	ours) echo vp_vdpa ;;
+	intree) echo vp-vdpa ;;
+	virtio_pci) echo virtio-pci ;;
+	esac
+}
+
+vp_load() {
+	local m
+	case $1 in
+	ours)
+		modprobe -a vp_vdpa virtio_vdpa || return 1 ;;
+	intree)
+		for m in drivers/vdpa/vdpa drivers/vdpa/virtio_pci/vp_vdpa \
+			drivers/virtio/virtio_vdpa; do
+			[ -e "/sys/module/${m##*/}" ] || insmod "$kdir/$m.ko" || return 1
+		done ;;
+	virtio_pci)
+		! grep -q '^vdpa ' /proc/modules ||
+			{ echo "vdpa is loaded on the virtio_pci side"; return 1; }
+		return 0 ;;
+	esac
+	is_side "$1" vdpa && is_side "$1" vp_vdpa && is_side "$1" virtio_vdpa
+}
+
+run_vp() {
+	local side=$1 round=$2 rc=0
+	[ -z "$vp_init_err" ] || { echo "vp set-up failed: $vp_init_err"; return 1; }
+	vp_reset || return 1
+	vp_load "$side" || return 1
+	vp_measure "$side" "$round" "$vp_dma_type" || rc=1
+	vp_measure "$side" "$round" identity || rc=1
+	vp_reset || rc=1
+	return "$rc"
+}
+
 # --- profile: where the time goes (opt-in) ----------------------------------
 
 # perf_during WORKLOAD SIDE [SORT]: a flat system-wide profile of the next
@@ -565,6 +807,13 @@ run_side() {
 	check_splats "$group" "$side"
 }
 
+# The vp group's three sides, rotated: each goes first, second and last
+# once in three rounds.
+vp_sides() {
+	local s=(intree ours virtio_pci) i=$((($1 - 1) % 3))
+	echo "${s[@]:i}" "${s[@]:0:i}"
+}
+
 main() {
 	local round group side sides
 	[ -d "$kdir/drivers/vdpa" ] || { echo "no in-tree vdpa modules in $kdir" >&2; exit 2; }
@@ -582,11 +831,23 @@ main() {
 	info vhost_frames "$vhost_frames"
 	info started "$(date -u +%FT%TZ)"
 	wanted memcpy && run_memcpy
+	if wanted vp; then
+		info iperf_seconds "$iperf_s"
+		if vp_init >"$work/vp-init" 2>&1; then
+			info vp-functions "net $vp_net blk $vp_blk peer $VP_PEER"
+			info vp-dma-domain "$vp_dma_type"
+		else
+			vp_init_err=$(tail -n 3 "$work/vp-init" | tr '\n\t' '  ')
+			vp_init_err=${vp_init_err:-failed}
+			say "vp set-up failed: $vp_init_err"
+		fi
+	fi
 	for ((round = 1; round <= rounds; round++)); do
 		sides="intree ours"
 		[ $((round % 2)) = 0 ] && sides="ours intree"
-		for group in net blk vhost lifecycle vduse profile; do
+		for group in net blk vhost lifecycle vduse vp profile; do
 			wanted "$group" || continue
+			[ "$group" = vp ] && sides=$(vp_sides "$round")
 			for side in $sides; do
 				run_side "$group" "$side" "$round"
 			done

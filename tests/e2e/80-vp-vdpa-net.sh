@@ -67,7 +67,7 @@ back_to_virtio_pci() {
 
 cleanup() {
 	ip netns del "$ns" 2>/dev/null
-	vdpa dev del vp0 2>/dev/null
+	[ ! -e /sys/bus/vdpa/devices/vp0 ] || vdpa dev del vp0 2>/dev/null
 	[ "$(pci_driver "$BDF")" = virtio-pci ] || back_to_virtio_pci "$BDF" 2>/dev/null
 	rm -f "$work"/*
 	rmdir "$work" 2>/dev/null
@@ -77,6 +77,9 @@ trap cleanup EXIT
 
 intree=${VP_VDPA_INTREE:-0}
 kdir=/lib/modules/$(uname -r)/kernel
+# The PCI driver's name: the in-tree module registers "vp-vdpa".
+pdrv=vp_vdpa
+[ "$intree" != 1 ] || pdrv=vp-vdpa
 load_intree() {
 	local m
 	for m in drivers/vdpa/vdpa drivers/vdpa/virtio_pci/vp_vdpa \
@@ -93,7 +96,7 @@ else
 	tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
 	tap_run "vp_vdpa is ours (taint O)" grep -q O /sys/module/vp_vdpa/taint
 fi
-tap_run "$BDF: virtio-pci to vp_vdpa (driver_override, bind)" to_driver "$BDF" vp_vdpa
+tap_run "$BDF: virtio-pci to $pdrv (driver_override, bind)" to_driver "$BDF" "$pdrv"
 tap_is "$(vdpa -j mgmtdev show "pci/$BDF" | jq -r ".mgmtdev.\"pci/$BDF\".supported_classes[0]")" \
 	net "vdpa mgmtdev show pci/$BDF: class net"
 
@@ -103,9 +106,9 @@ testdev=$(grep -l 0x1b36 "$pci"/devices/*/vendor | while read -r v; do
 	[ "$(cat "$d/device")" = 0x0005 ] && basename "$d"
 done | head -n 1)
 if [ -n "$testdev" ] && [ -z "$(pci_driver "$testdev")" ]; then
-	echo vp_vdpa >"$pci/devices/$testdev/driver_override"
-	tap_fails_with "$testdev (pci-testdev) does not bind to vp_vdpa" "No such device|I/O error" \
-		sh -c "echo $testdev >$pci/drivers/vp_vdpa/bind"
+	echo "$pdrv" >"$pci/devices/$testdev/driver_override"
+	tap_fails_with "$testdev (pci-testdev) does not bind to $pdrv" "No such device|I/O error" \
+		sh -c "echo $testdev >$pci/drivers/$pdrv/bind"
 	echo >"$pci/devices/$testdev/driver_override"
 else
 	tap_bail "no free pci-testdev in the VM"
@@ -184,8 +187,8 @@ tap_fails_with "vdpa dev vstats show vp0 qidx 0: refused, no vendor counters" \
 	"the parent has no vendor statistics" vdpa dev vstats show vp0 qidx 0
 tap_run "vdpa dev del vp0: netdev gone" \
 	sh -c "vdpa dev del vp0 && [ -n '$ifc' ] && ! ip link show '$ifc' >/dev/null 2>&1"
-tap_run "unbind from vp_vdpa: pci/$BDF gone" \
-	sh -c "echo $BDF >$pci/drivers/vp_vdpa/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
+tap_run "unbind from $pdrv: pci/$BDF gone" \
+	sh -c "echo $BDF >$pci/drivers/$pdrv/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
 tap_run "$BDF back to virtio-pci: a virtio_net netdev again" \
 	eval 'back_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(pci_netif $BDF)\" ]"'
 ip netns del "$ns"
