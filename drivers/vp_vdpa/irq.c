@@ -87,6 +87,8 @@ static int vp_vdpa_irqs_per_vq(struct vp_vdpa *vp)
 		if (err)
 			return err;
 		vq->irq = pci_irq_vector(pdev, i);
+		if (vq->affine)
+			irq_set_affinity_and_hint(vq->irq, &vq->affinity);
 	}
 	snprintf(vp->config_name, sizeof(vp->config_name),
 		 "vp-vdpa-%s-config", pci_name(pdev));
@@ -111,9 +113,39 @@ static int vp_vdpa_irqs_one(struct vp_vdpa *vp)
 	return err;
 }
 
+/* Undoes vp_vdpa_irqs_request(); nothing to do when nothing is allocated. */
+static void __vp_vdpa_irqs_free(struct vp_vdpa *vp)
+{
+	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
+	struct vp_vdpa_vq *vq;
+	u32 i;
+
+	lockdep_assert_held(&vp->irq_lock);
+	if (!vp->nvec)
+		return;
+	vp_vdpa_vectors_set(vp, false);
+	for (i = 0; i < vp->nvqs; i++) {
+		vq = &vp->vqs[i];
+		if (vq->irq >= 0) {
+			/* free_irq() wants no hint left pointing at us. */
+			irq_update_affinity_hint(vq->irq, NULL);
+			free_irq(vq->irq, vq);
+		}
+		vq->irq = -1;
+	}
+	if (vp->config_irq >= 0)
+		free_irq(vp->config_irq, vp);
+	vp->config_irq = -1;
+	pci_free_irq_vectors(pdev);
+	vp->nvec = 0;
+}
+
 /**
  * vp_vdpa_irqs_request() - allocate, request and program the interrupts
  * @vp: the device
+ *
+ * A queue the bus driver gave an affinity (set_vq_affinity) gets it on its
+ * own vector; a shared vector keeps the default.
  *
  * Context: process context, before DRIVER_OK reaches the function.
  * Return: 0 or -errno (nothing is left allocated then).
@@ -123,16 +155,20 @@ int vp_vdpa_irqs_request(struct vp_vdpa *vp)
 	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
 	int n, err;
 
+	mutex_lock(&vp->irq_lock);
 	n = pci_alloc_irq_vectors(pdev, 1, vp->nvqs + 1, PCI_IRQ_MSIX);
-	if (n < 0)
+	if (n < 0) {
+		mutex_unlock(&vp->irq_lock);
 		return n;
+	}
 	vp->nvec = n;
 	vp->shared = n < vp->nvqs + 1;
 	err = vp->shared ? vp_vdpa_irqs_one(vp) : vp_vdpa_irqs_per_vq(vp);
 	if (!err && !vp_vdpa_vectors_set(vp, true))
 		err = -EBUSY;
 	if (err)
-		vp_vdpa_irqs_free(vp);
+		__vp_vdpa_irqs_free(vp);
+	mutex_unlock(&vp->irq_lock);
 	return err;
 }
 
@@ -145,20 +181,50 @@ int vp_vdpa_irqs_request(struct vp_vdpa *vp)
  */
 void vp_vdpa_irqs_free(struct vp_vdpa *vp)
 {
-	struct pci_dev *pdev = vp_mdev(vp)->pci_dev;
-	u32 i;
+	mutex_lock(&vp->irq_lock);
+	__vp_vdpa_irqs_free(vp);
+	mutex_unlock(&vp->irq_lock);
+}
 
-	if (!vp->nvec)
-		return;
-	vp_vdpa_vectors_set(vp, false);
-	for (i = 0; i < vp->nvqs; i++) {
-		if (vp->vqs[i].irq >= 0)
-			free_irq(vp->vqs[i].irq, &vp->vqs[i]);
-		vp->vqs[i].irq = -1;
-	}
-	if (vp->config_irq >= 0)
-		free_irq(vp->config_irq, vp);
-	vp->config_irq = -1;
-	pci_free_irq_vectors(pdev);
-	vp->nvec = 0;
+/**
+ * vp_vdpa_set_vq_affinity() - &vdpa_config_ops.set_vq_affinity
+ * @vdpa: the device
+ * @idx: the queue
+ * @cpu_mask: the CPUs for its interrupt (empty or NULL: no preference)
+ *
+ * Kept for the queue's vector, and applied at once if it has one.
+ *
+ * Context: process context.
+ * Return: 0.
+ */
+int vp_vdpa_set_vq_affinity(struct vdpa_device *vdpa, u16 idx,
+			    const struct cpumask *cpu_mask)
+{
+	struct vp_vdpa *vp = vdpa_to_vp(vdpa);
+	struct vp_vdpa_vq *vq = &vp->vqs[idx];
+
+	mutex_lock(&vp->irq_lock);
+	vq->affine = cpu_mask && !cpumask_empty(cpu_mask);
+	if (vq->affine)
+		cpumask_copy(&vq->affinity, cpu_mask);
+	if (vq->irq >= 0)
+		irq_set_affinity_and_hint(vq->irq,
+					  vq->affine ? &vq->affinity : NULL);
+	mutex_unlock(&vp->irq_lock);
+	return 0;
+}
+
+/**
+ * vp_vdpa_get_vq_affinity() - &vdpa_config_ops.get_vq_affinity
+ * @vdpa: the device
+ * @idx: the queue
+ *
+ * Return: the CPUs set by vp_vdpa_set_vq_affinity(), or NULL if none were.
+ */
+const struct cpumask *vp_vdpa_get_vq_affinity(struct vdpa_device *vdpa,
+					      u16 idx)
+{
+	struct vp_vdpa_vq *vq = &vdpa_to_vp(vdpa)->vqs[idx];
+
+	return READ_ONCE(vq->affine) ? &vq->affinity : NULL;
 }

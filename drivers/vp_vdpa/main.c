@@ -107,6 +107,7 @@ static int vp_vdpa_dev_add(struct vdpa_mgmt_dev *mgmt, const char *name,
 	vp->nvqs = vp_modern_get_num_queues(&fn->mdev);
 	vp->config_irq = -1;
 	spin_lock_init(&vp->config_lock);
+	mutex_init(&vp->irq_lock);
 	vp->vdpa.mdev = mgmt;
 	vp->vdpa.dma_dev = parent;
 	err = vp_vdpa_vqs_init(vp);

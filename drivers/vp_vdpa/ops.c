@@ -276,6 +276,7 @@ static u32 vp_vdpa_get_generation(struct vdpa_device *vdpa)
 /* The release of the vDPA device. */
 static void vp_vdpa_free(struct vdpa_device *vdpa)
 {
+	mutex_destroy(&vdpa_to_vp(vdpa)->irq_lock);
 	kfree(vdpa_to_vp(vdpa)->vqs);
 }
 
@@ -291,6 +292,8 @@ const struct vdpa_config_ops vp_vdpa_ops = {
 	.get_vq_state = vp_vdpa_get_vq_state,
 	.get_vq_notification = vp_vdpa_get_vq_notification,
 	.get_vq_irq = vp_vdpa_get_vq_irq,
+	.set_vq_affinity = vp_vdpa_set_vq_affinity,
+	.get_vq_affinity = vp_vdpa_get_vq_affinity,
 	.get_vq_size = vp_vdpa_get_vq_size,
 	.get_vq_align = vp_vdpa_get_vq_align,
 	.get_device_features = vp_vdpa_get_device_features,

@@ -19,8 +19,11 @@
  * @notify_pa: the doorbell's physical address
  * @cb_lock: protects @cb; irqsave, held while the callback runs
  * @cb: the bus driver's interrupt callback
- * @irq: its interrupt while DRIVER_OK, else -1
+ * @irq: its interrupt while DRIVER_OK, else -1 (under &vp_vdpa.irq_lock)
  * @name: the interrupt's name in /proc/interrupts
+ * @affine: @affinity holds the CPUs the bus driver asked for
+ *          (set_vq_affinity); under &vp_vdpa.irq_lock
+ * @affinity: those CPUs; also the affinity hint of @irq while it is set
  */
 struct vp_vdpa_vq {
 	void __iomem *notify;
@@ -29,6 +32,8 @@ struct vp_vdpa_vq {
 	struct vdpa_callback cb;
 	int irq;
 	char name[48];
+	bool affine;
+	struct cpumask affinity;
 };
 
 struct vp_vdpa_fn;
@@ -43,6 +48,9 @@ struct vp_vdpa_fn;
  *            device_features attribute of "vdpa dev add")
  * @config_lock: protects @config_cb; irqsave, held while it runs
  * @config_cb: the bus driver's configuration change callback
+ * @irq_lock: protects the interrupts: @nvec, @shared, @config_irq and each
+ *            queue's irq, affine and affinity (requested and freed under
+ *            it, so set_vq_affinity never reaches a freed vector)
  * @config_irq: the configuration interrupt while DRIVER_OK, else -1
  * @nvec: MSI-X vectors allocated (0: none)
  * @shared: one vector serves every queue and the configuration
@@ -56,6 +64,7 @@ struct vp_vdpa {
 	u64 features;
 	spinlock_t config_lock;		/* protects config_cb */
 	struct vdpa_callback config_cb;
+	struct mutex irq_lock;		/* protects the interrupts */
 	int config_irq;
 	int nvec;
 	bool shared;
@@ -117,5 +126,9 @@ extern const struct vdpa_config_ops vp_vdpa_ops;
 /* irq.c */
 int vp_vdpa_irqs_request(struct vp_vdpa *vp);
 void vp_vdpa_irqs_free(struct vp_vdpa *vp);
+int vp_vdpa_set_vq_affinity(struct vdpa_device *vdpa, u16 idx,
+			    const struct cpumask *cpu_mask);
+const struct cpumask *vp_vdpa_get_vq_affinity(struct vdpa_device *vdpa,
+					      u16 idx);
 
 #endif /* _VP_VDPA_H */

@@ -7,7 +7,8 @@
 # port 00:12.0, translated by the intel-iommu).  Checked: the function
 # moves from virtio-pci to vp_vdpa and becomes management device
 # pci/<BDF> of class block; "vdpa dev add" makes a virtio_vdpa device
-# that virtio_blk turns into a disk of the function's size; ext4 on it
+# that virtio_blk turns into a disk of the function's size, each queue's
+# interrupt on the CPU virtio_blk spread it to; ext4 on it
 # holds a tree of files across an unmount; fio's random writes verify
 # (crc32c) in a file on it; "vdpa dev del" removes the disk; handed back
 # to virtio-pci, plain virtio_blk reads the same files.
@@ -29,7 +30,7 @@ for t in fio jq mkfs.ext4 sha256sum; do
 	command -v "$t" >/dev/null || tap_bail "$t is not installed"
 done
 e2e_need_modules vp_vdpa virtio_vdpa
-tap_plan 19
+tap_plan 20
 
 work=$(mktemp -d)
 mnt=$work/mnt
@@ -73,6 +74,22 @@ tap_run "vpb0: bound to virtio_vdpa, virtio_blk makes a disk" \
 d=$(vp_disk "$BDF")
 tap_is "$(blockdev --getsize64 "/dev/$d" 2>/dev/null)" "${size:-256 MiB}" \
 	"vpb0: /dev/$d has the function's size (${size:-?} bytes under virtio-pci)"
+# Interrupt affinity follows the queue: virtio_blk spreads its queues over
+# the CPUs (one per vCPU on QEMU's virtio-blk-pci), virtio_vdpa hands each
+# mask to vp_vdpa, which puts it on the queue's vector.
+irq_cpus() {
+	local irq
+	irq=$(awk -v n="vp-vdpa-$BDF-vq$1" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts)
+	[ -n "$irq" ] && cat "/proc/irq/$irq/smp_affinity_list"
+}
+nq=$(ls "/sys/block/$d/mq" 2>/dev/null | wc -l)
+if [ "$nq" -ge 2 ] && [ "$(nproc)" -ge 2 ]; then
+	tap_is "$(irq_cpus 0)/$(irq_cpus 1)" "0/1" \
+		"vpb0: the interrupts of its $nq queues on CPU 0 and CPU 1 (the driver's spread)"
+else
+	tap_fail "vpb0: the interrupts of its queues follow the driver's spread" \
+		"want 2 queues and 2 CPUs, got $nq queues and $(nproc) CPUs"
+fi
 tap_run "vpb0: mkfs.ext4" mkfs.ext4 -q -F "/dev/$d"
 tap_run "vpb0: mount" mount "/dev/$d" "$mnt"
 tap_run "vpb0: write a tree of 24 files (up to 700 KiB)" make_tree
