@@ -27,12 +27,14 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/e2e.sh
 . "$(dirname "$0")/../lib/e2e.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/vp_vdpa.sh
+. "$(dirname "$0")/../lib/vp_vdpa.sh"
 
 PEER=0000:00:11.0
 MAC=52:54:00:12:34:70
 pci=/sys/bus/pci
 # The function behind root port 00:10.0 (its bus number is the guest's).
-BDF=$(basename "$(ls -d $pci/devices/0000:00:10.0/0000:* 2>/dev/null | head -n 1)")
+BDF=$(vp_fn 0000:00:10.0)
 ns=vpp$$
 
 [ -n "$BDF" ] && [ -e "$pci/devices/$BDF" ] && [ -e "$pci/devices/$PEER" ] ||
@@ -43,32 +45,10 @@ done
 e2e_need_modules vp_vdpa virtio_vdpa
 tap_plan 23
 
-# pci_netif BDF: the virtio_net interface of a virtio-pci function.
-pci_netif() { ls "$pci/devices/$1"/virtio*/net 2>/dev/null; }
-pci_driver() { basename "$(readlink "$pci/devices/$1/driver" 2>/dev/null)"; }
-
-# to_driver BDF DRV: unbind BDF from its driver, bind it to DRV.
-to_driver() {
-	local cur
-	cur=$(pci_driver "$1")
-	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind" || return 1
-	echo "$2" >"$pci/devices/$1/driver_override" || return 1
-	echo "$1" >"$pci/drivers/$2/bind"
-}
-
-# back_to_virtio_pci BDF: what an operator does to undo it.
-back_to_virtio_pci() {
-	local cur
-	cur=$(pci_driver "$1")
-	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind" || return 1
-	echo >"$pci/devices/$1/driver_override" &&
-		echo "$1" >"$pci/drivers/virtio-pci/bind"
-}
-
 cleanup() {
 	ip netns del "$ns" 2>/dev/null
 	[ ! -e /sys/bus/vdpa/devices/vp0 ] || vdpa dev del vp0 2>/dev/null
-	[ "$(pci_driver "$BDF")" = virtio-pci ] || back_to_virtio_pci "$BDF" 2>/dev/null
+	[ "$(vp_driver "$BDF")" = virtio-pci ] || vp_to_virtio_pci "$BDF" 2>/dev/null
 	rm -f "$work"/*
 	rmdir "$work" 2>/dev/null
 }
@@ -96,7 +76,7 @@ else
 	tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
 	tap_run "vp_vdpa is ours (taint O)" grep -q O /sys/module/vp_vdpa/taint
 fi
-tap_run "$BDF: virtio-pci to $pdrv (driver_override, bind)" to_driver "$BDF" "$pdrv"
+tap_run "$BDF: virtio-pci to $pdrv (driver_override, bind)" vp_to_driver "$BDF" "$pdrv"
 tap_is "$(vdpa -j mgmtdev show "pci/$BDF" | jq -r ".mgmtdev.\"pci/$BDF\".supported_classes[0]")" \
 	net "vdpa mgmtdev show pci/$BDF: class net"
 
@@ -105,7 +85,7 @@ testdev=$(grep -l 0x1b36 "$pci"/devices/*/vendor | while read -r v; do
 	d=${v%/vendor}
 	[ "$(cat "$d/device")" = 0x0005 ] && basename "$d"
 done | head -n 1)
-if [ -n "$testdev" ] && [ -z "$(pci_driver "$testdev")" ]; then
+if [ -n "$testdev" ] && [ -z "$(vp_driver "$testdev")" ]; then
 	echo "$pdrv" >"$pci/devices/$testdev/driver_override"
 	tap_fails_with "$testdev (pci-testdev) does not bind to $pdrv" "No such device|I/O error" \
 		sh -c "echo $testdev >$pci/drivers/$pdrv/bind"
@@ -154,14 +134,14 @@ tap_run "vdpa dev add name vp0 mgmtdev pci/$BDF" vdpa dev add name vp0 mgmtdev "
 # virtio_vdpa's virtio device sits under the DMA device: the PCI function.
 # shellcheck disable=SC2016 # evaluated by wait_for
 tap_run "vp0: bound to virtio_vdpa, netdev appears" \
-	wait_for 20 eval '[ "$(e2e_bound_to vp0)" = virtio_vdpa ] && [ -n "$(pci_netif $BDF)" ]'
-ifc=$(pci_netif "$BDF")
+	wait_for 20 eval '[ "$(e2e_bound_to vp0)" = virtio_vdpa ] && [ -n "$(vp_netif $BDF)" ]'
+ifc=$(vp_netif "$BDF")
 ifc=${ifc##*/}
 tap_is "$(cat "/sys/class/net/$ifc/address" 2>/dev/null)" "$MAC" "vp0: netdev $ifc has the function's MAC"
 tap_fails_with "a second device on pci/$BDF is refused" "File exists" \
 	vdpa dev add name vp1 mgmtdev "pci/$BDF"
 
-peer=$(pci_netif "$PEER")
+peer=$(vp_netif "$PEER")
 peer=${peer##*/}
 setup_net() {
 	ip netns add "$ns" && ip link set "$peer" netns "$ns" &&
@@ -190,7 +170,7 @@ tap_run "vdpa dev del vp0: netdev gone" \
 tap_run "unbind from $pdrv: pci/$BDF gone" \
 	sh -c "echo $BDF >$pci/drivers/$pdrv/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
 tap_run "$BDF back to virtio-pci: a virtio_net netdev again" \
-	eval 'back_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(pci_netif $BDF)\" ]"'
+	eval 'vp_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(vp_netif $BDF)\" ]"'
 ip netns del "$ns"
 e2e_end
 tap_done

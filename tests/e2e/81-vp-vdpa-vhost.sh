@@ -43,6 +43,8 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/e2e.sh
 . "$(dirname "$0")/../lib/e2e.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/vp_vdpa.sh
+. "$(dirname "$0")/../lib/vp_vdpa.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/inner-guest.sh
 . "$(dirname "$0")/../lib/inner-guest.sh"
 
@@ -53,7 +55,7 @@ FRAMES=512
 SIZE=1514
 PINGS=8
 pci=/sys/bus/pci
-BDF=$(basename "$(ls -d $pci/devices/0000:00:10.0/0000:* 2>/dev/null | head -n 1)")
+BDF=$(vp_fn 0000:00:10.0)
 ns=vpv$$
 tmp=$(mktemp -d)
 t_start=$SECONDS
@@ -70,26 +72,6 @@ e2e_find_vdpa_user || tap_bail "no vdpa_user: run make -C tests/userspace on the
 [ ! -e /sys/module/virtio_vdpa ] ||
 	tap_bail "virtio_vdpa is loaded: it could take the device"
 
-pci_netif() { ls "$pci/devices/$1"/virtio*/net 2>/dev/null; }
-pci_driver() { basename "$(readlink "$pci/devices/$1/driver" 2>/dev/null)"; }
-
-# to_driver BDF DRV: unbind BDF from its driver, bind it to DRV.
-to_driver() {
-	local cur
-	cur=$(pci_driver "$1")
-	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind" || return 1
-	echo "$2" >"$pci/devices/$1/driver_override" || return 1
-	echo "$1" >"$pci/drivers/$2/bind"
-}
-
-back_to_virtio_pci() {
-	local cur
-	cur=$(pci_driver "$1")
-	[ -z "$cur" ] || echo "$1" >"$pci/drivers/$cur/unbind" || return 1
-	echo >"$pci/devices/$1/driver_override" &&
-		echo "$1" >"$pci/drivers/virtio-pci/bind"
-}
-
 REFL_PID=
 cleanup() {
 	inner_cleanup
@@ -97,7 +79,7 @@ cleanup() {
 	ip netns del "$ns" 2>/dev/null
 	# Only when needed: the vdpa tool would load the vdpa module again.
 	[ ! -e "/sys/bus/vdpa/devices/$DEV" ] || vdpa dev del "$DEV" 2>/dev/null
-	[ "$(pci_driver "$BDF")" = virtio-pci ] || back_to_virtio_pci "$BDF" 2>/dev/null
+	[ "$(vp_driver "$BDF")" = virtio-pci ] || vp_to_virtio_pci "$BDF" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -163,13 +145,13 @@ counters() { echo "$(peer_stat rx.packets) $(peer_stat rx.bytes) $(peer_stat tx.
 tap_plan 37
 e2e_begin
 tap_run "modprobe vp_vdpa vhost_vdpa" modprobe -a vp_vdpa vhost_vdpa
-tap_run "$BDF: virtio-pci to vp_vdpa (driver_override, bind)" to_driver "$BDF" vp_vdpa
+tap_run "$BDF: virtio-pci to vp_vdpa (driver_override, bind)" vp_to_driver "$BDF" vp_vdpa
 tap_run "vdpa dev add $DEV mgmtdev pci/$BDF, bound to vhost_vdpa" \
 	e2e_vhost_dev_add "$DEV" "pci/$BDF"
 node=$(e2e_vhost_node "$DEV")
 tap_diag "$DEV: $node, IOMMU group $(basename "$(readlink "$pci/devices/$BDF/iommu_group")")"
 
-peer=$(pci_netif "$PEER")
+peer=$(vp_netif "$PEER")
 peer=${peer##*/}
 setup_peer() {
 	ip netns add "$ns" && ip link set "$peer" netns "$ns" &&
@@ -281,7 +263,7 @@ tap_run "vdpa dev del $DEV after QEMU exited" timeout 60 vdpa dev del "$DEV"
 tap_run "unbind from vp_vdpa: pci/$BDF gone" \
 	sh -c "echo $BDF >$pci/drivers/vp_vdpa/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
 tap_run "$BDF back to virtio-pci: a virtio_net netdev again" \
-	eval 'back_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(pci_netif $BDF)\" ]"'
+	eval 'vp_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(vp_netif $BDF)\" ]"'
 ip netns del "$ns"
 e2e_end
 tap_diag "81: $((SECONDS - t_start)) s in all"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# Helpers for the vp_vdpa scripts (82, 83): the debug VM's virtio-pci
+# Helpers for the vp_vdpa scripts (80-83): the debug VM's virtio-pci
 # functions (scripts/check.sh) and moving them between drivers.
 #
 #   vp_fn ROOTPORT         the BDF of the function behind root port ROOTPORT
