@@ -55,25 +55,16 @@ cleanup() {
 work=$(mktemp -d)
 trap cleanup EXIT
 
-intree=${VP_VDPA_INTREE:-0}
-kdir=/lib/modules/$(uname -r)/kernel
-# The PCI driver's name: the in-tree module registers "vp-vdpa".
-pdrv=vp_vdpa
-[ "$intree" != 1 ] || pdrv=vp-vdpa
-load_intree() {
-	local m
-	for m in drivers/vdpa/vdpa drivers/vdpa/virtio_pci/vp_vdpa \
-		drivers/virtio/virtio_vdpa; do
-		grep -q "^${m##*/} " /proc/modules || insmod "$kdir/$m.ko" || return 1
-	done
-}
+# vp_load and VP_PDRV (the PCI driver's name) follow VP_VDPA_INTREE.
+intree=$VP_INTREE
+pdrv=$VP_PDRV
 
 e2e_begin
 if [ "$intree" = 1 ]; then
-	tap_run "insmod the in-tree vdpa, vp_vdpa, virtio_vdpa" load_intree
+	tap_run "insmod the in-tree vdpa, vp_vdpa, virtio_vdpa" vp_load
 	tap_run "vp_vdpa is in-tree (no taint O)" sh -c '! grep -q O /sys/module/vp_vdpa/taint'
 else
-	tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
+	tap_run "modprobe vp_vdpa virtio_vdpa" vp_load
 	tap_run "vp_vdpa is ours (taint O)" grep -q O /sys/module/vp_vdpa/taint
 fi
 tap_run "$BDF: virtio-pci to $pdrv (driver_override, bind)" vp_to_driver "$BDF" "$pdrv"

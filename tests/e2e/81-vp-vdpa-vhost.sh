@@ -217,7 +217,7 @@ inner_part() {
 	t0=$SECONDS
 	# page-per-vq=on: QEMU puts a vhost-vdpa doorbell page in the guest's
 	# notification area only when its own doorbells are a page apart.
-	INNER_FRAMES=$PINGS INNER_NET_OPTS=page-per-vq=on \
+	INNER_FRAMES=$PINGS INNER_NET_OPTS=page-per-vq=on INNER_MEM_MB=128 \
 		INNER_APPEND="inner.ip=192.0.2.3/24 inner.ping=192.0.2.2" \
 		inner_start "$tmp" "$node" "$MAC"
 	inner_wait_hold "$tmp" "$((INNER_TIMEOUT - 30))" && held=1

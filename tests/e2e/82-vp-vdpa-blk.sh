@@ -13,6 +13,9 @@
 # (crc32c) in a file on it; "vdpa dev del" removes the disk; handed back
 # to virtio-pci, plain virtio_blk reads the same files.
 #
+# VP_VDPA_INTREE=1 (tests/e2e-reference/vp-vdpa-intree.sh) runs it
+# against the test kernel's in-tree vdpa, vp_vdpa and virtio_vdpa.
+#
 # Cost: about 50 s in the debug VM under TCG (48 s in scripts/check.sh on
 # an idle host, 194 s with another VM sharing the two cores).
 set -u
@@ -61,9 +64,9 @@ same_tree() { (cd "$mnt" && sha256sum --quiet -c "$work/sums"); }
 e2e_begin
 mkdir -p "$mnt"
 size=$(blockdev --getsize64 "/dev/$(vp_disk "$BDF")" 2>/dev/null)
-tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
-tap_run "$BDF: virtio-pci to vp_vdpa (driver_override, bind)" \
-	vp_to_driver "$BDF" vp_vdpa
+tap_run "load vp_vdpa and virtio_vdpa ($([ "$VP_INTREE" = 1 ] && echo in-tree || echo ours))" vp_load
+tap_run "$BDF: virtio-pci to $VP_PDRV (driver_override, bind)" \
+	vp_to_driver "$BDF" "$VP_PDRV"
 tap_is "$(vdpa -j mgmtdev show "pci/$BDF" | jq -r ".mgmtdev.\"pci/$BDF\".supported_classes[0]")" \
 	block "vdpa mgmtdev show pci/$BDF: class block"
 tap_run "vdpa dev add name vpb0 mgmtdev pci/$BDF" \
@@ -83,7 +86,10 @@ irq_cpus() {
 	[ -n "$irq" ] && cat "/proc/irq/$irq/smp_affinity_list"
 }
 nq=$(ls "/sys/block/$d/mq" 2>/dev/null | wc -l)
-if [ "$nq" -ge 2 ] && [ "$(nproc)" -ge 2 ]; then
+if [ "$VP_INTREE" = 1 ]; then
+	tap_skip "vpb0: queue interrupts follow the driver's spread" \
+		"the in-tree vp_vdpa has no set_vq_affinity"
+elif [ "$nq" -ge 2 ] && [ "$(nproc)" -ge 2 ]; then
 	tap_is "$(irq_cpus 0)/$(irq_cpus 1)" "0/1" \
 		"vpb0: the interrupts of its $nq queues on CPU 0 and CPU 1 (the driver's spread)"
 else
@@ -101,8 +107,8 @@ tap_run "vpb0: fio random writes of 16 MiB to a file verify (crc32c)" \
 tap_run "vpb0: unmount" umount "$mnt"
 tap_run "vdpa dev del vpb0: the disk is gone" \
 	eval 'vdpa dev del vpb0 && vp_gone "/sys/class/block/$d" /sys/bus/vdpa/devices/vpb0'
-tap_run "unbind from vp_vdpa: pci/$BDF gone" \
-	sh -c "echo $BDF >$VP_PCI/drivers/vp_vdpa/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
+tap_run "unbind from $VP_PDRV: pci/$BDF gone" \
+	sh -c "echo $BDF >$VP_PCI/drivers/$VP_PDRV/unbind && ! vdpa mgmtdev show pci/$BDF >/dev/null 2>&1"
 # shellcheck disable=SC2016 # evaluated by wait_for
 tap_run "$BDF back to virtio-pci: a virtio_blk disk again" \
 	eval 'vp_to_virtio_pci "$BDF" && wait_for 10 eval "[ -n \"\$(vp_disk $BDF)\" ]"'

@@ -14,8 +14,31 @@
 #                          or virtio-pci), or nothing
 #   vp_disk BDF            the virtio_blk disk under BDF, or nothing
 #   vp_gone PATH...        true when none of PATH exists
+#   vp_load                load vp_vdpa and virtio_vdpa: ours by modprobe,
+#                          or with VP_VDPA_INTREE=1 the test kernel's own
+#                          vdpa, vp_vdpa and virtio_vdpa by insmod
+#
+# VP_PDRV is the name of the PCI driver to bind: "vp_vdpa", or the in-tree
+# module's "vp-vdpa" with VP_VDPA_INTREE=1.
 
 VP_PCI=/sys/bus/pci
+VP_INTREE=${VP_VDPA_INTREE:-0}
+VP_PDRV=vp_vdpa
+[ "$VP_INTREE" != 1 ] || VP_PDRV=vp-vdpa
+
+vp_load() {
+	local m kdir
+
+	if [ "$VP_INTREE" != 1 ]; then
+		modprobe -a vp_vdpa virtio_vdpa
+		return
+	fi
+	kdir=/lib/modules/$(uname -r)/kernel
+	for m in drivers/vdpa/vdpa drivers/vdpa/virtio_pci/vp_vdpa \
+		drivers/virtio/virtio_vdpa; do
+		grep -q "^${m##*/} " /proc/modules || insmod "$kdir/$m.ko" || return 1
+	done
+}
 
 vp_fn() {
 	local d
