@@ -237,6 +237,9 @@ main() {
 vp_vdpa_img=$logs/vp-blk.img
 # shellcheck source-path=SCRIPTDIR source=vp-vdpa-devs.sh
 . "$root/scripts/vp-vdpa-devs.sh" "$vp_vdpa_img"
+# The debug VM's vm-run.sh options (make check's debug tier and --reference).
+debug_vm=(--mem 1536 --guest-monitor "${vp_vdpa_iommu[@]}"
+	--qemu-arg "-device pci-testdev" "${vp_vdpa_devs[@]}")
 run_tiers() {
 	local release=$1 fd=() fs=()
 	shift
@@ -247,9 +250,7 @@ run_tiers() {
 	fi
 	if [ $# = 0 ] || [ ${#fd[@]} -gt 0 ]; then
 		rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
-		run_vm vm-debug --mem 1536 --guest-monitor "${vp_vdpa_iommu[@]}" \
-			--qemu-arg "-device pci-testdev" "${vp_vdpa_devs[@]}" \
-			-- "${fd[@]}"
+		run_vm vm-debug "${debug_vm[@]}" -- "${fd[@]}"
 	fi
 	if [ -n "$release" ] && { [ $# = 0 ] || [ ${#fs[@]} -gt 0 ]; }; then
 		run_vm vm-stock --stock --mem 1536 -- "${fs[@]}"
@@ -281,9 +282,8 @@ reference() {
 		make -C tests/userspace >"$logs/userspace.log" 2>&1 || return 125
 	rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
 	scripts/vm-run.sh --timeout "$vm_timeout" \
-		--log "$logs/serial-reference.log" --mem 1536 --guest-monitor \
-		"${vp_vdpa_iommu[@]}" --qemu-arg "-device pci-testdev" \
-		"${vp_vdpa_devs[@]}" -- "$script" "$@"
+		--log "$logs/serial-reference.log" "${debug_vm[@]}" \
+		-- "$script" "$@"
 }
 
 if [ "${1:-}" = --reference ]; then

@@ -61,11 +61,8 @@ static void vp_vdpa_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
 			      struct vdpa_callback *cb)
 {
 	struct vp_vdpa_vq *vq = &vdpa_to_vp(vdpa)->vqs[idx];
-	unsigned long flags;
 
-	spin_lock_irqsave(&vq->cb_lock, flags);
-	vq->cb = *cb;
-	spin_unlock_irqrestore(&vq->cb_lock, flags);
+	vp_vdpa_cb_store(&vq->cb_lock, &vq->cb, cb);
 }
 
 static void vp_vdpa_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
@@ -169,11 +166,8 @@ static void vp_vdpa_set_config_cb(struct vdpa_device *vdpa,
 				  struct vdpa_callback *cb)
 {
 	struct vp_vdpa *vp = vdpa_to_vp(vdpa);
-	unsigned long flags;
 
-	spin_lock_irqsave(&vp->config_lock, flags);
-	vp->config_cb = *cb;
-	spin_unlock_irqrestore(&vp->config_lock, flags);
+	vp_vdpa_cb_store(&vp->config_lock, &vp->config_cb, cb);
 }
 
 static u32 vp_vdpa_get_device_id(struct vdpa_device *vdpa)
@@ -242,17 +236,30 @@ static size_t vp_vdpa_get_config_size(struct vdpa_device *vdpa)
 	return vp_mdev(vdpa_to_vp(vdpa))->device_len;
 }
 
-/* Bytes past the end of the configuration space read as zero. */
-static void vp_vdpa_get_config(struct vdpa_device *vdpa, unsigned int offset,
-			       void *buf, unsigned int len)
+/**
+ * vp_vdpa_config_read() - read the function's device configuration
+ * @mdev: the function
+ * @offset: where to start in its configuration space
+ * @buf: where the bytes go
+ * @len: how many
+ *
+ * Bytes past the end of the configuration space read as zero.
+ */
+void vp_vdpa_config_read(struct virtio_pci_modern_device *mdev,
+			 unsigned int offset, void *buf, unsigned int len)
 {
-	struct virtio_pci_modern_device *mdev = vp_mdev(vdpa_to_vp(vdpa));
 	u8 *p = buf;
 	unsigned int i;
 
 	memset(buf, 0, len);
 	for (i = 0; i < len && offset + i < mdev->device_len; i++)
 		p[i] = ioread8(mdev->device + offset + i);
+}
+
+static void vp_vdpa_get_config(struct vdpa_device *vdpa, unsigned int offset,
+			       void *buf, unsigned int len)
+{
+	vp_vdpa_config_read(vp_mdev(vdpa_to_vp(vdpa)), offset, buf, len);
 }
 
 static void vp_vdpa_set_config(struct vdpa_device *vdpa, unsigned int offset,

@@ -6,6 +6,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/pci.h>
+#include <linux/virtio_byteorder.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <kunit/visibility.h>
@@ -34,22 +35,18 @@
 static void vp_vdpa_net_caps_read(struct vp_vdpa_fn *fn,
 				  struct vp_vdpa_net_caps *caps)
 {
-	struct virtio_pci_modern_device *mdev = &fn->mdev;
-	void __iomem *cfg = mdev->device;
-	unsigned int i;
+	struct virtio_net_config cfg;
 
 	memset(caps, 0, sizeof(*caps));
-	caps->features = vp_modern_get_features(mdev);
+	caps->features = vp_modern_get_features(&fn->mdev);
 	caps->pairs = 1;
-	if (mdev->device_len < sizeof(struct virtio_net_config))
+	if (fn->mdev.device_len < sizeof(cfg))
 		return;
-	for (i = 0; i < ETH_ALEN; i++)
-		caps->mac[i] = ioread8(cfg + offsetof(struct virtio_net_config,
-						      mac) + i);
-	caps->mtu = ioread16(cfg + offsetof(struct virtio_net_config, mtu));
+	vp_vdpa_config_read(&fn->mdev, 0, &cfg, sizeof(cfg));
+	memcpy(caps->mac, cfg.mac, ETH_ALEN);
+	caps->mtu = __virtio16_to_cpu(true, cfg.mtu);
 	if (caps->features & BIT_ULL(VIRTIO_NET_F_MQ))
-		caps->pairs = ioread16(cfg + offsetof(struct virtio_net_config,
-						      max_virtqueue_pairs));
+		caps->pairs = __virtio16_to_cpu(true, cfg.max_virtqueue_pairs);
 }
 
 static int vp_vdpa_check_mac(const struct vp_vdpa_net_caps *caps,

@@ -95,6 +95,21 @@ static inline struct virtio_pci_modern_device *vp_mdev(struct vp_vdpa *vp)
 	return &vp->fn->mdev;
 }
 
+/*
+ * Stores a bus driver's callback under @lock, the lock its handler runs
+ * it under (vp_vdpa_run_cb() in irq.c): once this returns, no handler
+ * calls the old one.
+ */
+static inline void vp_vdpa_cb_store(spinlock_t *lock, struct vdpa_callback *dst,
+				    const struct vdpa_callback *cb)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	*dst = *cb;
+	spin_unlock_irqrestore(lock, flags);
+}
+
 /**
  * struct vp_vdpa_net_caps - a net function's configuration, as "vdpa dev
  *                           add" attributes are checked against it
@@ -122,6 +137,8 @@ int vp_vdpa_sriov_check(u64 features, int num_vfs, bool assigned);
 
 /* ops.c */
 extern const struct vdpa_config_ops vp_vdpa_ops;
+void vp_vdpa_config_read(struct virtio_pci_modern_device *mdev,
+			 unsigned int offset, void *buf, unsigned int len);
 
 /* irq.c */
 int vp_vdpa_irqs_request(struct vp_vdpa *vp);
