@@ -166,6 +166,9 @@ struct vdpasim_class_ops {
  * @nas: number of address spaces
  * @vq_num_max: largest queue size (power of two)
  * @batch: buffers a worker handles before yielding (0: default 64)
+ * @debugfs: the directory the device's knobs go in; NULL: the class
+ *           management device's (then @mgmt_dev is the @mdev of a
+ *           &struct vdpasim_mgmt)
  * @ops: the class
  */
 struct vdpasim_dev_attr {
@@ -181,6 +184,7 @@ struct vdpasim_dev_attr {
 	u32 nas;
 	u16 vq_num_max;
 	unsigned int batch;
+	struct dentry *debugfs;
 	const struct vdpasim_class_ops *ops;
 };
 
@@ -328,5 +332,22 @@ struct vdpasim_mgmt {
 int vdpasim_mgmt_register(struct vdpasim_mgmt *m, const char *name);
 void vdpasim_mgmt_unregister(struct vdpasim_mgmt *m);
 bool vdpasim_mgmt_fail_dev_add(struct vdpasim_mgmt *m);
+struct dentry *vdpasim_debugfs_dir(const char *name);
+
+/*
+ * The classes' devices for other parents (the SF adapter): created, not
+ * yet registered (vdpasim_register(), or put_device() to drop them).
+ */
+struct vdpasim *vdpasim_net_create(struct vdpa_mgmt_dev *mdev,
+				   const char *name,
+				   const struct vdpa_dev_set_config *config,
+				   struct dentry *debugfs);
+struct vdpasim *vdpasim_blk_create(struct vdpa_mgmt_dev *mdev,
+				   const char *name,
+				   const struct vdpa_dev_set_config *config,
+				   struct dentry *debugfs);
+/* What each class offers: its own management device, to copy from. */
+const struct vdpa_mgmt_dev *vdpasim_net_mgmtdev(void);
+const struct vdpa_mgmt_dev *vdpasim_blk_mgmtdev(void);
 
 #endif /* _VDPA_SIM_SIM_H */

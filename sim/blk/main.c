@@ -191,7 +191,7 @@ static void vdpasim_blk_init_id(struct vdpasim_blk *blk, const char *name)
  * Returns whether the device is read-only.
  */
 static bool vdpasim_blk_fill_attr(struct vdpasim_dev_attr *attr,
-				  const char *name,
+				  struct vdpa_mgmt_dev *mdev, const char *name,
 				  const struct vdpa_dev_set_config *config)
 {
 	u64 ro = READ_ONCE(read_only) ? BIT_ULL(VIRTIO_BLK_F_RO) : 0;
@@ -202,7 +202,7 @@ static bool vdpasim_blk_fill_attr(struct vdpasim_dev_attr *attr,
 	if (provisioned)
 		ro |= provisioned & BIT_ULL(VIRTIO_BLK_F_RO);
 
-	attr->mgmt_dev = &vdpasim_blk_mgmt.mdev;
+	attr->mgmt_dev = mdev;
 	attr->name = name;
 	attr->id = VIRTIO_ID_BLOCK;
 	attr->supported_features = VDPASIM_BLK_FEATURES | ro;
@@ -217,39 +217,61 @@ static bool vdpasim_blk_fill_attr(struct vdpasim_dev_attr *attr,
 	return ro;
 }
 
-static int vdpasim_blk_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
-			       const struct vdpa_dev_set_config *config)
+/**
+ * vdpasim_blk_create() - create a block device, not yet registered
+ * @mdev: the management device creating it
+ * @name: the device name
+ * @config: the ``vdpa dev add`` attributes
+ * @debugfs: the directory for its knobs, or NULL for the class's (then
+ *           @mdev must be the class's)
+ *
+ * The capacity, queue count and read-only mode are the module's
+ * parameters at the time of the call.
+ *
+ * Return: the device, to register with vdpasim_register() (or drop with
+ * put_device()), or an ERR_PTR().
+ */
+struct vdpasim *vdpasim_blk_create(struct vdpa_mgmt_dev *mdev,
+				   const char *name,
+				   const struct vdpa_dev_set_config *config,
+				   struct dentry *debugfs)
 {
 	u64 sectors = (u64)READ_ONCE(capacity_mib) <<
 		      (20 - VDPASIM_BLK_SECTOR_SHIFT);
-	struct vdpasim_dev_attr attr = {};
+	struct vdpasim_dev_attr attr = { .debugfs = debugfs };
 	struct vdpasim_blk *blk;
 	struct vdpasim *vs;
 	bool ro;
-	int err;
 
-	/* The core logs the injected failure. */
-	if (vdpasim_mgmt_fail_dev_add(&vdpasim_blk_mgmt))
-		return -EIO;
-
-	ro = vdpasim_blk_fill_attr(&attr, name, config);
+	ro = vdpasim_blk_fill_attr(&attr, mdev, name, config);
 	vs = vdpasim_create(&attr);
 	if (IS_ERR(vs))
-		return PTR_ERR(vs);
+		return vs;
 
 	blk = sim_to_blk(vs);
 	vdpasim_blk_store_init(&blk->store, sectors);
 	blk->read_only = ro;
 	vdpasim_blk_init_id(blk, name);
 	vdpasim_blk_init_config(blk, attr.nvqs);
+	return vs;
+}
+EXPORT_SYMBOL_GPL(vdpasim_blk_create);
 
+static int vdpasim_blk_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
+			       const struct vdpa_dev_set_config *config)
+{
+	struct vdpasim *vs;
+	int err;
+
+	/* The core logs the injected failure. */
+	if (vdpasim_mgmt_fail_dev_add(&vdpasim_blk_mgmt))
+		return -EIO;
+	vs = vdpasim_blk_create(mdev, name, config, NULL);
+	if (IS_ERR(vs))
+		return PTR_ERR(vs);
 	err = vdpasim_register(vs);
 	if (err)
-		goto err_put;
-	return 0;
-
-err_put:
-	put_device(&vs->vdpa.dev);
+		put_device(&vs->vdpa.dev);
 	return err;
 }
 
@@ -268,6 +290,18 @@ static struct virtio_device_id vdpasim_blk_id_table[] = {
 	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ 0 },
 };
+
+/**
+ * vdpasim_blk_mgmtdev() - the class's management device
+ *
+ * Return: the ``vdpasim_blk`` management device: what the class offers
+ * (classes, features, attributes, queues), for other parents to copy.
+ */
+const struct vdpa_mgmt_dev *vdpasim_blk_mgmtdev(void)
+{
+	return &vdpasim_blk_mgmt.mdev;
+}
+EXPORT_SYMBOL_GPL(vdpasim_blk_mgmtdev);
 
 static int __init vdpasim_blk_init(void)
 {

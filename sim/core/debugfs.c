@@ -56,17 +56,21 @@ DEFINE_DEBUGFS_ATTRIBUTE(vdpasim_status_fops, vdpasim_status_get, NULL,
 
 /**
  * vdpasim_debugfs_dev_add() - create a device's knobs
- * @vs: the device (its management device is a &struct vdpasim_mgmt)
+ * @vs: the device
  *
- * A failure only costs the knobs; it is not an error for the device.
+ * In &vdpasim_dev_attr.debugfs, or in the directory of the device's
+ * &struct vdpasim_mgmt. A failure only costs the knobs; it is not an
+ * error for the device.
  */
 void vdpasim_debugfs_dev_add(struct vdpasim *vs)
 {
-	struct vdpasim_mgmt *m = container_of(vs->attr.mgmt_dev,
-					      struct vdpasim_mgmt, mdev);
+	struct dentry *parent = vs->attr.debugfs;
 	struct dentry *dir;
 
-	dir = debugfs_create_dir(dev_name(&vs->vdpa.dev), m->debugfs);
+	if (!parent)
+		parent = container_of(vs->attr.mgmt_dev, struct vdpasim_mgmt,
+				      mdev)->debugfs;
+	dir = debugfs_create_dir(dev_name(&vs->vdpa.dev), parent);
 	if (IS_ERR(dir))
 		return;
 	vs->debugfs = dir;
@@ -99,6 +103,22 @@ struct dentry *vdpasim_debugfs_mgmt_add(struct vdpasim_mgmt *m,
 	debugfs_create_atomic_t("fail_dev_add", 0600, dir, &m->fail_dev_add);
 	return dir;
 }
+
+/**
+ * vdpasim_debugfs_dir() - a directory of another parent's knobs
+ * @name: its name, under ``vdpa_sim/``
+ *
+ * For parents whose management devices are not &struct vdpasim_mgmt (the
+ * SF adapter); the caller removes it with debugfs_remove().
+ *
+ * Return: the directory (an ERR_PTR() if debugfs is unavailable, which
+ * the debugfs calls accept).
+ */
+struct dentry *vdpasim_debugfs_dir(const char *name)
+{
+	return debugfs_create_dir(name, vdpasim_debugfs_root);
+}
+EXPORT_SYMBOL_GPL(vdpasim_debugfs_dir);
 
 /**
  * vdpasim_debugfs_init() - create the ``vdpa_sim`` directory

@@ -444,12 +444,26 @@ static int vsnet_init(struct vdpasim_net *net, const struct net_params *p)
 	return 0;
 }
 
-static int vsnet_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
-			 const struct vdpa_dev_set_config *config)
+/**
+ * vdpasim_net_create() - create a network device, not yet registered
+ * @mdev: the management device creating it
+ * @name: the device name
+ * @config: the ``vdpa dev add`` attributes
+ * @debugfs: the directory for its knobs, or NULL for the class's (then
+ *           @mdev must be the class's)
+ *
+ * Return: the device, to register with vdpasim_register() (or drop with
+ * put_device()), or an ERR_PTR(): -EINVAL for attributes out of range.
+ */
+struct vdpasim *vdpasim_net_create(struct vdpa_mgmt_dev *mdev,
+				   const char *name,
+				   const struct vdpa_dev_set_config *config,
+				   struct dentry *debugfs)
 {
 	struct vdpasim_dev_attr attr = {
 		.mgmt_dev = mdev,
 		.name = name,
+		.debugfs = debugfs,
 		.id = VIRTIO_ID_NET,
 		.supported_features = VDPASIM_NET_FEATURES,
 		.config_size = sizeof(struct virtio_net_config),
@@ -463,27 +477,38 @@ static int vsnet_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	struct vdpasim *vs;
 	int err;
 
-	if (vdpasim_mgmt_fail_dev_add(&vdpasim_net_mgmt))
-		return -EIO;
 	err = vsnet_params_get(mdev->device, name, config, &p);
 	if (err)
-		return err;
+		return ERR_PTR(err);
 	attr.provisioned = p.features;
 	attr.nvqs = 2 * p.max_vqp + 1;
 
 	vs = vdpasim_create(&attr);
 	if (IS_ERR(vs))
-		return PTR_ERR(vs);
+		return vs;
 	err = vsnet_init(sim_to_net(vs), &p);
-	if (err)
-		goto err_put;
+	if (err) {
+		put_device(&vs->vdpa.dev);
+		return ERR_PTR(err);
+	}
+	return vs;
+}
+EXPORT_SYMBOL_GPL(vdpasim_net_create);
+
+static int vsnet_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
+			 const struct vdpa_dev_set_config *config)
+{
+	struct vdpasim *vs;
+	int err;
+
+	if (vdpasim_mgmt_fail_dev_add(&vdpasim_net_mgmt))
+		return -EIO;
+	vs = vdpasim_net_create(mdev, name, config, NULL);
+	if (IS_ERR(vs))
+		return PTR_ERR(vs);
 	err = vdpasim_register(vs);
 	if (err)
-		goto err_put;
-	return 0;
-
-err_put:
-	put_device(&vs->vdpa.dev);
+		put_device(&vs->vdpa.dev);
 	return err;
 }
 
@@ -533,6 +558,18 @@ static struct vdpasim_mgmt vdpasim_net_mgmt = {
 		.max_supported_vqs = 2 * VDPASIM_NET_MAX_VQP + 1,
 	},
 };
+
+/**
+ * vdpasim_net_mgmtdev() - the class's management device
+ *
+ * Return: the ``vdpasim_net`` management device: what the class offers
+ * (classes, features, attributes, queues), for other parents to copy.
+ */
+const struct vdpa_mgmt_dev *vdpasim_net_mgmtdev(void)
+{
+	return &vdpasim_net_mgmt.mdev;
+}
+EXPORT_SYMBOL_GPL(vdpasim_net_mgmtdev);
 
 static int __init vdpasim_net_init(void)
 {

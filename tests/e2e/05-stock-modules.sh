@@ -19,7 +19,7 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/e2e.sh"
 
-MODS="vdpa vdpa_sim vdpa_sim_net virtio_vdpa vhost_vdpa vduse vp_vdpa"
+MODS="vdpa vdpa_sim vdpa_sim_net virtio_vdpa vhost_vdpa vduse vp_vdpa vdpa_sf vdpa_sim_sf"
 MAC=02:00:00:00:00:05
 bus=/sys/bus/vdpa
 rel=$(uname -r)
@@ -95,7 +95,7 @@ netif_mac() {
 	cat "$bus/devices/s0"/virtio*/net/*/address 2>/dev/null
 }
 
-tap_plan 41
+tap_plan 49
 
 e2e_begin
 
@@ -126,8 +126,8 @@ virtio_vdpa: 1
 vhost_vdpa: 1" "each in-box vDPA module (vdpa, virtio_vdpa, vhost_vdpa among them) has a build ID"
 tap_diag "in-box: $(cut -d' ' -f1 "$work/inbox" | sed 's|.*/||' | tr '\n' ' ')"
 
-tap_run "modprobe vdpa vdpa_sim_net virtio_vdpa vhost_vdpa vduse vp_vdpa" \
-	modprobe -a vdpa vdpa_sim_net virtio_vdpa vhost_vdpa vduse vp_vdpa
+tap_run "modprobe vdpa vdpa_sim_net virtio_vdpa vhost_vdpa vduse vp_vdpa vdpa_sim_sf" \
+	modprobe -a vdpa vdpa_sim_net virtio_vdpa vhost_vdpa vduse vp_vdpa vdpa_sim_sf
 
 for m in $MODS; do
 	f=$(our_file "$m")

@@ -55,6 +55,22 @@
 #                             generator ended
 #   e2e_del_under_fio NAME DISK
 #                             the same while fio writes to /dev/DISK
+#   e2e_pktloop_start IFNAME  starts $E2E_PKTLOOP flooding IFNAME with frames
+#                             to its own MAC, in the background (pid in
+#                             E2E_LOAD_PID); returns once 1000 went out
+#   e2e_fio_start DISK        the same with fio writing to /dev/DISK; returns
+#                             once 64 writes completed
+#   e2e_load_ended DESC       one test: the load E2E_LOAD_PID ended within
+#                             30 s (it is killed otherwise)
+#   e2e_make_tree DIR SUMS    writes 48 files of random data (up to 850 KiB)
+#                             under DIR, their sha256sums to SUMS
+#   e2e_tree_intact DIR SUMS  every file of SUMS reads back intact under DIR
+#   e2e_tool_refused DESC STRERROR MSG_RE CMD...
+#                             one test: CMD (iproute2's vdpa or devlink)
+#                             fails printing "Error: MSG." with MSG matching
+#                             MSG_RE and "kernel answers: STRERROR", and the
+#                             script's e2e_state prints the same after as
+#                             before
 
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$E2E_REPO/tests/lib/splat.sh"
@@ -201,45 +217,96 @@ e2e_if_up() {
 }
 
 # The end of a "dev del under load" case: $1 the device, $2 the path of
-# its interface or disk (which must go), $3 the load's pid, $4 the load.
+# its interface or disk (which must go), $3 the load.
 _e2e_del_loaded() {
-	local dev=$1 gone=$2 pid=$3 what=$4 noun=interface
+	local dev=$1 gone=$2 what=$3 noun=interface
 
 	[[ $gone != /sys/class/block/* ]] || noun=disk
 	tap_run "$dev: vdpa dev del during $what completes" \
 		timeout 120 vdpa dev del "$dev"
 	tap_is "$(ls -d "$gone" "/sys/bus/vdpa/devices/$dev" 2>/dev/null)" "" \
 		"$dev: the $noun and the vDPA device are gone"
-	tap_run "$dev: the $what ended" \
-		wait_for 30 eval "! kill -0 $pid 2>/dev/null"
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	e2e_load_ended "$dev: the $what ended"
 }
 
-e2e_del_under_pktloop() {
-	local dev=$1 ifc=$2 tx=/sys/class/net/$2/statistics/tx_packets tx0 pid
+e2e_pktloop_start() {
+	local ifc=$1 tx=/sys/class/net/$1/statistics/tx_packets tx0
 
 	tx0=$(cat "$tx")
 	"$E2E_PKTLOOP" "$ifc" "$(cat "/sys/class/net/$ifc/address")" \
 		100000000 1514 0x88b5 2000 >/dev/null 2>&1 &
-	pid=$!
+	E2E_LOAD_PID=$!
 	# Frames are flowing: 1000 more sent.
 	wait_for 30 eval '[ "$(cat "$tx")" -ge $((tx0 + 1000)) ]'
-	_e2e_del_loaded "$dev" "/sys/class/net/$ifc" "$pid" traffic
 }
 
 # Writes completed on disk $1 so far.
 _e2e_writes_done() { awk '{ print $5 }' "/sys/block/$1/stat"; }
 
-e2e_del_under_fio() {
-	local dev=$1 disk=$2 w0 pid
+e2e_fio_start() {
+	local disk=$1 w0
 
 	w0=$(_e2e_writes_done "$disk")
 	fio --name=busy --filename="/dev/$disk" --rw=randwrite --bs=4k \
 		--direct=1 --ioengine=psync --numjobs=2 --time_based \
 		--runtime=300 --output=/dev/null >/dev/null 2>&1 &
-	pid=$!
+	E2E_LOAD_PID=$!
 	# I/O is flowing: 64 more writes completed.
 	wait_for 30 eval '[ "$(_e2e_writes_done "$disk")" -ge $((w0 + 64)) ]'
-	_e2e_del_loaded "$dev" "/sys/class/block/$disk" "$pid" fio
+}
+
+e2e_load_ended() {
+	tap_run "$1" wait_for 30 eval "! kill -0 $E2E_LOAD_PID 2>/dev/null"
+	kill "$E2E_LOAD_PID" 2>/dev/null
+	wait "$E2E_LOAD_PID" 2>/dev/null
+}
+
+e2e_del_under_pktloop() {
+	e2e_pktloop_start "$2"
+	_e2e_del_loaded "$1" "/sys/class/net/$2" traffic
+}
+
+e2e_del_under_fio() {
+	e2e_fio_start "$2"
+	_e2e_del_loaded "$1" "/sys/class/block/$2" fio
+}
+
+e2e_make_tree() {
+	local dir=$1 i j
+
+	for i in 0 1 2 3; do
+		mkdir -p "$dir/dir$i/sub" || return 1
+		for j in 0 1 2 3 4 5; do
+			head -c $(((i * 6 + j) * 37119 + 1)) /dev/urandom \
+				>"$dir/dir$i/file$j" || return 1
+			head -c 4096 /dev/urandom >"$dir/dir$i/sub/small$j" || return 1
+		done
+	done
+	(cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$2"
+}
+
+e2e_tree_intact() {
+	(cd "$1" && sha256sum --quiet -c "$2")
+}
+
+e2e_tool_refused() {
+	local desc=$1 strerror=$2 re=$3 out rc=0 diag='' line msg='' answer='' s0
+	shift 3
+	s0=$(e2e_state)
+	out=$("$@" 2>&1) || rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"Error: "*) msg=${line#Error: } msg=${msg%.} ;;
+		"kernel answers: "*) answer=${line#kernel answers: } ;;
+		esac
+	done <<<"$out"
+	[ "$rc" != 0 ] || diag+="exit status 0"$'\n'
+	[[ $msg =~ $re ]] || diag+="want 'Error: <message matching /$re/>.'"$'\n'
+	[ "$answer" = "$strerror" ] || diag+="want 'kernel answers: $strerror'"$'\n'
+	[ "$(e2e_state)" = "$s0" ] || diag+="the state changed:"$'\n'"$(e2e_state)"$'\n'
+	if [ -z "$diag" ]; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "command: $*"$'\n'"$diag""output: $out"
+	fi
 }
