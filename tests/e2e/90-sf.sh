@@ -66,6 +66,7 @@ sf_aux() {
 		[ "$(cat "$f" 2>/dev/null)" != "$2" ] || basename "${f%/sfnum}"
 	done
 }
+sf_mgmtdev_listed() { vdpa mgmtdev show "$1" >/dev/null 2>&1 && echo "$1"; }
 aux_devs() { find "$aux" -mindepth 1 -maxdepth 1 -name 'vdpa_sf.sf.*' -printf '%f\n' | sort | xargs; }
 mgmt_is() { vdpa -j mgmtdev show "$1" | jq -c ".mgmtdev.\"$1\" | [.supported_classes, .max_supported_vqs]"; }
 param() { devlink -j dev param show "$A" name "$1" | jq -r ".param.\"$A\"[0].values[0].value"; }
@@ -84,7 +85,7 @@ nothing_left() {
 	[ -z "$left" ] || { echo "left: $left"; return 1; }
 }
 
-tap_plan 71
+tap_plan 74
 e2e_begin
 tap_run "load vdpa_sim_sf and virtio_vdpa" modprobe -a vdpa_sim_sf virtio_vdpa
 e2e_pktloop_build
@@ -175,6 +176,15 @@ tap_run "active again, vdpa dev add n0 again" \
 ifc=$(basename "$(e2e_netif n0)")
 e2e_if_up "$ifc"
 tap_is "$(e2e_pktloop "$ifc" $MAC 100 1514)" "$(e2e_all_back 100)" "n0 again: 100 frames loop back"
+# opstate follows the driver: unbind the glue's driver from the SF.
+drv=/sys/bus/auxiliary/drivers/vdpa_sf.sf
+tap_run "unbind vdpa_sf.sf from $x0" eval 'echo "$x0" >"$drv/unbind"'
+tap_is "$(port_is "$A/1")/$(vdpa dev show n0 2>/dev/null)$(sf_mgmtdev_listed "$m0")" \
+	"pcisf 0 88 $MAC active detached/" "port 1 active but detached; n0 and $m0 gone"
+tap_run "bind it again: attached, n0 added again" eval 'echo "$x0" >"$drv/bind" &&
+	[ "$(port_is "$A/1")" = "pcisf 0 88 $MAC active attached" ] && vdpa dev add name n0 mgmtdev "$m0"'
+ifc=$(basename "$(e2e_netif n0)")
+e2e_if_up "$ifc"
 
 e2e_fio_start "$d"
 tap_run "port del of the block SF under fio" timeout 60 devlink port del "$A/2"
