@@ -261,18 +261,12 @@ static int vdpasim_blk_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 			       const struct vdpa_dev_set_config *config)
 {
 	struct vdpasim *vs;
-	int err;
 
 	/* The core logs the injected failure. */
 	if (vdpasim_mgmt_fail_dev_add(&vdpasim_blk_mgmt))
 		return -EIO;
 	vs = vdpasim_blk_create(mdev, name, config, NULL);
-	if (IS_ERR(vs))
-		return PTR_ERR(vs);
-	err = vdpasim_register(vs);
-	if (err)
-		put_device(&vs->vdpa.dev);
-	return err;
+	return IS_ERR(vs) ? PTR_ERR(vs) : vdpasim_register(vs);
 }
 
 static void vdpasim_blk_dev_del(struct vdpa_mgmt_dev *mdev,

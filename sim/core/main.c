@@ -178,7 +178,8 @@ EXPORT_SYMBOL_GPL(vdpasim_create);
  * Called from the management device's dev_add (the management lock is
  * held). Adds the device's debugfs knobs, then registers it on the bus.
  *
- * Return: 0, or the bus's -errno (the caller then puts the device).
+ * Return: 0, or the bus's -errno; the device is then dropped (put), so
+ * the caller must not touch it again.
  */
 int vdpasim_register(struct vdpasim *vs)
 {
@@ -189,6 +190,7 @@ int vdpasim_register(struct vdpasim *vs)
 	if (err) {
 		debugfs_remove(vs->debugfs);
 		vs->debugfs = NULL;
+		put_device(&vs->vdpa.dev);
 	}
 	return err;
 }

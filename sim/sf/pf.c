@@ -71,9 +71,7 @@ static struct vdpa_device *vsf_dev_add(struct vdpa_sf *sf,
 	if (err)
 		goto err_put;
 	err = vdpasim_register(vs);
-	if (err)
-		goto err_put;
-	return &vs->vdpa;
+	return err ? ERR_PTR(err) : &vs->vdpa;
 
 err_put:
 	put_device(&vs->vdpa.dev);

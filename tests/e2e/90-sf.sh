@@ -17,7 +17,9 @@
 #   function's, a second device on an SF, a new MAC under a device, a bad
 #   devlink parameter value, deleting the adapter while SFs are active;
 # - teardown during traffic in every order: `state inactive` under frames
-#   (then active again and a new device), `devlink port del` under fio,
+#   (then active again and a new device), the glue's auxiliary driver
+#   unbound and bound again (opstate detached, then attached), `devlink
+#   port del` under fio,
 #   `devlink port del` with /dev/vhost-vdpa-N in use (vdpa_user hammer:
 #   every call ENODEV afterwards), unbinding the adapter's driver under
 #   frames and fio, `rmmod vdpa_sim_sf` under frames; each leaves no
@@ -178,10 +180,10 @@ e2e_if_up "$ifc"
 tap_is "$(e2e_pktloop "$ifc" $MAC 100 1514)" "$(e2e_all_back 100)" "n0 again: 100 frames loop back"
 # opstate follows the driver: unbind the glue's driver from the SF.
 drv=/sys/bus/auxiliary/drivers/vdpa_sf.sf
-tap_run "unbind vdpa_sf.sf from $x0" eval 'echo "$x0" >"$drv/unbind"'
+tap_run "unbind vdpa_sf.sf from $x0" eval "echo $x0 >$drv/unbind"
 tap_is "$(port_is "$A/1")/$(vdpa dev show n0 2>/dev/null)$(sf_mgmtdev_listed "$m0")" \
 	"pcisf 0 88 $MAC active detached/" "port 1 active but detached; n0 and $m0 gone"
-tap_run "bind it again: attached, n0 added again" eval 'echo "$x0" >"$drv/bind" &&
+tap_run "bind it again: attached, n0 added again" eval "echo $x0 >$drv/bind"' &&
 	[ "$(port_is "$A/1")" = "pcisf 0 88 $MAC active attached" ] && vdpa dev add name n0 mgmtdev "$m0"'
 ifc=$(basename "$(e2e_netif n0)")
 e2e_if_up "$ifc"
