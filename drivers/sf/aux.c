@@ -54,18 +54,23 @@ static int vdpa_sf_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 
 	mutex_lock(&table->lock);
 	if (sf->vdev || sf->adding) {
-		NL_SET_ERR_MSG_FMT_MOD(cfg.extack, "sub-function %u has vDPA device %s already",
-				       sf->sfnum, sf->vdev ? dev_name(&sf->vdev->dev) : "");
+		NL_SET_ERR_MSG_FMT_MOD(cfg.extack, "sub-function %u has a vDPA device already",
+				       sf->sfnum);
 		err = -EEXIST;
 	} else {
 		err = vdpa_sf_mac_config(sf, &cfg);
+		sf->adding = !err;
 	}
-	sf->adding = !err;
 	mutex_unlock(&table->lock);
 	if (err)
 		return err;
 
 	vdev = table->cfg.ops->dev_add(sf, mdev, name, &cfg);
+	/* Deleting the management device must find it: it must be ours. */
+	if (!IS_ERR(vdev) && WARN_ON_ONCE(vdev->mdev != mdev)) {
+		table->cfg.ops->dev_del(sf, vdev);
+		vdev = ERR_PTR(-EINVAL);
+	}
 	mutex_lock(&table->lock);
 	sf->adding = false;
 	if (IS_ERR(vdev))
@@ -103,8 +108,9 @@ static const struct vdpa_mgmtdev_ops vdpa_sf_mgmt_ops = {
  * Call from &vdpa_sf_ops.dev_add before registering the device. The charge
  * is returned when the device is deleted, or when dev_add fails.
  *
- * Return: 0, or -ENOSPC if the PF's &vdpa_sf_table_cfg.max_vqs would be
- * exceeded.
+ * Return: 0, -ENOSPC if the device has more virtqueues than the SF offers
+ * (&vdpa_sf_caps.max_vqs) or than the PF has left (&vdpa_sf_table_cfg.max_vqs),
+ * -EINVAL if no dev_add of @sf is running.
  */
 int vdpa_sf_charge_vqs(struct vdpa_sf *sf, u32 nvqs,
 		       struct netlink_ext_ack *extack)
@@ -114,7 +120,13 @@ int vdpa_sf_charge_vqs(struct vdpa_sf *sf, u32 nvqs,
 	int err = 0;
 
 	mutex_lock(&table->lock);
-	if (max && nvqs > max - table->vqs_used) {
+	if (WARN_ON_ONCE(!sf->adding)) {
+		err = -EINVAL;
+	} else if (nvqs > sf->caps.max_vqs) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "the device needs %u virtqueues, the SF has %u",
+				       nvqs, sf->caps.max_vqs);
+		err = -ENOSPC;
+	} else if (max && nvqs > max - table->vqs_used) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "%u of the PF's %u virtqueues left, the device needs %u",
 				       max - table->vqs_used, max, nvqs);

@@ -77,10 +77,12 @@ struct vdpa_sf_caps {
  * @deactivate: optional; release what @activate reserved, after the SF's
  *              vDPA device, management device and auxiliary device are gone
  * @dev_add: create and register the SF's vDPA device @name on management
- *           device @mdev (set its &vdpa_device.mdev to @mdev); @config
- *           carries the MAC of the port function when it has one, and its
- *           &vdpa_dev_set_config.extack. Return the registered device or
- *           an ERR_PTR(). Called under the vDPA management lock
+ *           device @mdev (set its &vdpa_device.mdev to @mdev), after
+ *           charging its virtqueues with vdpa_sf_charge_vqs(); @config
+ *           carries the port function's MAC when it has one and the SF
+ *           takes a MAC attribute (&vdpa_sf_caps.config_attr_mask), and
+ *           its &vdpa_dev_set_config.extack. Return the registered device
+ *           or an ERR_PTR(). Called under the vDPA management lock
  * @dev_del: unregister a device @dev_add created; the same lock held
  */
 struct vdpa_sf_ops {
@@ -103,8 +105,8 @@ struct vdpa_sf_ops {
  * @max_sfs: SFs the PF can have at once (``devlink port add`` beyond them
  *           is refused with ENOSPC)
  * @max_vqs: virtqueues all the SFs' devices may use together (0: no limit
- *           beyond &vdpa_sf_caps.max_vqs each), charged with
- *           vdpa_sf_charge_vqs()
+ *           beyond &vdpa_sf_caps.max_vqs each, which vdpa_sf_charge_vqs()
+ *           enforces too)
  * @first_port_index: devlink port index of the first SF; SF ports take
  *                    indices from here on
  */

@@ -50,7 +50,6 @@ static struct vdpa_device *vsf_dev_add(struct vdpa_sf *sf,
 				       const struct vdpa_dev_set_config *config)
 {
 	struct vsf_pf *pf = vdpa_sf_table_priv(vdpa_sf_table(sf));
-	struct netlink_ext_ack *extack = config->extack;
 	struct vdpasim *vs;
 	int err;
 
@@ -60,22 +59,13 @@ static struct vdpa_device *vsf_dev_add(struct vdpa_sf *sf,
 		vs = vdpasim_net_create(mdev, name, config, pf->debugfs);
 	if (IS_ERR(vs))
 		return ERR_CAST(vs);
-	if (vs->attr.nvqs > mdev->max_supported_vqs) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "the device needs %u virtqueues, the SF has %u",
-				       vs->attr.nvqs, mdev->max_supported_vqs);
-		err = -ENOSPC;
-		goto err_put;
+	err = vdpa_sf_charge_vqs(sf, vs->attr.nvqs, config->extack);
+	if (err) {
+		put_device(&vs->vdpa.dev);
+		return ERR_PTR(err);
 	}
-	err = vdpa_sf_charge_vqs(sf, vs->attr.nvqs, extack);
-	if (err)
-		goto err_put;
 	err = vdpasim_register(vs);
 	return err ? ERR_PTR(err) : &vs->vdpa;
-
-err_put:
-	put_device(&vs->vdpa.dev);
-	return ERR_PTR(err);
 }
 
 static void vsf_dev_del(struct vdpa_sf *sf, struct vdpa_device *dev)

@@ -126,7 +126,7 @@ tap_is "$(vdpa -j dev config show n0 | jq -r '.config.n0.mac')" "$MAC" "n0 has t
 ifc=$(basename "$(e2e_netif n0)")
 tap_is "$(cat "/sys/class/net/$ifc/address" 2>&1)" "$MAC" "virtio_net interface $ifc has it"
 e2e_tool_refused "a second device on the SF: EEXIST" "File exists" \
-	"^vdpa_sf: sub-function 88 has vDPA device n0 already$" \
+	"^vdpa_sf: sub-function 88 has a vDPA device already$" \
 	vdpa dev add name n1 mgmtdev "$m0"
 e2e_tool_refused "a new MAC under n0: EBUSY" "Device or resource busy" \
 	"^vdpa_sf: delete the SF's vDPA device first: it uses the MAC$" \
