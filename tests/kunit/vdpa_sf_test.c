@@ -1507,6 +1507,24 @@ static void vdpa_sf_charge_vqs_test(struct kunit *test)
 			-ENOSPC);
 }
 
+/* A device with more virtqueues than its SF offers is refused, uncharged. */
+static void vdpa_sf_charge_sf_limit_test(struct kunit *test)
+{
+	struct tsf_pf *pf = tsf_pf_new(test, 1, 0);
+	struct netlink_ext_ack extack = {};
+	struct vdpa_dev_set_config config = { .extack = &extack };
+	struct vdpa_sf *sf;
+
+	sf = tsf_activate_ok(test, pf, tsf_add(test, pf, TSF_SFNUM));
+	pf->dev_nvqs = TSF_SF_VQS + 1;
+	KUNIT_EXPECT_EQ(test, tsf_dev_new(test, pf, sf, "tsf0", &config),
+			-ENOSPC);
+	tsf_expect_msg(test, &extack, "needs 5 virtqueues, the SF has 4");
+	KUNIT_EXPECT_EQ(test, pf->freed, 1);
+	pf->dev_nvqs = TSF_SF_VQS;
+	tsf_dev_add_ok(test, pf, sf, "tsf0");
+}
+
 /* A dev_add that fails after charging gets the charge back. */
 static void vdpa_sf_charge_undone_test(struct kunit *test)
 {
@@ -1643,6 +1661,7 @@ static struct kunit_case vdpa_sf_cases[] = {
 	KUNIT_CASE(vdpa_sf_hw_addr_adding_test),
 	KUNIT_CASE_PARAM(vdpa_sf_dev_mac_test, tsf_mac_gen_params),
 	KUNIT_CASE(vdpa_sf_charge_vqs_test),
+	KUNIT_CASE(vdpa_sf_charge_sf_limit_test),
 	KUNIT_CASE(vdpa_sf_charge_undone_test),
 	KUNIT_CASE(vdpa_sf_second_dev_test),
 	KUNIT_CASE(vdpa_sf_unbind_test),
