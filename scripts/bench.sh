@@ -7,13 +7,14 @@
 #   scripts/bench.sh [--rounds N] [--only GROUP,...] [--out DIR]
 #                    [--timeout SEC] [--pktgen-seconds S] [--fio-seconds S]
 #                    [--iperf-seconds S] [--vhost-frames N] [--lifecycle N]
-#                    [--scale N] [--profile]
+#                    [--scale N] [--profile] [--vp-parts PARTS]
 #
 #   --rounds N        repetitions of every workload on each side (default 3)
 #   --only GROUPS     memcpy,net,blk,vhost,lifecycle,vduse,vp (default: all)
 #   --out DIR         results folder (default results/bench/<UTC time>)
 #   --timeout SEC     bound of the VM run (default 2700)
 #   --profile         also a flat perf profile of each side (profile-*.txt)
+#   --vp-parts PARTS  the vp group's parts: net,fio,pt (default: all)
 #   the rest          workload knobs, passed to tests/bench/run-in-vm.sh
 #
 # Steps:
@@ -49,7 +50,7 @@ timeout_s=2700
 guest_args=()
 
 usage() {
-	sed -n '7,17s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,18s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -67,7 +68,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--pktgen-seconds | --fio-seconds | --iperf-seconds | --vhost-frames | \
-		--lifecycle | --scale)
+		--lifecycle | --scale | --vp-parts)
 		guest_args+=("$1" "${2:?}"); shift 2 ;;
 	--profile) guest_args+=("$1"); shift ;;
 	-h | --help) usage ;;

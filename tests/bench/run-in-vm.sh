@@ -9,6 +9,7 @@
 #                            [--pktgen-seconds S] [--fio-seconds S]
 #                            [--iperf-seconds S] [--vhost-frames N]
 #                            [--lifecycle N] [--scale N] [--profile]
+#                            [--vp-parts PARTS]
 #
 # Groups (default all, in this order): memcpy, net (vdpasim_net under
 # virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
@@ -23,7 +24,11 @@
 # function on the same QEMU hub, fio on the raw disk), and only when asked for,
 # profile (flat perf profiles of each side, first round only: the 64-byte
 # pktgen run and fio randread at iodepth 32 when net and blk are measured;
-# with vduse, its fio randread at iodepth 1 and 32, inside its group).
+# with vduse, its fio randread at iodepth 1 and 32, inside its group; with
+# vp, fio randread at iodepth 1 on each side, inside its group).
+# --vp-parts narrows the vp group to some of its parts: net (iperf3,
+# pktgen), fio (the default domain's fio rows), pt (the identity domain's
+# rows); default net,fio,pt.
 #
 # Each round runs every group on both sides: "intree" (the kernel's own
 # vdpa, vdpa_sim*, vduse, vp_vdpa, virtio_vdpa, vhost_vdpa, loaded with
@@ -63,6 +68,7 @@ vhost_frames=20000
 lifecycle_n=200
 scale_n=1000
 profile=0
+vp_parts=net,fio,pt
 # wait_for, e2e_disk (and tests/lib/splat.sh); the VDUSE helpers: load_stack,
 # add, del, qsd_start, qsd_stop.  vduse.sh sets work: set again below.
 # shellcheck source=../lib/e2e.sh
@@ -83,6 +89,7 @@ while [ $# -gt 0 ]; do
 	--lifecycle) lifecycle_n=$2; shift 2 ;;
 	--scale) scale_n=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
+	--vp-parts) vp_parts=$2; shift 2 ;;
 	*) echo "run-in-vm: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -336,6 +343,7 @@ fio_rec() {
 		"\(.iops) \(.clat_ns.percentile["99.000000"] / 1000)"' <<<"$out") ||
 		return 1
 	read -r iops p99 <<<"$vals"
+	printf '%s\n' "$out" >"$work/fio.json"
 	say "$wl $side: $iops IOPS, p99 $p99 us"
 	result "$wl" "$side" "$round" iops "$iops"
 	result "$wl" "$side" "$round" p99_us "$p99"
@@ -628,13 +636,106 @@ vp_pktgen() {
 	result "$wl" "$side" "$round" rx_pps "$rx"
 }
 
+# vp_irq_snap FILE: /proc/interrupts and /proc/stat now, for vp_irq_delta.
+vp_irq_snap() { cat /proc/interrupts /proc/stat >"$1"; }
+
+# vp_irq_delta BEFORE AFTER BDF...: what happened between the two
+# snapshots, per CPU (c0/c1/...): the functions' MSI-X interrupts (by IRQ
+# number; then the CPU each lands on), rescheduling and function-call
+# IPIs, local timer ticks, and the time each CPU spent busy (user, system,
+# irq and softirq; in USER_HZ ticks), on one line.
+vp_irq_delta() {
+	local n f rows=" RES: CAL: LOC: " eff=
+	for f in "${@:3}"; do
+		for n in "$pci/devices/$f"/msi_irqs/*; do
+			n=${n##*/}
+			[ "$n" != "*" ] || continue
+			rows+="$n: "
+			eff+=" $n@$(cat "/proc/irq/$n/effective_affinity_list" 2>/dev/null)"
+		done
+	done
+	awk -v rows="$rows" -v ncpu="$(nproc)" '
+		$1 ~ /^cpu[0-9]+$/ { v = $2 + $3 + $4 + $7 + $8 }
+		$1 ~ /^cpu[0-9]+$/ && FNR == NR { busy0[$1] = v; next }
+		$1 ~ /^cpu[0-9]+$/ { busy = busy sep v - busy0[$1]; sep = "/"; next }
+		index(rows, " " $1 " ") == 0 { next }
+		FNR == NR { for (i = 2; i <= ncpu + 1; i++) b[$1, i] = $i; next }
+		{
+			s = $1
+			for (i = 2; i <= ncpu + 1; i++)
+				s = s (i == 2 ? "" : "/") $i - b[$1, i]
+			printf "%s ", s
+		}
+		END { printf "busy:%s ", busy }' "$1" "$2"
+	echo "eff$eff"
+}
+
+# vp_fio WORKLOAD SIDE ROUND DISK RW QD: fio_rec, and what its requests
+# cost in interrupts, IPIs, context switches and CPU time, with what the
+# net function did meanwhile (an I record per side and round).
+vp_fio() {
+	local wl=$1 side=$2 round=$3 ctx ios
+	vp_irq_snap "$work/irq0"
+	fio_rec "$wl" "$side" "$round" "/dev/$4" "$5" "$6" 1 || return 1
+	vp_irq_snap "$work/irq1"
+	read -r ctx ios < <(jq -r --arg k "${5#rand}" \
+		'.jobs[0] | "\(.ctx) \(.[$k].total_ios)"' "$work/fio.json")
+	info "$wl-$side-r$round-irqs" "ios $ios ctx $ctx $(vp_irq_delta \
+		"$work/irq0" "$work/irq1" "$vp_blk" "$vp_net")"
+}
+
+# vp_facts SIDE DOMAIN DISK: how the block function is driven (once).
+vp_facts() {
+	local side=$1 dom=$2 disk=$3 q
+	info "vp-$side-$dom-drivers" "$(pci_driver "$vp_net") $(pci_driver "$vp_blk")"
+	info "vp-$side-$dom-net-features" "$(cat "$pci/devices/$vp_net"/virtio*/features)"
+	info "vp-$side-$dom-blk-features" "$(cat "$pci/devices/$vp_blk"/virtio*/features)"
+	for q in /sys/block/"$disk"/mq/*; do
+		info "vp-$side-$dom-blk-hctx${q##*/}-cpus" \
+			"$(cat "$q/cpu_list") tags $(cat "$q/nr_tags")"
+	done
+	[ "$side" = virtio_pci ] ||
+		info "vp-$side-$dom-vdpa" "$(vdpa -j dev show vpb0 2>&1 | tr -d '\n')"
+}
+
+# vp_profile SIDE DISK: a flat profile of fio randread at iodepth 1.
+vp_profile() {
+	local side=$1 disk=$2
+	fio --name=profile --filename="/dev/$disk" --rw=randread --bs=4k \
+		--direct=1 --ioengine=libaio --iodepth=1 --numjobs=1 \
+		--time_based --runtime=$((pktgen_s + 3)) --output=/dev/null &
+	sleep 2
+	perf_during vp-fio-4k-randread-qd1 "$side" comm
+	wait
+}
+
+# vp_net_rows SIDE ROUND DOMAIN PREFIX: iperf3 and pktgen to the peer.
+vp_net_rows() {
+	local side=$1 round=$2 dom=$3 pfx=$4 ifc rc=0
+	ifc=$(pci_netif "$vp_net")
+	ifc=${ifc##*/}
+	if ! ip addr add 192.0.2.1/24 dev "$ifc" || ! if_up "$ifc" ||
+		! ping -q -c 1 -W 10 192.0.2.2 >/dev/null; then
+		echo "$ifc: no ping reply from the peer"
+		return 1
+	fi
+	vp_iperf "${pfx}iperf3-tx" "$side" "$round" || rc=1
+	if [ "$dom" != identity ]; then
+		vp_iperf "${pfx}iperf3-rx" "$side" "$round" -R || rc=1
+	fi
+	vp_pktgen "${pfx}pktgen-64B" "$side" "$round" "$ifc" || rc=1
+	return "$rc"
+}
+
 # vp_measure SIDE ROUND DOMAIN: with both functions in DOMAIN (the
 # default DMA domain, or identity: "pt", the IOMMU passing DMA through
 # untranslated) and under SIDE's drivers, the workloads; with identity,
-# a subset (workload prefix vp-pt-).
+# a subset (workload prefix vp-pt-).  --vp-parts picks among the default
+# domain's (net, fio); run_vp measures identity only with part pt.
 vp_measure() {
-	local side=$1 round=$2 dom=$3 pfx=vp- f ifc disk rc=0 rw qd qds=(1 32)
-	[ "$dom" = identity ] && pfx=vp-pt- qds=(32)
+	local side=$1 round=$2 dom=$3 pfx=vp- f disk rc=0 rw qd qds=(1 32)
+	local parts=$vp_parts
+	[ "$dom" = identity ] && pfx=vp-pt- qds=(32) parts=net,fio
 	for f in "$vp_net" "$vp_blk"; do
 		vp_unbind "$f" && vp_domain "$f" "$dom" || return 1
 		vp_bind "$f" "$(vp_pci_driver "$side")" || return 1
@@ -645,30 +746,23 @@ vp_measure() {
 	fi
 	wait_for 20 eval '[ -n "$(pci_netif "$vp_net")" ] && [ -n "$(pci_disk "$vp_blk")" ]' ||
 		{ echo "no netdev or disk on the functions under $side"; return 1; }
-	if [ "$round" = 1 ]; then
-		info "vp-$side-$dom-drivers" "$(pci_driver "$vp_net") $(pci_driver "$vp_blk")"
-		info "vp-$side-$dom-net-features" "$(cat "$pci/devices/$vp_net"/virtio*/features)"
-	fi
-	ifc=$(pci_netif "$vp_net")
-	ifc=${ifc##*/}
-	if ip addr add 192.0.2.1/24 dev "$ifc" && if_up "$ifc" &&
-		ping -q -c 1 -W 10 192.0.2.2 >/dev/null; then
-		vp_iperf "${pfx}iperf3-tx" "$side" "$round" || rc=1
-		if [ "$dom" != identity ]; then
-			vp_iperf "${pfx}iperf3-rx" "$side" "$round" -R || rc=1
-		fi
-		vp_pktgen "${pfx}pktgen-64B" "$side" "$round" "$ifc" || rc=1
-	else
-		echo "$ifc: no ping reply from the peer"
-		rc=1
-	fi
 	disk=$(pci_disk "$vp_blk")
-	for rw in randread randwrite; do
-		for qd in "${qds[@]}"; do
-			fio_rec "${pfx}fio-4k-$rw-qd$qd" "$side" "$round" \
-				"/dev/$disk" "$rw" "$qd" 1 || rc=1
+	disk=${disk##*/}
+	[ "$round" != 1 ] || vp_facts "$side" "$dom" "$disk"
+	if [[ ,$parts, == *,net,* ]]; then
+		vp_net_rows "$side" "$round" "$dom" "$pfx" || rc=1
+	fi
+	if [[ ,$parts, == *,fio,* ]]; then
+		for rw in randread randwrite; do
+			for qd in "${qds[@]}"; do
+				vp_fio "${pfx}fio-4k-$rw-qd$qd" "$side" "$round" \
+					"$disk" "$rw" "$qd" || rc=1
+			done
 		done
-	done
+		if [ "$dom" != identity ] && [ "$round" = 1 ] && wanted profile; then
+			vp_profile "$side" "$disk" || rc=1
+		fi
+	fi
 	if [ "$side" != virtio_pci ]; then
 		vdpa dev del vpn0 || rc=1
 		vdpa dev del vpb0 || rc=1
@@ -709,7 +803,9 @@ run_vp() {
 	vp_reset || return 1
 	vp_load "$side" || return 1
 	vp_measure "$side" "$round" "$vp_dma_type" || rc=1
-	vp_measure "$side" "$round" identity || rc=1
+	if [[ ,$vp_parts, == *,pt,* ]]; then
+		vp_measure "$side" "$round" identity || rc=1
+	fi
 	vp_reset || rc=1
 	return "$rc"
 }
