@@ -35,9 +35,11 @@
 #    is deleted, and the function goes back to virtio-pci with its
 #    virtio_net netdev.
 #
-# Cost: about 300 s in the debug VM under TCG (2026-12-04): parts 1-3
-# about 50 s, the nested guest about 180 s from QEMU's start to its exit
-# (VDPA_E2E_SKIP_SLOW=1 skips part 4).
+# Cost: about 115 s in the debug VM under TCG (2026-12-05, 143 s before):
+# parts 1-3 about 23 s, with part 4's initramfs and ELF kernel built
+# beside them, the nested QEMU about 80 s from its start to its exit: 62 s
+# to the guest's result, most of it the inner kernel's boot, and 17 s of
+# QEMU's exit (VDPA_E2E_SKIP_SLOW=1 skips part 4).
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"

@@ -34,7 +34,7 @@
 # kernel log stays free of reports (the runner checks too).  The
 # functions end under virtio-pci, as they started.
 #
-# Cost: about 90 s in the debug VM under TCG (2026-12-05), most of it
+# Cost: about 80 s in the debug VM under TCG (2026-12-05), most of it
 # bringing devices up and waiting for loads to flow; 117 s when each
 # removal had a case, a bring-up and loads of its own.  The waits poll
 # without forking (vp_wait, tests/lib/vp_vdpa.sh): under TCG a fork costs
