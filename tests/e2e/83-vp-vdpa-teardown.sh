@@ -28,6 +28,10 @@
 #      crash.  After modprobe both functions work again: iperf3 moves
 #      over 1 MB in 2 s, fio's random writes verify.
 #
+# VP_VDPA_INTREE=1 (tests/e2e-reference/vp-vdpa-intree.sh) runs the same
+# cases on the test kernel's own vdpa, vp_vdpa and virtio_vdpa (vp_load
+# and VP_PDRV, tests/lib/vp_vdpa.sh: its PCI driver is "vp-vdpa").
+#
 # Every removal must end within 60 s and leave no vDPA device of the
 # function, no management device of it and no netdev or disk of it; the
 # loads end (iperf3 is stopped, fio fails on the vanished disk); the
@@ -89,7 +93,7 @@ up_net() {
 	local f ifc
 
 	f=$(vp_fn $NET_RP)
-	{ [ "$(vp_driver "$f")" = vp_vdpa ] || vp_to_driver "$f" vp_vdpa; } &&
+	{ [ "$(vp_driver "$f")" = "$VP_PDRV" ] || vp_to_driver "$f" "$VP_PDRV"; } &&
 		vdpa dev add name vpn mgmtdev "pci/$f" &&
 		vp_wait 20 eval '[ -n "$(vp_netif '"$f"')" ]' || return 1
 	ifc=$(vp_netif "$f")
@@ -100,7 +104,7 @@ up_blk() {
 	local f
 
 	f=$(vp_fn $BLK_RP)
-	{ [ "$(vp_driver "$f")" = vp_vdpa ] || vp_to_driver "$f" vp_vdpa; } &&
+	{ [ "$(vp_driver "$f")" = "$VP_PDRV" ] || vp_to_driver "$f" "$VP_PDRV"; } &&
 		vdpa dev add name vpb mgmtdev "pci/$f" &&
 		vp_wait 20 eval '[ -n "$(vp_disk '"$f"')" ]'
 }
@@ -266,7 +270,7 @@ replug() {
 
 e2e_begin
 mkdir -p "$mnt"
-tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
+tap_run "load vp_vdpa and virtio_vdpa ($([ "$VP_INTREE" = 1 ] && echo in-tree || echo ours))" vp_load
 peer=$(vp_netif $PEER)
 setup_peer() {
 	ip netns add "$ns" && ip link set "$peer" netns "$ns" &&
@@ -309,22 +313,22 @@ back_under_virtio_pci 2
 # 3: unbind both from vp_vdpa under their loads, bind again.
 both_up_loaded 3
 unbind_both() {
-	echo "$fn" >"$VP_PCI/drivers/vp_vdpa/unbind" &&
-		echo "$fb" >"$VP_PCI/drivers/vp_vdpa/unbind"
+	echo "$fn" >"$VP_PCI/drivers/$VP_PDRV/unbind" &&
+		echo "$fb" >"$VP_PCI/drivers/$VP_PDRV/unbind"
 }
 tap_run "3: unbind both from vp_vdpa under load completes" \
-	timeout 60 bash -c "$(declare -f unbind_both); fn=$fn fb=$fb VP_PCI=$VP_PCI unbind_both"
+	timeout 60 bash -c "$(declare -f unbind_both); fn=$fn fb=$fb VP_PCI=$VP_PCI VP_PDRV=$VP_PDRV unbind_both"
 removed 3 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
 removed 3 vpb "/sys/class/block/$d" "$fb" "$lblk"
 tap_run "3: no vDPA device is left" no_vdpa_dev
-# Binds each to vp_vdpa unless it is already (a modprobe binds the
+# Binds each to vp_vdpa unless it is already (loading it binds the
 # functions whose driver_override names it).
 bind_both() {
 	local f
 
 	for f in "$fn" "$fb"; do
-		[ "$(vp_driver "$f")" = vp_vdpa ] ||
-			echo "$f" >"$VP_PCI/drivers/vp_vdpa/bind" || return 1
+		[ "$(vp_driver "$f")" = "$VP_PDRV" ] ||
+			echo "$f" >"$VP_PCI/drivers/$VP_PDRV/bind" || return 1
 	done
 }
 tap_run "3: bind both to vp_vdpa again" bind_both
@@ -347,7 +351,7 @@ removed 4 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
 removed 4 vpb "/sys/class/block/$d" "$fb" "$lblk"
 tap_run "4: no vDPA device is left" no_vdpa_dev
 tap_run "4: the orphaned file system unmounts" umount "$mnt"
-tap_run "4: modprobe vp_vdpa, both bound again" eval 'modprobe vp_vdpa && bind_both'
+tap_run "4: vp_vdpa loaded again, both bound again" eval 'vp_load && bind_both'
 tap_run "4: vpn and vpb up again" eval 'up_net && up_blk'
 d=$(vp_disk "$fb")
 iperf_again() {
