@@ -10,8 +10,8 @@
 #
 #   scripts/check.sh --reference tests/e2e-reference/vp-vdpa-intree.sh [80|81|82|83]
 #
-# Exit status 0 iff every selected script passed.  Only 80 and 82 have
-# the in-tree mode so far.  Run of 2026-12-05 (80 only got through): the
+# Exit status 0 iff every selected script passed.  80, 82 and 83 have
+# the in-tree mode.  Run of 2026-12-05 (80 only got through): the
 # in-tree vp_vdpa takes a second "vdpa dev add" on the same function (ours
 # refuses it with EEXIST); the second device re-initialises the function
 # under the first, whose traffic then stops (ping unreachable, virtio_net

@@ -5,32 +5,44 @@
 # vp_vdpa torn down under traffic, on the debug VM's virtio-net-pci
 # (behind root port 00:10.0, peer 00:11.0 in a network namespace,
 # 192.0.2.0/24) and virtio-blk-pci (behind 00:12.0) functions
-# (scripts/check.sh).  Each case moves the function(s) to vp_vdpa, adds
-# the vDPA device, starts an iperf3 transfer to the peer or fio writes
-# to the disk, waits until they flow, then takes the function away:
+# (scripts/check.sh).  Each case moves both functions to vp_vdpa, adds
+# their vDPA devices, starts an iperf3 transfer to the peer and fio writes
+# to the disk, waits until both flow, then takes the functions away, each
+# under its load:
 #
-#   1, 2  PCI remove (sysfs "remove") of the net and the blk function,
-#         then a rescan: each comes back under virtio-pci;
-#   3, 4  QEMU's device_del of each (the guest's ACPI hotplug ejects it,
-#         through the monitor of vm-run.sh --guest-monitor), then a
-#         device_add with the same id, bus and properties;
-#   5     unbinding both from vp_vdpa at once, then binding them again;
-#   6     rmmod vp_vdpa with both in use: iperf3 running, ext4 mounted
-#         on the disk and fio writing a file there.  The expected
-#         behaviour, as for any PCI driver: the unload is not refused,
-#         it unbinds the functions, which deletes the vDPA devices and so
-#         the netdev and the disk (the mounted file system sees I/O
-#         errors and is unmounted afterwards); it must neither hang nor
-#         crash.  After modprobe both functions work again.
+#   1  PCI remove (sysfs "remove") of the net function during iperf3,
+#      then of the blk function during fio; one rescan: both come back
+#      under virtio-pci;
+#   2  QEMU's device_del of each, the net one during iperf3, then the blk
+#      one during fio (the guest's ACPI hotplug ejects it, through the
+#      monitor of vm-run.sh --guest-monitor), then a device_add of each
+#      with the same id, bus and properties;
+#   3  unbinding both from vp_vdpa at once, then binding them again
+#      (that they work again is the start of case 4: both loads flow);
+#   4  rmmod vp_vdpa with both in use: iperf3 running, ext4 mounted
+#      on the disk and fio writing a file there.  The expected
+#      behaviour, as for any PCI driver: the unload is not refused,
+#      it unbinds the functions, which deletes the vDPA devices and so
+#      the netdev and the disk (the mounted file system sees I/O
+#      errors and is unmounted afterwards); it must neither hang nor
+#      crash.  After modprobe both functions work again: iperf3 moves
+#      over 1 MB in 2 s, fio's random writes verify.
 #
-# Every removal must end within 60 s and leave no vDPA device, no
-# management device of the function and no netdev or disk of it; the
+# VP_VDPA_INTREE=1 (tests/e2e-reference/vp-vdpa-intree.sh) runs the same
+# cases on the test kernel's own vdpa, vp_vdpa and virtio_vdpa (vp_load
+# and VP_PDRV, tests/lib/vp_vdpa.sh: its PCI driver is "vp-vdpa").
+#
+# Every removal must end within 60 s and leave no vDPA device of the
+# function, no management device of it and no netdev or disk of it; the
 # loads end (iperf3 is stopped, fio fails on the vanished disk); the
 # kernel log stays free of reports (the runner checks too).  The
 # functions end under virtio-pci, as they started.
 #
-# Cost: about 150 s in the debug VM under TCG (measured 2026-12-04, idle
-# host), most of it bringing devices up and waiting for loads to flow.
+# Cost: about 80 s in the debug VM under TCG (2026-12-05), most of it
+# bringing devices up and waiting for loads to flow; 117 s when each
+# removal had a case, a bring-up and loads of its own.  The waits poll
+# without forking (vp_wait, tests/lib/vp_vdpa.sh): under TCG a fork costs
+# about 0.1 s of the CPU the loads need.
 set -u
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
@@ -81,9 +93,9 @@ up_net() {
 	local f ifc
 
 	f=$(vp_fn $NET_RP)
-	{ [ "$(vp_driver "$f")" = vp_vdpa ] || vp_to_driver "$f" vp_vdpa; } &&
+	{ [ "$(vp_driver "$f")" = "$VP_PDRV" ] || vp_to_driver "$f" "$VP_PDRV"; } &&
 		vdpa dev add name vpn mgmtdev "pci/$f" &&
-		wait_for 20 eval '[ -n "$(vp_netif '"$f"')" ]' || return 1
+		vp_wait 20 eval '[ -n "$(vp_netif '"$f"')" ]' || return 1
 	ifc=$(vp_netif "$f")
 	ip addr add 192.0.2.1/24 dev "$ifc" && e2e_if_up "$ifc"
 }
@@ -92,50 +104,91 @@ up_blk() {
 	local f
 
 	f=$(vp_fn $BLK_RP)
-	{ [ "$(vp_driver "$f")" = vp_vdpa ] || vp_to_driver "$f" vp_vdpa; } &&
+	{ [ "$(vp_driver "$f")" = "$VP_PDRV" ] || vp_to_driver "$f" "$VP_PDRV"; } &&
 		vdpa dev add name vpb mgmtdev "pci/$f" &&
-		wait_for 20 eval '[ -n "$(vp_disk '"$f"')" ]'
+		vp_wait 20 eval '[ -n "$(vp_disk '"$f"')" ]'
+}
+
+# iperf3 servers on the peer, one for each transfer (a server whose
+# client vanished with its interface stays busy with that test), all
+# started at once on ports 5201 to 5200 + N: iperf_servers N.
+port=5200
+iperf_servers() {
+	local p
+
+	for ((p = 5201; p <= 5200 + $1; p++)); do
+		ip netns exec "$ns" iperf3 -s -1 -D -B 192.0.2.2 -p "$p" || return 1
+	done
+	vp_wait 20 servers_listen "$1"
+}
+servers_listen() {
+	local out p
+
+	out=$(ip netns exec "$ns" ss -Hltn) || return 1
+	for ((p = 5201; p <= 5200 + $1; p++)); do
+		[[ $out == *":$p "* ]] || return 1
+	done
 }
 
 # Loads run in the background (their pid in $load, started outside
 # tap_run, whose command runs in a subshell); *_flowing wait for them.
-# iperf_start: a 120 s iperf3 transfer to the peer, to a server of its
-# own (a server whose client vanished with its interface stays busy
-# with that test): each on the next port from 5201.
-port=5200
-iperf_server() {
-	port=$((port + 1))
-	ip netns exec "$ns" iperf3 -s -1 -D -B 192.0.2.2 -p "$port" &&
-		wait_for 10 ip netns exec "$ns" sh -c "ss -ltn | grep -q ':$port '"
-}
+# iperf_start: a 120 s iperf3 transfer to the next server.
 iperf_start() {
-	iperf_server
+	port=$((port + 1))
 	tx=/sys/class/net/$(vp_netif "$(vp_fn $NET_RP)")/statistics/tx_packets
-	tx0=$(cat "$tx")
+	read -r tx0 <"$tx"
 	iperf3 -c 192.0.2.2 -p "$port" -t 120 --connect-timeout 5000 \
 		>/dev/null 2>&1 &
 	load=$!
 	loads+=("$load")
 }
-count() { cat "$1" 2>/dev/null || echo 0; }
 # iperf_flowing: 1000 more packets went out.
-sent_1000() { [ "$(count "$tx")" -ge $((tx0 + 1000)) ]; }
-iperf_flowing() { wait_for 30 sent_1000; }
+sent_1000() {
+	local n=0
+
+	read -r n 2>/dev/null <"$tx"
+	[ "$n" -ge $((tx0 + 1000)) ]
+}
+iperf_flowing() { vp_wait 30 sent_1000; }
 
 # fio_start FILE DISK: fio writes FILE (on DISK) until stopped.
 fio_start() {
+	local st
+
 	wr=/sys/block/$2/stat
-	wr0=$(awk '{ print $5 }' "$wr")
+	read -r -a st <"$wr"
+	wr0=${st[4]}
 	fio --name=busy --filename="$1" --size=32M --rw=randwrite --bs=4k \
 		--direct=1 --ioengine=psync --numjobs=1 --time_based \
 		--runtime=300 --output=/dev/null >/dev/null 2>&1 &
 	load=$!
 	loads+=("$load")
 }
-writes() { awk '{ print $5 }' "$1" 2>/dev/null || echo 0; }
 # fio_flowing: 64 more writes completed on the disk.
-wrote_64() { [ "$(writes "$wr")" -ge $((wr0 + 64)) ]; }
-fio_flowing() { wait_for 30 wrote_64; }
+wrote_64() {
+	local st=(0 0 0 0 0)
+
+	read -r -a st 2>/dev/null <"$wr"
+	[ "${st[4]}" -ge $((wr0 + 64)) ]
+}
+fio_flowing() { vp_wait 30 wrote_64; }
+
+# both_up_loaded CASE: both functions up under vp_vdpa, iperf3 and fio
+# flowing; sets fn/fb (the BDFs), ifc, d (the disk), lnet and lblk (the
+# loads' pids).
+both_up_loaded() {
+	fn=$(vp_fn $NET_RP)
+	fb=$(vp_fn $BLK_RP)
+	tap_run "$1: vpn on $fn and vpb on $fb up under vp_vdpa" eval 'up_net && up_blk'
+	ifc=$(vp_netif "$fn")
+	d=$(vp_disk "$fb")
+	iperf_start
+	lnet=$load
+	fio_start "/dev/$d" "$d"
+	lblk=$load
+	tap_run "$1: iperf3 to the peer and fio writes to /dev/$d flow" \
+		eval 'iperf_flowing && fio_flowing'
+}
 
 # stop_load PID: ends a load whatever state it is in (fio may have failed
 # on the vanished disk already, iperf3 waits for a peer it cannot reach).
@@ -146,15 +199,19 @@ stop_load() {
 
 # --- what a removal must leave ---
 
-# all_gone NAME PATH BDF: no vDPA device at all (NAME included), PATH
-# (the netdev or disk) gone, no management device pci/BDF.
+# all_gone NAME PATH BDF: no vDPA device NAME, PATH (the netdev or disk)
+# gone, no management device pci/BDF.
 all_gone() {
+	vp_gone "/sys/bus/vdpa/devices/$1" "$2" || { echo "$2 or $1 still there"; return 1; }
+	! vdpa mgmtdev show "pci/$3" >/dev/null 2>&1 || { echo "pci/$3 still listed"; return 1; }
+}
+
+# no_vdpa_dev: the vDPA bus is empty (after both removals of a case).
+no_vdpa_dev() {
 	local n
 
 	n=$(vdpa -j dev show | jq -r '.dev | length')
 	[ "$n" = 0 ] || { echo "vdpa dev show: $n devices"; return 1; }
-	vp_gone "/sys/bus/vdpa/devices/$1" "$2" || { echo "$2 or $1 still there"; return 1; }
-	! vdpa mgmtdev show "pci/$3" >/dev/null 2>&1 || { echo "pci/$3 still listed"; return 1; }
 }
 
 # removed CASE NAME PATH BDF LOAD: the assertions after a removal.
@@ -163,8 +220,8 @@ removed() {
 	stop_load "$5"
 }
 
-# back_under_virtio_pci CASE RP KIND: the function behind RP is bound to
-# virtio-pci with a netdev or disk (KIND net or blk) again.
+# fn_back RP KIND: the function behind RP is bound to virtio-pci with a
+# netdev or disk (KIND net or blk) again.
 fn_back() {
 	local f
 
@@ -174,9 +231,10 @@ fn_back() {
 	blk) [ -n "$(vp_disk "$f")" ] ;;
 	esac
 }
+both_back() { fn_back $NET_RP net && fn_back $BLK_RP blk; }
 back_under_virtio_pci() {
-	tap_run "$1: the function is back under virtio-pci with its $3 device" \
-		wait_for 60 fn_back "$2" "$3"
+	tap_run "$1: both functions are back under virtio-pci with their net and blk devices" \
+		vp_wait 60 both_back
 }
 
 # --- monitor ---
@@ -184,15 +242,15 @@ back_under_virtio_pci() {
 # qom_has ID: QEMU still has device ID.
 qom_has() { qemu_monitor qom-list /machine/peripheral | grep -q "^$1 "; }
 
-# unplug CASE ID BDF: device_del ID; the guest ejects it (BDF gone from
+# unplug ID BDF: device_del ID; the guest ejects it (BDF gone from
 # sysfs) and QEMU lets go of it.
 unplug() {
 	local out
 
-	out=$(qemu_monitor device_del "$2") && [ -z "$out" ] ||
-		{ echo "device_del $2: ${out:-no prompt}"; return 1; }
-	wait_for 60 vp_gone "$VP_PCI/devices/$3" &&
-		wait_for 30 eval "! qom_has $2"
+	out=$(qemu_monitor device_del "$1") && [ -z "$out" ] ||
+		{ echo "device_del $1: ${out:-no prompt}"; return 1; }
+	vp_wait 60 vp_gone "$VP_PCI/devices/$2" &&
+		vp_wait 30 eval "! qom_has $1"
 }
 
 # replug ID PROPS: device_add again (the -drive of a block device goes with
@@ -212,7 +270,7 @@ replug() {
 
 e2e_begin
 mkdir -p "$mnt"
-tap_run "modprobe vp_vdpa virtio_vdpa" modprobe -a vp_vdpa virtio_vdpa
+tap_run "load vp_vdpa and virtio_vdpa ($([ "$VP_INTREE" = 1 ] && echo in-tree || echo ours))" vp_load
 peer=$(vp_netif $PEER)
 setup_peer() {
 	ip netns add "$ns" && ip link set "$peer" netns "$ns" &&
@@ -220,119 +278,92 @@ setup_peer() {
 		ip -n "$ns" link set "$peer" up && ip -n "$ns" link set lo up
 }
 tap_run "peer $peer in netns $ns: 192.0.2.2" setup_peer
+# Four transfers under load (cases 1-4) and one measured (case 4).
+tap_run "five iperf3 servers on the peer listen" iperf_servers 5
 # The first answer after a long idle time did not come once (after 80 and
 # 82 in one VM): a read-only command, repeated until one is answered.
 tap_run "the monitor answers (info status)" \
-	wait_for 60 qemu_monitor info status
+	vp_wait 60 qemu_monitor info status
 blk_file=$(qemu_monitor info block | sed -n 's/^vpblk0[^:]*: \([^ ]*\) .*/\1/p')
 tap_run "the monitor answers: vpblk0 is ${blk_file:-?}" test -n "$blk_file"
 
-# 1: PCI remove during iperf3.
-f=$(vp_fn $NET_RP)
-tap_run "1: vpn on $f up under vp_vdpa" up_net
-ifc=$(vp_netif "$f")
-iperf_start
-tap_run "1: iperf3 to the peer flows" iperf_flowing
-tap_run "1: PCI remove of $f during iperf3 completes" \
-	timeout 60 sh -c "echo 1 >$VP_PCI/devices/$f/remove"
-removed 1 vpn "/sys/class/net/$ifc" "$f" "$load"
+# 1: PCI remove of each during its load, one rescan.
+both_up_loaded 1
+tap_run "1: PCI remove of $fn during iperf3 completes" \
+	timeout 60 sh -c "echo 1 >$VP_PCI/devices/$fn/remove"
+removed 1 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
+tap_run "1: PCI remove of $fb during fio completes" \
+	timeout 60 sh -c "echo 1 >$VP_PCI/devices/$fb/remove"
+removed 1 vpb "/sys/class/block/$d" "$fb" "$lblk"
+tap_run "1: no vDPA device is left" no_vdpa_dev
 tap_run "1: rescan" sh -c "echo 1 >$VP_PCI/rescan"
-back_under_virtio_pci 1 $NET_RP net
+back_under_virtio_pci 1
 
-# 2: PCI remove during fio.
-f=$(vp_fn $BLK_RP)
-tap_run "2: vpb on $f up under vp_vdpa" up_blk
-d=$(vp_disk "$f")
-fio_start "/dev/$d" "$d"
-tap_run "2: fio writes to /dev/$d flow" fio_flowing
-tap_run "2: PCI remove of $f during fio completes" \
-	timeout 60 sh -c "echo 1 >$VP_PCI/devices/$f/remove"
-removed 2 vpb "/sys/class/block/$d" "$f" "$load"
-tap_run "2: rescan" sh -c "echo 1 >$VP_PCI/rescan"
-back_under_virtio_pci 2 $BLK_RP blk
+# 2: device_del of each during its load, device_add of each.
+both_up_loaded 2
+tap_run "2: device_del vpnet during iperf3: ejected within 60 s" unplug vpnet "$fn"
+removed 2 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
+tap_run "2: device_del vpblk during fio: ejected within 60 s" unplug vpblk "$fb"
+removed 2 vpb "/sys/class/block/$d" "$fb" "$lblk"
+tap_run "2: no vDPA device is left" no_vdpa_dev
+tap_run "2: device_add vpnet again" replug vpnet "$NET_DEV"
+tap_run "2: device_add vpblk again" replug vpblk "$BLK_DEV"
+back_under_virtio_pci 2
 
-# 3: device_del vpnet during iperf3.
-f=$(vp_fn $NET_RP)
-tap_run "3: vpn on $f up under vp_vdpa" up_net
-ifc=$(vp_netif "$f")
-iperf_start
-tap_run "3: iperf3 to the peer flows" iperf_flowing
-tap_run "3: device_del vpnet during iperf3: ejected within 60 s" unplug 3 vpnet "$f"
-removed 3 vpn "/sys/class/net/$ifc" "$f" "$load"
-tap_run "3: device_add vpnet again" replug vpnet "$NET_DEV"
-back_under_virtio_pci 3 $NET_RP net
-
-# 4: device_del vpblk during fio.
-f=$(vp_fn $BLK_RP)
-tap_run "4: vpb on $f up under vp_vdpa" up_blk
-d=$(vp_disk "$f")
-fio_start "/dev/$d" "$d"
-tap_run "4: fio writes to /dev/$d flow" fio_flowing
-tap_run "4: device_del vpblk during fio: ejected within 60 s" unplug 4 vpblk "$f"
-removed 4 vpb "/sys/class/block/$d" "$f" "$load"
-tap_run "4: device_add vpblk again" replug vpblk "$BLK_DEV"
-back_under_virtio_pci 4 $BLK_RP blk
-
-# 5: unbind both from vp_vdpa under traffic, bind again.
-fn=$(vp_fn $NET_RP)
-fb=$(vp_fn $BLK_RP)
-tap_run "5: vpn and vpb up under vp_vdpa" eval 'up_net && up_blk'
-ifc=$(vp_netif "$fn")
-d=$(vp_disk "$fb")
-iperf_start
-lnet=$load
-fio_start "/dev/$d" "$d"
-tap_run "5: iperf3 and fio flow" eval 'iperf_flowing && fio_flowing'
+# 3: unbind both from vp_vdpa under their loads, bind again.
+both_up_loaded 3
 unbind_both() {
-	echo "$fn" >"$VP_PCI/drivers/vp_vdpa/unbind" &&
-		echo "$fb" >"$VP_PCI/drivers/vp_vdpa/unbind"
+	echo "$fn" >"$VP_PCI/drivers/$VP_PDRV/unbind" &&
+		echo "$fb" >"$VP_PCI/drivers/$VP_PDRV/unbind"
 }
-tap_run "5: unbind both from vp_vdpa under load completes" \
-	timeout 60 bash -c "$(declare -f unbind_both); fn=$fn fb=$fb VP_PCI=$VP_PCI unbind_both"
-removed 5 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
-removed 5 vpb "/sys/class/block/$d" "$fb" "$load"
-# Binds each to vp_vdpa unless it is already (a modprobe binds the
+tap_run "3: unbind both from vp_vdpa under load completes" \
+	timeout 60 bash -c "$(declare -f unbind_both); fn=$fn fb=$fb VP_PCI=$VP_PCI VP_PDRV=$VP_PDRV unbind_both"
+removed 3 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
+removed 3 vpb "/sys/class/block/$d" "$fb" "$lblk"
+tap_run "3: no vDPA device is left" no_vdpa_dev
+# Binds each to vp_vdpa unless it is already (loading it binds the
 # functions whose driver_override names it).
 bind_both() {
 	local f
 
 	for f in "$fn" "$fb"; do
-		[ "$(vp_driver "$f")" = vp_vdpa ] ||
-			echo "$f" >"$VP_PCI/drivers/vp_vdpa/bind" || return 1
+		[ "$(vp_driver "$f")" = "$VP_PDRV" ] ||
+			echo "$f" >"$VP_PCI/drivers/$VP_PDRV/bind" || return 1
 	done
 }
-tap_run "5: bind both to vp_vdpa again" bind_both
-tap_run "5: vpn and vpb up again" eval 'up_net && up_blk'
-d=$(vp_disk "$fb")
-iperf_again() {
-	iperf_server || return 1
-	iperf3 -c 192.0.2.2 -p "$port" -t 2 -J | jq -r '.end.sum_received.bytes' |
-		awk '$1 > 1000000 { ok = 1 } END { exit !ok }'
-}
-tap_run "5: iperf3 to the peer: over 1 MB in 2 s" iperf_again
-tap_run "5: fio random writes of 4 MiB verify (crc32c)" fio_verify "/dev/$d" 4M
+tap_run "3: bind both to vp_vdpa again" bind_both
 
-# 6: rmmod vp_vdpa with both in use (ext4 mounted, fio writing in it).
-tap_run "6: ext4 on /dev/$d, mounted" \
+# 4: rmmod vp_vdpa with both in use (ext4 mounted, fio writing in it), on
+# the functions bound again in 3.
+tap_run "4: vpn and vpb up again after the rebind" eval 'up_net && up_blk'
+ifc=$(vp_netif "$fn")
+d=$(vp_disk "$fb")
+tap_run "4: ext4 on /dev/$d, mounted" \
 	sh -c "mkfs.ext4 -q -F /dev/$d && mount /dev/$d $mnt"
 iperf_start
 lnet=$load
 fio_start "$mnt/busy" "$d"
-tap_run "6: iperf3 and fio (in a file on the mount) flow" eval 'iperf_flowing && fio_flowing'
-tap_run "6: rmmod vp_vdpa with both in use completes" timeout 60 rmmod vp_vdpa
-tap_is "$(lsmod | grep -c '^vp_vdpa ')" 0 "6: vp_vdpa is unloaded"
-removed 6 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
-removed 6 vpb "/sys/class/block/$d" "$fb" "$load"
-tap_run "6: the orphaned file system unmounts" umount "$mnt"
-tap_run "6: modprobe vp_vdpa, both bound again" eval 'modprobe vp_vdpa && bind_both'
-tap_run "6: vpn and vpb up again" eval 'up_net && up_blk'
+lblk=$load
+tap_run "4: iperf3 and fio (in a file on the mount) flow" eval 'iperf_flowing && fio_flowing'
+tap_run "4: rmmod vp_vdpa with both in use completes" timeout 60 rmmod vp_vdpa
+tap_is "$(lsmod | grep -c '^vp_vdpa ')" 0 "4: vp_vdpa is unloaded"
+removed 4 vpn "/sys/class/net/$ifc" "$fn" "$lnet"
+removed 4 vpb "/sys/class/block/$d" "$fb" "$lblk"
+tap_run "4: no vDPA device is left" no_vdpa_dev
+tap_run "4: the orphaned file system unmounts" umount "$mnt"
+tap_run "4: vp_vdpa loaded again, both bound again" eval 'vp_load && bind_both'
+tap_run "4: vpn and vpb up again" eval 'up_net && up_blk'
 d=$(vp_disk "$fb")
-tap_run "6: iperf3 to the peer: over 1 MB in 2 s" iperf_again
-tap_run "6: fio random writes of 4 MiB verify (crc32c)" fio_verify "/dev/$d" 4M
-tap_run "6: dev del both, back to virtio-pci" \
+iperf_again() {
+	port=$((port + 1))
+	iperf3 -c 192.0.2.2 -p "$port" -t 2 -J | jq -r '.end.sum_received.bytes' |
+		awk '$1 > 1000000 { ok = 1 } END { exit !ok }'
+}
+tap_run "4: iperf3 to the peer: over 1 MB in 2 s" iperf_again
+tap_run "4: fio random writes of 4 MiB verify (crc32c)" fio_verify "/dev/$d" 4M
+tap_run "4: dev del both, back to virtio-pci" \
 	eval 'vdpa dev del vpn && vdpa dev del vpb && vp_to_virtio_pci "$fn" && vp_to_virtio_pci "$fb"'
-back_under_virtio_pci 6 $NET_RP net
-back_under_virtio_pci 6 $BLK_RP blk
+back_under_virtio_pci 4
 
 ip netns pids "$ns" | xargs -r kill
 ip netns del "$ns"

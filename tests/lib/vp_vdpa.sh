@@ -17,11 +17,19 @@
 #   vp_load                load vp_vdpa and virtio_vdpa: ours by modprobe,
 #                          or with VP_VDPA_INTREE=1 the test kernel's own
 #                          vdpa, vp_vdpa and virtio_vdpa by insmod
+#   vp_wait SECONDS CMD... wait_for (tests/lib/e2e.sh) without a fork per
+#                          round: the 0.1 s nap is a read with a timeout
+#                          on a pipe nobody writes to
+#
+# Under TCG a fork and exec costs about 0.1 s of CPU that the loads and
+# QEMU's emulation need, so the helpers use shell builtins where they can.
 #
 # VP_PDRV is the name of the PCI driver to bind: "vp_vdpa", or the in-tree
 # module's "vp-vdpa" with VP_VDPA_INTREE=1.
 
 VP_PCI=/sys/bus/pci
+# Both ends of a pipe, held by this shell: reads on it time out.
+exec {_vp_nap}<> <(:)
 VP_INTREE=${VP_VDPA_INTREE:-0}
 VP_PDRV=vp_vdpa
 [ "$VP_INTREE" != 1 ] || VP_PDRV=vp-vdpa
@@ -43,11 +51,27 @@ vp_load() {
 vp_fn() {
 	local d
 
-	d=$(ls -d "$VP_PCI/devices/$1"/0000:* 2>/dev/null | head -n 1)
-	[ -z "$d" ] || basename "$d"
+	for d in "$VP_PCI/devices/$1"/0000:*; do
+		[ ! -e "$d" ] || echo "${d##*/}"
+		return
+	done
 }
 
-vp_driver() { basename "$(readlink "$VP_PCI/devices/$1/driver" 2>/dev/null)"; }
+# In a subshell of its own: cd resolves the link.
+vp_driver() (
+	cd -P "$VP_PCI/devices/$1/driver" 2>/dev/null && echo "${PWD##*/}"
+)
+
+vp_wait() {
+	local end=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		read -r -t 0.1 -u "$_vp_nap" _
+	done
+	return 0	# not the timed-out read's status
+}
 
 vp_to_driver() {
 	local cur
@@ -70,15 +94,19 @@ vp_to_virtio_pci() {
 vp_netif() {
 	local n
 
-	n=$(ls "$VP_PCI/devices/$1"/virtio*/net 2>/dev/null)
-	echo "${n##*/}"
+	for n in "$VP_PCI/devices/$1"/virtio*/net/*; do
+		[ ! -e "$n" ] || echo "${n##*/}"
+		return
+	done
 }
 
 vp_disk() {
 	local n
 
-	n=$(ls "$VP_PCI/devices/$1"/virtio*/block 2>/dev/null)
-	echo "${n##*/}"
+	for n in "$VP_PCI/devices/$1"/virtio*/block/*; do
+		[ ! -e "$n" ] || echo "${n##*/}"
+		return
+	done
 }
 
 vp_gone() {
