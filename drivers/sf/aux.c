@@ -122,7 +122,7 @@ int vdpa_sf_charge_vqs(struct vdpa_sf *sf, u32 nvqs,
 	mutex_lock(&table->lock);
 	if (WARN_ON_ONCE(!sf->adding)) {
 		err = -EINVAL;
-	} else if (nvqs > sf->caps.max_vqs) {
+	} else if (nvqs > sf->caps.max_vqs - sf->charged) {
 		NL_SET_ERR_MSG_FMT_MOD(extack, "the device needs %u virtqueues, the SF has %u",
 				       nvqs, sf->caps.max_vqs);
 		err = -ENOSPC;

@@ -20,7 +20,8 @@ static DEFINE_IDA(vdpa_sf_ids);
  * The PF driver's &devlink_ops.port_new calls vdpa_sf_port_new() on the
  * table from then on.
  *
- * Return: the table, or an ERR_PTR(): -EINVAL for a @cfg without ops.
+ * Return: the table, or an ERR_PTR(): -EINVAL for a @cfg without ops,
+ * without activate, dev_add or dev_del, or with no SF; -ENOMEM.
  */
 struct vdpa_sf_table *vdpa_sf_table_create(struct devlink *devlink,
 					   const struct vdpa_sf_table_cfg *cfg)
@@ -140,11 +141,11 @@ static struct vdpa_sf *vdpa_sf_alloc(struct vdpa_sf_table *table, u32 sfnum)
 
 	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
 	if (!sf)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	id = ida_alloc(&vdpa_sf_ids, GFP_KERNEL);
 	if (id < 0) {
 		kfree(sf);
-		return NULL;
+		return ERR_PTR(id);
 	}
 	sf->id = id;
 	sf->table = table;
@@ -191,7 +192,8 @@ static int vdpa_sf_port_register(struct vdpa_sf *sf)
  *
  * Return: 0, or -EOPNOTSUPP (not a pcisf port, or a port index given),
  * -EINVAL (another PF or controller, no sfnum), -EEXIST (sfnum in use),
- * -ENOSPC (no SF left), -ENOMEM.
+ * -ENOSPC (no SF left, or no id or port index left), -EBUSY (devlink has a
+ * port at the index), -ENOMEM.
  */
 int vdpa_sf_port_new(struct vdpa_sf_table *table,
 		     const struct devlink_port_new_attrs *attrs,
@@ -206,8 +208,8 @@ int vdpa_sf_port_new(struct vdpa_sf_table *table,
 	if (err)
 		return err;
 	sf = vdpa_sf_alloc(table, attrs->sfnum);
-	if (!sf)
-		return -ENOMEM;
+	if (IS_ERR(sf))
+		return PTR_ERR(sf);
 	mutex_lock(&table->lock);
 	err = vdpa_sf_reserve(table, sf, extack);
 	mutex_unlock(&table->lock);

@@ -3,6 +3,8 @@
  * vdpa_sf: the devlink port operations of an SF (delete, port function
  * MAC and state). devlink calls each with the instance lock held.
  */
+#include <uapi/linux/vdpa.h>
+
 #include "sf.h"
 
 static struct vdpa_sf *port_to_sf(struct devlink_port *port)
@@ -48,7 +50,8 @@ static int vdpa_sf_hw_addr_set(struct devlink_port *port, const u8 *hw_addr,
 		return -EINVAL;
 	}
 	mutex_lock(&sf->table->lock);
-	if (sf->vdev || sf->adding) {
+	if ((sf->vdev || sf->adding) &&
+	    (sf->caps.config_attr_mask & BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MACADDR))) {
 		NL_SET_ERR_MSG_MOD(extack, "delete the SF's vDPA device first: it uses the MAC");
 		err = -EBUSY;
 	} else {

@@ -35,18 +35,25 @@
  *   one vDPA device through &vdpa_sf_ops.dev_add, with the port function's
  *   MAC (a different ``mac`` attribute is refused);
  * - ``state inactive``, ``devlink port del`` and vdpa_sf_table_destroy()
- *   tear down in one order: the vDPA device (its bus driver first), the
- *   management device, the auxiliary device, then &vdpa_sf_ops.deactivate
- *   and, for a deletion, the devlink port.
+ *   tear down in one order: the management device is unlisted (no new
+ *   device), the vDPA device is deleted (its bus driver first), the
+ *   auxiliary device goes, then &vdpa_sf_ops.deactivate runs and, for a
+ *   deletion, the devlink port goes.
  *
- * Locking: the devlink instance lock (held by devlink around every port
- * operation, and by the PF driver around the table calls), then the
- * management lock of the vDPA core, then &vdpa_sf_table's own mutex, which
- * protects the SF list and every SF's state and is never held while
- * calling out (devlink, the auxiliary bus, the vDPA core or the PF
- * driver). A &vdpa_sf_ops callback may therefore take neither the devlink
- * lock (dev_add and dev_del run under the vDPA management lock, which the
- * teardown takes under the devlink lock) nor call back into the table.
+ * Locking, outermost first: the devlink instance lock (held by devlink
+ * around every port operation, and by the PF driver around the table
+ * calls), the auxiliary device's lock (its driver's probe and remove), the
+ * vDPA core's management lock, a vDPA device's lock, rtnl (a bus driver
+ * going away), and innermost &vdpa_sf_table's own mutex, which protects
+ * the SF list and every SF's state and is never held while calling out.
+ * &vdpa_sf_ops.activate and &vdpa_sf_ops.deactivate run under the devlink
+ * lock; &vdpa_sf_ops.dev_add and &vdpa_sf_ops.dev_del under the management
+ * lock only (from vdpa netlink, or from an unbind of the glue's driver),
+ * so they may run while another SF of the table is activated. A callback
+ * must not take the devlink lock nor call the table's devlink-side
+ * functions (vdpa_sf_port_new(), vdpa_sf_table_destroy()); it may call
+ * vdpa_sf_charge_vqs() (dev_add only), vdpa_sf_table(), vdpa_sf_num(),
+ * vdpa_sf_table_priv() and vdpa_sf_table_active().
  */
 
 struct vdpa_sf;

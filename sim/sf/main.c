@@ -7,19 +7,31 @@
  *   echo "ID [MAX_SFS [MAX_VQS]]" > /sys/bus/vdpasim/new_device
  *   echo ID > /sys/bus/vdpasim/del_device
  *
- * Deleting an adapter that has active SFs is refused (EBUSY); unbinding
- * its driver (``/sys/bus/vdpasim/drivers/vdpasim_adapter/unbind``) or
- * unloading the module removes it whatever its state, as a surprise
- * removal of a PCI function would.
+ * Deleting an adapter that has active SFs is refused (EBUSY; the check is
+ * made once, so an SF activated at the same moment goes down with the
+ * adapter); unbinding its driver
+ * (``/sys/bus/vdpasim/drivers/vdpasim_adapter/unbind``) or unloading the
+ * module removes it whatever its state, as a surprise removal of a PCI
+ * function would.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait.h>
 
 #include "sf.h"
 
-/* Protects vsf_adapters; held around adding and deleting an adapter. */
+/*
+ * Protects vsf_adapters and vsf_enabled; held around adding and deleting
+ * an adapter.
+ */
 static DEFINE_MUTEX(vsf_lock);
 static LIST_HEAD(vsf_adapters);
+/* The bus takes new_device and del_device (cleared when unloading). */
+static bool vsf_enabled;
+/* Adapter devices not yet released; the module waits for 0 on unload. */
+static atomic_t vsf_devs = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vsf_released);
 
 static struct vsf_adapter *to_adapter(struct device *dev)
 {
@@ -37,9 +49,15 @@ static struct vsf_adapter *vsf_find(u32 id)
 	return NULL;
 }
 
+/*
+ * The last reference may be devlink's, dropped from an RCU work item after
+ * the adapter is gone: module unload waits for it (vsf_released).
+ */
 static void vsf_adapter_release(struct device *dev)
 {
 	kfree(to_adapter(dev));
+	if (atomic_dec_and_test(&vsf_devs))
+		wake_up(&vsf_released);
 }
 
 static int vsf_bus_probe(struct device *dev)
@@ -54,14 +72,34 @@ static void vsf_bus_remove(struct device *dev)
 
 static const struct bus_type vsf_bus;
 
-/* Parse "ID [MAX_SFS [MAX_VQS]]"; -EINVAL if out of range. */
+/* Up to @n unsigned numbers separated by blanks, nothing else; -EINVAL. */
+static int vsf_numbers(const char *buf, u32 *val, int n)
+{
+	char *copy = kstrdup(buf, GFP_KERNEL), *rest = copy, *tok;
+	int i = 0, err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	while (!err && (tok = strsep(&rest, " \t\n"))) {
+		if (!*tok)
+			continue;
+		err = i < n ? kstrtou32(tok, 10, &val[i++]) : -EINVAL;
+	}
+	kfree(copy);
+	return err ?: (i ? i : -EINVAL);
+}
+
+/* Parse "ID [MAX_SFS [MAX_VQS]]"; -EINVAL if malformed or out of range. */
 static int vsf_parse(const char *buf, struct vsf_adapter *a)
 {
-	int n;
+	u32 v[3] = { 0, VSF_DEFAULT_SFS, VSF_DEFAULT_VQS };
+	int n = vsf_numbers(buf, v, ARRAY_SIZE(v));
 
-	a->max_sfs = VSF_DEFAULT_SFS;
-	a->max_vqs = VSF_DEFAULT_VQS;
-	n = sscanf(buf, "%u %u %u", &a->id, &a->max_sfs, &a->max_vqs);
+	if (n == -ENOMEM)
+		return n;
+	a->id = v[0];
+	a->max_sfs = v[1];
+	a->max_vqs = v[2];
 	if (n < 1 || a->max_sfs < 1 || a->max_sfs > VSF_MAX_SFS ||
 	    a->max_vqs < 1 || a->max_vqs > VSF_MAX_VQS) {
 		pr_warn("vdpa_sim_sf: new_device takes \"ID [MAX_SFS [MAX_VQS]]\", MAX_SFS 1..%u, MAX_VQS 1..%u\n",
@@ -83,6 +121,7 @@ static int vsf_add(struct vsf_adapter *a)
 	}
 	a->dev.bus = &vsf_bus;
 	a->dev.release = vsf_adapter_release;
+	atomic_inc(&vsf_devs);
 	device_initialize(&a->dev);
 	err = dev_set_name(&a->dev, "adapter%u", a->id);
 	if (!err)
@@ -109,7 +148,12 @@ static ssize_t new_device_store(const struct bus_type *bus, const char *buf,
 		return err;
 	}
 	mutex_lock(&vsf_lock);
-	err = vsf_add(a);
+	if (vsf_enabled) {
+		err = vsf_add(a);
+	} else {
+		kfree(a);
+		err = -ENODEV;
+	}
 	mutex_unlock(&vsf_lock);
 	return err ?: count;
 }
@@ -134,7 +178,7 @@ static ssize_t del_device_store(const struct bus_type *bus, const char *buf,
 	if (kstrtou32(buf, 0, &id))
 		return -EINVAL;
 	mutex_lock(&vsf_lock);
-	a = vsf_find(id);
+	a = vsf_enabled ? vsf_find(id) : NULL;
 	if (!a) {
 		err = -ENOENT;
 		goto out;
@@ -170,6 +214,7 @@ static const struct bus_type vsf_bus = {
 static struct device_driver vsf_driver = {
 	.name = "vdpasim_adapter",
 	.bus = &vsf_bus,
+	.owner = THIS_MODULE,
 };
 
 static int __init vsf_init(void)
@@ -180,9 +225,14 @@ static int __init vsf_init(void)
 	if (err)
 		return err;
 	err = driver_register(&vsf_driver);
-	if (err)
+	if (err) {
 		bus_unregister(&vsf_bus);
-	return err;
+		return err;
+	}
+	mutex_lock(&vsf_lock);
+	vsf_enabled = true;
+	mutex_unlock(&vsf_lock);
+	return 0;
 }
 
 static void __exit vsf_exit(void)
@@ -190,11 +240,13 @@ static void __exit vsf_exit(void)
 	struct vsf_adapter *a, *tmp;
 
 	mutex_lock(&vsf_lock);
+	vsf_enabled = false;
 	list_for_each_entry_safe(a, tmp, &vsf_adapters, node)
 		vsf_del(a);
 	mutex_unlock(&vsf_lock);
 	driver_unregister(&vsf_driver);
 	bus_unregister(&vsf_bus);
+	wait_event(vsf_released, !atomic_read(&vsf_devs));
 }
 
 module_init(vsf_init);

@@ -179,6 +179,13 @@ static int vsf_pf_init(struct vsf_pf *pf, struct devlink *devlink)
 	return 0;
 }
 
+/* Undo vsf_pf_init(): every SF goes, active or not. */
+static void vsf_pf_fini(struct vsf_pf *pf, struct devlink *devlink)
+{
+	vdpa_sf_table_destroy(pf->table);
+	devl_params_unregister(devlink, vsf_params, ARRAY_SIZE(vsf_params));
+}
+
 /**
  * vsf_pf_probe() - bind an adapter: its devlink instance, published last
  * @adapter: the adapter
@@ -201,8 +208,12 @@ int vsf_pf_probe(struct vsf_adapter *adapter)
 	err = vsf_pf_init(pf, devlink);
 	if (err)
 		goto err_unlock;
+	err = devl_register(devlink);
+	if (err) {
+		vsf_pf_fini(pf, devlink);
+		goto err_unlock;
+	}
 	dev_set_drvdata(&adapter->dev, devlink);
-	devl_register(devlink);
 	devl_unlock(devlink);
 	return 0;
 
@@ -223,8 +234,7 @@ void vsf_pf_remove(struct vsf_adapter *adapter)
 	struct vsf_pf *pf = devlink_priv(devlink);
 
 	devl_lock(devlink);
-	vdpa_sf_table_destroy(pf->table);
-	devl_params_unregister(devlink, vsf_params, ARRAY_SIZE(vsf_params));
+	vsf_pf_fini(pf, devlink);
 	devl_unregister(devlink);
 	dev_set_drvdata(&adapter->dev, NULL);
 	devl_unlock(devlink);

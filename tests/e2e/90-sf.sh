@@ -53,6 +53,7 @@ e2e_state() {
 	devlink port show 2>&1
 	vdpa dev show 2>&1
 	vdpa mgmtdev show 2>&1 | grep '^auxiliary'
+	devlink dev param show 2>&1
 }
 # port_is PORT: flavour pfnum sfnum hw_addr state opstate, on one line.
 port_is() {
@@ -69,7 +70,7 @@ sf_aux() {
 	done
 }
 sf_mgmtdev_listed() { vdpa mgmtdev show "$1" >/dev/null 2>&1 && echo "$1"; }
-aux_devs() { find "$aux" -mindepth 1 -maxdepth 1 -name 'vdpa_sf.sf.*' -printf '%f\n' | sort | xargs; }
+aux_devs() { find "$aux" -mindepth 1 -maxdepth 1 -name 'vdpa_sf.sf.*' -printf '%f\n' | sort -V | xargs; }
 mgmt_is() { vdpa -j mgmtdev show "$1" | jq -c ".mgmtdev.\"$1\" | [.supported_classes, .max_supported_vqs]"; }
 param() { devlink -j dev param show "$A" name "$1" | jq -r ".param.\"$A\"[0].values[0].value"; }
 set_param() { devlink dev param set "$A" name "$1" value "$2" cmode runtime; }
@@ -81,13 +82,16 @@ sf_new() {
 # Nothing of any SF is left: no vDPA device, SF management device,
 # auxiliary device, SF port.
 nothing_left() {
-	local left
-	left=$(vdpa dev show; vdpa mgmtdev show | grep '^auxiliary'; aux_devs
-	       devlink port show 2>/dev/null | grep pcisf)
-	[ -z "$left" ] || { echo "left: $left"; return 1; }
+	local d m p
+	d=$(vdpa -j dev show) && m=$(vdpa -j mgmtdev show) &&
+		p=$(devlink -j port show) || { echo "a tool failed"; return 1; }
+	[ "$d" = '{"dev":{}}' ] || { echo "devices: $d"; return 1; }
+	[[ $m != *auxiliary/* ]] || { echo "management devices: $m"; return 1; }
+	[[ $p != *pcisf* ]] || { echo "ports: $p"; return 1; }
+	[ -z "$(aux_devs)" ] || { echo "auxiliary devices: $(aux_devs)"; return 1; }
 }
 
-tap_plan 74
+tap_plan 80
 e2e_begin
 tap_run "load vdpa_sim_sf and virtio_vdpa" modprobe -a vdpa_sim_sf virtio_vdpa
 e2e_pktloop_build
@@ -161,10 +165,13 @@ tap_run "vdpa dev add n2 max_vqp 4 (9 queues) fits" vdpa dev add name n2 mgmtdev
 out=$( { echo 0 >"$bus/del_device"; } 2>&1)
 tap_is "$(grep -c 'Device or resource busy' <<<"$out")/$(devlink dev show)" "1/$A" \
 	"del_device with 3 active SFs: EBUSY, the adapter stays"
+tap_is "$(for p in 1 2 3; do port_is "$A/$p" | cut -d' ' -f5-; done | sort -u)" "active attached" \
+	"its 3 SFs stay active and attached"
 tap_run "the kernel log says why" eval "dmesg | tail -n 20 | grep -q 'adapter0: not deleted: 3 sub-functions are active'"
 
 # --- teardown during traffic ---
 e2e_pktloop_start "$ifc"
+tap_is "$?" 0 "frames flowing on $ifc"
 tap_run "state inactive under frames" timeout 60 devlink port function set "$A/1" state inactive
 tap_is "$(port_is "$A/1")/$(vdpa dev show n0 2>&1 | grep -c n0:)/$(ls -d "/sys/class/net/$ifc" 2>/dev/null)" \
 	"pcisf 0 88 $MAC inactive detached/0/" "port 1 inactive, n0 and $ifc gone"
@@ -189,6 +196,7 @@ ifc=$(basename "$(e2e_netif n0)")
 e2e_if_up "$ifc"
 
 e2e_fio_start "$d"
+tap_is "$?" 0 "fio writing to $d"
 tap_run "port del of the block SF under fio" timeout 60 devlink port del "$A/2"
 tap_is "$(ls -d "/sys/class/block/$d" 2>/dev/null; vdpa dev show b0 2>/dev/null; devlink port show "$A/2" 2>/dev/null)" "" \
 	"disk $d, b0 and port 2 are gone"
@@ -218,8 +226,10 @@ tap_run "port 2: sfnum 92, block, disk b1" eval 'set_param sf_class block && sf_
 	vdpa dev add name b1 mgmtdev "auxiliary/$(sf_aux adapter0 92)"'
 d=$(basename "$(e2e_disk b1)")
 e2e_pktloop_start "$ifc"
+tap_is "$?" 0 "frames flowing on $ifc"
 p1=$E2E_LOAD_PID
 e2e_fio_start "$d"
+tap_is "$?" 0 "fio writing to $d"
 tap_run "unbind adapter0's driver under frames and fio" timeout 120 \
 	sh -c "echo adapter0 >$bus/drivers/vdpasim_adapter/unbind"
 tap_run "nothing of any SF is left" nothing_left
@@ -237,6 +247,7 @@ tap_run "adapter 1, an active net SF, n3" eval "echo 1 >$bus/new_device && sf_ne
 ifc=$(basename "$(e2e_netif n3)")
 e2e_if_up "$ifc"
 e2e_pktloop_start "$ifc"
+tap_is "$?" 0 "frames flowing on $ifc"
 tap_run "rmmod vdpa_sim_sf under frames" timeout 120 rmmod vdpa_sim_sf
 tap_run "nothing of any SF is left" nothing_left
 tap_is "$(test -e $bus && echo $bus)/$(devlink dev show)" "/" "no vdpasim bus, no devlink instance"
