@@ -43,7 +43,13 @@ static irqreturn_t vp_vdpa_config_irq(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
-/* The shared vector: every queue may have used buffers, and the config. */
+/*
+ * The shared vector: every queue may have used buffers; the configuration
+ * changed only if the ISR says so (the device sets its config bit before
+ * any config interrupt, MSI-X or not; reading the ISR clears it). Without
+ * that check every completion would look like a config change to the bus
+ * driver (virtio_blk re-reads its capacity each time).
+ */
 static irqreturn_t vp_vdpa_shared_irq(int irq, void *arg)
 {
 	struct vp_vdpa *vp = arg;
@@ -51,7 +57,8 @@ static irqreturn_t vp_vdpa_shared_irq(int irq, void *arg)
 
 	for (i = 0; i < vp->nvqs; i++)
 		vp_vdpa_vq_cb(&vp->vqs[i]);
-	vp_vdpa_config_cb(vp);
+	if (ioread8(vp_mdev(vp)->isr) & VIRTIO_PCI_ISR_CONFIG)
+		vp_vdpa_config_cb(vp);
 	return IRQ_HANDLED;
 }
 
