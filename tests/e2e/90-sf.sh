@@ -91,7 +91,7 @@ nothing_left() {
 	[ -z "$(aux_devs)" ] || { echo "auxiliary devices: $(aux_devs)"; return 1; }
 }
 
-tap_plan 80
+tap_plan 81
 e2e_begin
 tap_run "load vdpa_sim_sf and virtio_vdpa" modprobe -a vdpa_sim_sf virtio_vdpa
 e2e_pktloop_build
@@ -99,6 +99,9 @@ e2e_pktloop_build
 # --- the operator flow ---
 tap_run "new adapter 0: 3 SFs, 16 virtqueues" sh -c "echo '0 3 16' >$bus/new_device"
 tap_is "$(devlink dev show)" "$A" "devlink dev show: $A"
+out=$( { echo '3x' >"$bus/new_device"; } 2>&1)
+tap_is "$(grep -c 'Invalid argument' <<<"$out")/$(cd "$bus/devices" && echo *)" "1/adapter0" \
+	"new_device '3x': EINVAL, no adapter made"
 tap_is "$(param sf_class)/$(param sf_max_vqs)" net/5 "parameters: sf_class net, sf_max_vqs 5"
 tap_run "port add pfnum 0 sfnum 88" devlink port add "$A" flavour pcisf pfnum 0 sfnum 88
 tap_is "$(port_is "$A/1")" "pcisf 0 88 00:00:00:00:00:00 inactive detached" \
