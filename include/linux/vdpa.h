@@ -232,6 +232,30 @@ struct vdpa_map_file {
 };
 
 /**
+ * struct vdpa_dirty_log - where a device reports its writes to driver memory
+ * @write: a store of @len bytes (never 0, no wrap) at @iova of address
+ *         space @asid: buffer contents, and descriptors a packed ring
+ *         writes back
+ * @write_used: a store of @len bytes at @offset from the start of the
+ *              device area of virtqueue @idx (a split ring's used ring
+ *              including its flags, index and avail event; a packed
+ *              ring's device event suppression area)
+ *
+ * Given to &vdpa_config_ops.set_dirty_log by a bus driver (vhost_vdpa)
+ * that embeds it in its own state. The parent reports every store its
+ * device makes into driver memory, once the store is visible to the
+ * driver (after a write barrier), including stores into buffers it later
+ * hands back unused; it never reports reads, nor config space accesses.
+ * The callbacks may be called in any context (hard interrupt included),
+ * concurrently for different virtqueues, and never sleep.
+ */
+struct vdpa_dirty_log {
+	void (*write)(struct vdpa_dirty_log *log, u32 asid, u64 iova, u64 len);
+	void (*write_used)(struct vdpa_dirty_log *log, u16 idx, u64 offset,
+			   u64 len);
+};
+
+/**
  * struct vdpa_config_ops - operations a parent provides for its devices
  *
  * Unless stated otherwise an operation is mandatory and
@@ -332,6 +356,16 @@ struct vdpa_map_file {
  *            Once it returns the parent neither touches the old ring nor
  *            calls its callback; the driver programs the queue again and
  *            enables it with @set_vq_ready. Returns 0 or -errno.
+ * @set_dirty_log: optional, beyond the 6.12 API; start (@log not NULL),
+ *                 replace or stop (@log NULL) reporting the device's
+ *                 writes to driver memory, for live migration (see
+ *                 &struct vdpa_dirty_log for what is reported and how).
+ *                 Called in process context, may sleep; the bus driver
+ *                 serialises its calls. Once it returns, no callback of
+ *                 the previous log runs or will run. A reset does not
+ *                 change it. Returns 0 or -errno (the previous log then
+ *                 stays). Parents whose device writes memory the kernel
+ *                 does not see (hardware, VDUSE) must not provide it
  * @free: optional; release the parent's resources; called exactly once,
  *        from the release of &vdpa_device.dev
  */
@@ -408,6 +442,8 @@ struct vdpa_config_ops {
 
 	/* Beyond the 6.12 API */
 	int (*reset_vq)(struct vdpa_device *vdev, u16 idx);
+	int (*set_dirty_log)(struct vdpa_device *vdev,
+			     struct vdpa_dirty_log *log);
 
 	/* Free device resources */
 	void (*free)(struct vdpa_device *vdev);
