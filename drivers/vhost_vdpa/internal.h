@@ -51,6 +51,7 @@
 #define VHOST_VDPA_DEV_MAX	BIT(MINORBITS)
 
 struct vhost_vdpa;
+struct vhv_log;
 
 /**
  * struct vhost_vdpa_vq - one virtqueue as userspace set it up
@@ -62,6 +63,20 @@ struct vhost_vdpa;
  * @kick_pt: poll table used to find @kick_wqh
  * @call: the call eventfd, signalled by the parent
  * @busyloop_timeout: stored for VHOST_GET_VRING_BUSYLOOP_TIMEOUT
+ * @num: ring size last set (0: none)
+ * @desc: descriptor area last set
+ * @avail: driver area last set
+ * @used: device area last set
+ * @log_used: where its device area writes are logged: the
+ *            log_guest_addr of VHOST_SET_VRING_ADDR with
+ *            %VHV_LOG_USED_ON when VHOST_VRING_F_LOG was set, else 0;
+ *            written under &vhost_vdpa.lock, read by the log callbacks
+ *            with READ_ONCE()
+ * @saved: the ring position just before a reset of the running device,
+ *         valid with @has_saved
+ * @has_saved: VHOST_GET_VRING_BASE answers @saved: from a reset of a
+ *             running device until the queue is set up again, the device
+ *             runs again or the file is closed
  */
 struct vhost_vdpa_vq {
 	struct vhost_vdpa *v;
@@ -72,7 +87,17 @@ struct vhost_vdpa_vq {
 	poll_table kick_pt;
 	struct eventfd_ctx *call;
 	u32 busyloop_timeout;
+	u32 num;
+	u64 desc;
+	u64 avail;
+	u64 used;
+	u64 log_used;
+	struct vdpa_vq_state saved;
+	bool has_saved;
 };
+
+/* In &vhost_vdpa_vq.log_used: the used ring is logged (address 4-aligned). */
+#define VHV_LOG_USED_ON	BIT_ULL(0)
 
 /**
  * struct vhost_vdpa - the character device of one vDPA device
@@ -110,10 +135,21 @@ struct vhost_vdpa_vq {
  * @mapping: address space of the opened file, for zapping doorbells
  * @suspended: VHOST_VDPA_SUSPEND succeeded, not resumed yet
  * @fork_owner: stored for VHOST_GET_FORK_FROM_OWNER
- * @map_lock: serialises IOTLB messages; held while pinning, when @lock
- *            is dropped
+ * @map_lock: serialises IOTLB messages and the ioctls that may pin the
+ *            dirty log (%VHV_MAPLOCK); held while pinning, when @lock is
+ *            dropped
  * @doorbell_lock: protects @gone, for the mmap and fault paths
  * @gone: the vDPA device was removed (read under @doorbell_lock)
+ * @log_base: VHOST_SET_LOG_BASE's address (0: none); under @lock
+ * @logging: the parent has @dlog (%VHOST_F_LOG_ALL accepted); under @lock
+ * @log: the pinned dirty log (see log.c); replaced under @lock, read by
+ *       the callbacks under RCU
+ * @log_ctx: VHOST_SET_LOG_FD's eventfd; replaced under @lock, read under
+ *           RCU
+ * @dlog: the callbacks given to the parent
+ * @log_set: callbacks that set a bit (debugfs)
+ * @log_lost: log pages that fell outside the pinned log (debugfs)
+ * @debugfs: our debugfs directory
  */
 struct vhost_vdpa {
 	struct device dev;
@@ -143,6 +179,14 @@ struct vhost_vdpa {
 	struct mutex map_lock;		/* serialises IOTLB messages */
 	struct mutex doorbell_lock;	/* protects gone */
 	bool gone;
+	u64 log_base;
+	bool logging;
+	struct vhv_log __rcu *log;
+	struct eventfd_ctx __rcu *log_ctx;
+	struct vdpa_dirty_log dlog;
+	atomic64_t log_set;
+	atomic64_t log_lost;
+	struct dentry *debugfs;
 };
 
 /* The parent's config ops; v->vdpa present. */
@@ -213,6 +257,7 @@ union vhost_vdpa_arg {
 #define VHV_CFG_IN	BIT(3)	/* ... and copy its bytes in */
 #define VHV_CFG_OUT	BIT(4)	/* ... or out */
 #define VHV_VRING	BIT(5)	/* per-queue: owner only, index checked */
+#define VHV_MAPLOCK	BIT(6)	/* take map_lock before lock: may pin */
 
 /**
  * struct vhost_vdpa_ioctl - one ioctl command
@@ -245,6 +290,8 @@ long vhost_vdpa_vring_call(struct vhost_vdpa *v,
 			   union vhost_vdpa_arg *a);
 void vhost_vdpa_vq_init(struct vhost_vdpa *v, u16 idx);
 void vhost_vdpa_vqs_clean(struct vhost_vdpa *v);
+void vhost_vdpa_vqs_save(struct vhost_vdpa *v);
+void vhost_vdpa_vqs_forget(struct vhost_vdpa *v);
 
 /* iotlb.c */
 ssize_t vhost_vdpa_write_iter(struct kiocb *iocb, struct iov_iter *from);
@@ -253,6 +300,20 @@ int vhost_vdpa_iotlb_open(struct vhost_vdpa *v);
 int vhost_vdpa_iotlb_batch_end(struct vhost_vdpa *v);
 int vhost_vdpa_domain_alloc(struct vhost_vdpa *v);
 void vhost_vdpa_domain_free(struct vhost_vdpa *v);
+int vhost_vdpa_charge_check(struct vhost_vdpa *v, unsigned long npages);
+long vhost_vdpa_pin_unlocked(struct vhost_vdpa *v, unsigned long uaddr,
+			     unsigned long n, unsigned int gup,
+			     struct page **pages);
+
+/* log.c */
+bool vhost_vdpa_can_log(struct vhost_vdpa *v);
+long vhost_vdpa_log_set_base(struct vhost_vdpa *v, union vhost_vdpa_arg *a);
+long vhost_vdpa_log_set_fd(struct vhost_vdpa *v, union vhost_vdpa_arg *a);
+int vhost_vdpa_log_features(struct vhost_vdpa *v, u64 features);
+int vhost_vdpa_log_cover(struct vhost_vdpa *v, u64 last);
+void vhost_vdpa_log_stop(struct vhost_vdpa *v);
+void vhost_vdpa_log_init(struct vhost_vdpa *v, struct dentry *root);
+void vhost_vdpa_log_close(struct vhost_vdpa *v);
 
 /* mmap.c */
 int vhost_vdpa_mmap(struct file *file, struct vm_area_struct *vma);

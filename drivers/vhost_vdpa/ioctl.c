@@ -30,14 +30,28 @@
  * simulator back in its identity mapping (IOVA == physical address),
  * which is for kernel bus drivers only. A batch in progress is ended.
  *
+ * A running device is suspended first (when the parent can) and the
+ * position of every ring saved: VHOST_GET_VRING_BASE answers it after
+ * the reset, as vhost does (QEMU 7.2 resets before it reads the bases of
+ * its last queues). Logging stops: the reset device writes nothing, and
+ * %VHOST_F_LOG_ALL is negotiated again with the other features.
+ *
  * Return: 0 or the parent's -errno.
  */
 int vhost_vdpa_reset(struct vhost_vdpa *v)
 {
+	const struct vdpa_config_ops *ops = v->vdpa->config;
 	int err;
 
 	lockdep_assert_held(&v->lock);
 	err = vhost_vdpa_iotlb_batch_end(v);
+	if (vhost_vdpa_status(v) & VIRTIO_CONFIG_S_DRIVER_OK) {
+		if (!v->suspended && ops->suspend)
+			ops->suspend(v->vdpa);
+		vhost_vdpa_vqs_save(v);
+	}
+	vhost_vdpa_log_stop(v);
+	v->features &= ~BIT_ULL(VHOST_F_LOG_ALL);
 	v->suspended = false;
 	return vdpa_reset(v->vdpa, 0) ?: err;
 }
@@ -125,6 +139,9 @@ static long vhost_vdpa_set_status(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 	/* Bits are only ever cleared all at once, by a reset. */
 	if (old & ~status)
 		return -EINVAL;
+	/* a restarted device answers its own ring positions again */
+	if (status & ~old & VIRTIO_CONFIG_S_DRIVER_OK)
+		vhost_vdpa_vqs_forget(v);
 	vdpa_set_status(v->vdpa, status);
 	return 0;
 }
@@ -190,36 +207,55 @@ static long vhost_vdpa_set_config(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 }
 
 /*
- * The device's features, less VIRTIO_F_RING_RESET: the vhost UAPI has no
- * way to reset one ring, so userspace must not offer it to its guest.
+ * The device's features, less VIRTIO_F_RING_RESET (the vhost UAPI has no
+ * way to reset one ring, so userspace must not offer it to its guest),
+ * plus VHOST_F_LOG_ALL when the parent can log its writes.
  */
-static u64 vhost_vdpa_features(struct vdpa_device *vdpa)
+static u64 vhost_vdpa_features(struct vhost_vdpa *v)
 {
-	return vdpa->config->get_device_features(vdpa) &
-	       ~BIT_ULL(VIRTIO_F_RING_RESET);
+	struct vdpa_device *vdpa = v->vdpa;
+	u64 f = vdpa->config->get_device_features(vdpa) &
+		~BIT_ULL(VIRTIO_F_RING_RESET);
+
+	if (vhost_vdpa_can_log(v))
+		f |= BIT_ULL(VHOST_F_LOG_ALL);
+	return f;
 }
 
 static long vhost_vdpa_get_features(struct vhost_vdpa *v,
 				    union vhost_vdpa_arg *a)
 {
-	a->u64 = vhost_vdpa_features(v->vdpa);
+	a->u64 = vhost_vdpa_features(v);
 	return 0;
 }
 
+/*
+ * Before FEATURES_OK, the device gets the features without
+ * VHOST_F_LOG_ALL (a vhost bit, not a device one). After it, only
+ * VHOST_F_LOG_ALL may change: logging is switched on and off on a
+ * running device (QEMU does so when a migration starts and ends).
+ */
 static long vhost_vdpa_set_features(struct vhost_vdpa *v,
 				    union vhost_vdpa_arg *a)
 {
-	struct vdpa_device *vdpa = v->vdpa;
-	u64 f = a->u64;
+	u64 log = BIT_ULL(VHOST_F_LOG_ALL), f = a->u64;
+	bool ok = vhost_vdpa_status(v) & VIRTIO_CONFIG_S_FEATURES_OK;
 	int err;
 
-	if (vhost_vdpa_status(v) & VIRTIO_CONFIG_S_FEATURES_OK)
+	if (ok && (f ^ v->features) != log)
 		return -EBUSY;
-	if (f & ~vhost_vdpa_features(vdpa))
+	if (f & ~vhost_vdpa_features(v))
 		return -EINVAL;
-	err = vdpa_set_features(vdpa, f);
+	err = vhost_vdpa_log_features(v, f);
 	if (err)
 		return err;
+	if (!ok) {
+		err = vdpa_set_features(v->vdpa, f & ~log);
+		if (err) {
+			vhost_vdpa_log_features(v, v->features);
+			return err;
+		}
+	}
 	v->features = f;
 	return 0;
 }
@@ -373,7 +409,11 @@ static const struct vhost_vdpa_ioctl vhost_vdpa_ioctls[] = {
 	{ VHOST_VDPA_GET_CONFIG, VHV_CFG_GET, { vhost_vdpa_get_config } },
 	{ VHOST_VDPA_SET_CONFIG, VHV_CFG_SET, { vhost_vdpa_set_config } },
 	{ VHOST_GET_FEATURES, VHV_OUT, { vhost_vdpa_get_features } },
-	{ VHOST_SET_FEATURES, VHV_IN, { vhost_vdpa_set_features } },
+	{ VHOST_SET_FEATURES, VHV_IN | VHV_MAPLOCK,
+	  { vhost_vdpa_set_features } },
+	{ VHOST_SET_LOG_BASE, VHV_IN | VHV_MAPLOCK,
+	  { vhost_vdpa_log_set_base } },
+	{ VHOST_SET_LOG_FD, VHV_IN, { vhost_vdpa_log_set_fd } },
 	{ VHOST_VDPA_GET_VRING_NUM, VHV_OUT, { vhost_vdpa_get_vring_num } },
 	{ VHOST_VDPA_GET_GROUP_NUM, VHV_OUT, { vhost_vdpa_get_group_num } },
 	{ VHOST_VDPA_GET_AS_NUM, VHV_OUT, { vhost_vdpa_get_as_num } },
@@ -444,6 +484,8 @@ static long vhost_vdpa_call(struct vhost_vdpa *v,
 {
 	long r;
 
+	if (op->flags & VHV_MAPLOCK)
+		mutex_lock(&v->map_lock);
 	mutex_lock(&v->lock);
 	if (!v->vdpa)
 		r = -ENODEV;
@@ -452,6 +494,8 @@ static long vhost_vdpa_call(struct vhost_vdpa *v,
 	else
 		r = op->fn(v, a);
 	mutex_unlock(&v->lock);
+	if (op->flags & VHV_MAPLOCK)
+		mutex_unlock(&v->map_lock);
 	return r;
 }
 

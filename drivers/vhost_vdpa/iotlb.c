@@ -323,7 +323,8 @@ static void vhv_unpin_run(struct vhv_run *run)
 	run->len = 0;
 }
 
-static int vhv_charge_check(struct vhost_vdpa *v, unsigned long npages)
+/* Whether @npages more pinned pages fit the owner's RLIMIT_MEMLOCK. */
+int vhost_vdpa_charge_check(struct vhost_vdpa *v, unsigned long npages)
 {
 	unsigned long limit = PFN_DOWN(rlimit(RLIMIT_MEMLOCK));
 
@@ -368,7 +369,7 @@ static int vhv_take_pages(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
  * range checked free stays free; removal may empty the table meanwhile.
  * Returns the number pinned, or -errno (-ENODEV: removed meanwhile).
  */
-static long vhv_pin_unlocked(struct vhost_vdpa *v, unsigned long uaddr,
+long vhost_vdpa_pin_unlocked(struct vhost_vdpa *v, unsigned long uaddr,
 			     unsigned long n, unsigned int gup,
 			     struct page **pages)
 {
@@ -401,15 +402,17 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 
 	if ((msg->iova & ~PAGE_MASK) != off)
 		return -EINVAL;
-	err = vhv_charge_check(v, npages);
+	err = vhost_vdpa_charge_check(v, npages);
 	if (err)
 		return err;
 	pages = (struct page **)__get_free_page(GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
 	while (done < npages && !err) {
-		n = vhv_pin_unlocked(v, msg->uaddr - off + done * PAGE_SIZE,
-				     min(npages - done, batch), gup, pages);
+		n = vhost_vdpa_pin_unlocked(v, msg->uaddr - off +
+					    done * PAGE_SIZE,
+					    min(npages - done, batch), gup,
+					    pages);
 		if (n < 0) {
 			err = n;
 			break;
@@ -548,6 +551,11 @@ static int vhv_update(struct vhost_vdpa *v, u32 asid,
 {
 	int err = vhv_check_update(v, asid, msg);
 
+	if (err)
+		return err;
+	/* the dirty log covers a writable range before the device has it */
+	if (msg->perm & VHOST_MAP_WO)
+		err = vhost_vdpa_log_cover(v, msg->iova + msg->size - 1);
 	if (err)
 		return err;
 	if (v->vdpa->use_va)

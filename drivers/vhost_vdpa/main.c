@@ -5,6 +5,7 @@
  * IOTLB messages in iotlb.c.
  */
 
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -15,6 +16,7 @@
 
 static DEFINE_IDA(vhost_vdpa_ida);
 static dev_t vhost_vdpa_devt;
+static struct dentry *vhost_vdpa_debugfs;
 
 /* Pinned pages are rarely contiguous: one entry per run of them. */
 static unsigned int max_iotlb_entries = 65536;
@@ -65,6 +67,7 @@ static void vhost_vdpa_close_locked(struct vhost_vdpa *v)
 	lockdep_assert_held(&v->lock);
 	if (v->vdpa)
 		vhost_vdpa_reset(v);
+	vhost_vdpa_log_close(v);
 	vhost_vdpa_vqs_clean(v);
 	if (v->config_call)
 		vhost_vdpa_config_call_set(v, NULL);
@@ -187,12 +190,15 @@ static int vhost_vdpa_probe(struct vdpa_device *vdpa)
 	cdev_init(&v->cdev, &vhost_vdpa_fops);
 	v->cdev.owner = THIS_MODULE;
 	vdpa_set_drvdata(vdpa, v);
+	vhost_vdpa_log_init(v, vhost_vdpa_debugfs);
 	/* Publish last: the node appears with everything set up. */
 	err = cdev_device_add(&v->cdev, &v->dev);
 	if (err)
-		goto err_put;
+		goto err_debugfs;
 	return 0;
 
+err_debugfs:
+	debugfs_remove(v->debugfs);
 err_put:
 	put_device(&v->dev);
 	return err;
@@ -204,6 +210,7 @@ static void vhost_vdpa_remove(struct vdpa_device *vdpa)
 
 	/* Unpublish first, then revoke what an opener still holds. */
 	cdev_device_del(&v->cdev, &v->dev);
+	debugfs_remove(v->debugfs);
 	mutex_lock(&v->doorbell_lock);
 	v->gone = true;
 	mutex_unlock(&v->doorbell_lock);
@@ -232,12 +239,14 @@ static int __init vhost_vdpa_init(void)
 				  "vhost-vdpa");
 	if (err)
 		return err;
+	vhost_vdpa_debugfs = debugfs_create_dir("vhost_vdpa", NULL);
 	err = vdpa_register_driver(&vhost_vdpa_driver);
 	if (err)
 		goto err_chrdev;
 	return 0;
 
 err_chrdev:
+	debugfs_remove(vhost_vdpa_debugfs);
 	unregister_chrdev_region(vhost_vdpa_devt, VHOST_VDPA_DEV_MAX);
 	return err;
 }
@@ -245,6 +254,7 @@ err_chrdev:
 static void __exit vhost_vdpa_exit(void)
 {
 	vdpa_unregister_driver(&vhost_vdpa_driver);
+	debugfs_remove(vhost_vdpa_debugfs);
 	unregister_chrdev_region(vhost_vdpa_devt, VHOST_VDPA_DEV_MAX);
 }
 

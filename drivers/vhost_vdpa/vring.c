@@ -35,23 +35,71 @@ static long vhv_set_num(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 	if (vhv_rings_frozen(v))
 		return -EINVAL;
 	vhv_ops(v)->set_vq_num(v->vdpa, idx, num);
+	v->vqs[idx].num = num;
+	v->vqs[idx].has_saved = false;
 	return 0;
+}
+
+/* Whether @r names the rings @vq already has. */
+static bool vhv_same_rings(const struct vhost_vdpa_vq *vq,
+			   const struct vhost_vring_addr *r)
+{
+	return vq->desc == r->desc_user_addr &&
+	       vq->avail == r->avail_user_addr && vq->used == r->used_user_addr;
+}
+
+/*
+ * Where the device area of @idx is logged: on a running device, only
+ * this may change (QEMU turns used-ring logging on and off when a
+ * migration starts and ends). The log grows to cover a new address.
+ */
+static long vhv_set_log_used(struct vhost_vdpa *v, u32 idx,
+			     const struct vhost_vring_addr *r)
+{
+	struct vhost_vdpa_vq *vq = &v->vqs[idx];
+	u64 old = vq->log_used, lu = 0;
+	u64 size = 6 + 8ULL * (vq->num ?: v->vq_num_max);
+	int err;
+
+	if (r->flags & BIT(VHOST_VRING_F_LOG))
+		lu = r->log_guest_addr | VHV_LOG_USED_ON;
+	WRITE_ONCE(vq->log_used, lu);
+	if (!lu || r->log_guest_addr + size - 1 < r->log_guest_addr)
+		return 0;
+	err = vhost_vdpa_log_cover(v, r->log_guest_addr + size - 1);
+	if (err)
+		WRITE_ONCE(vq->log_used, old);
+	return err;
 }
 
 static long vhv_set_addr(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	const struct vhost_vring_addr *r = &a->addr;
+	struct vhost_vdpa_vq *vq = &v->vqs[idx];
+	u64 old_lu;
+	long err;
 
 	if (r->flags & ~BIT(VHOST_VRING_F_LOG))
 		return -EOPNOTSUPP;
 	if ((r->avail_user_addr & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
-	    (r->used_user_addr & (VRING_USED_ALIGN_SIZE - 1)))
+	    (r->used_user_addr & (VRING_USED_ALIGN_SIZE - 1)) ||
+	    (r->log_guest_addr & (VRING_USED_ALIGN_SIZE - 1)))
 		return -EINVAL;
-	if (vhv_rings_frozen(v))
+	if (vhv_rings_frozen(v) && !vhv_same_rings(vq, r))
 		return -EINVAL;
+	old_lu = vq->log_used;
+	err = vhv_set_log_used(v, idx, r);
+	if (err || vhv_rings_frozen(v))
+		return err;
 	if (vhv_ops(v)->set_vq_address(v->vdpa, idx, r->desc_user_addr,
-				       r->avail_user_addr, r->used_user_addr))
+				       r->avail_user_addr, r->used_user_addr)) {
+		WRITE_ONCE(vq->log_used, old_lu);
 		return -EINVAL;
+	}
+	vq->desc = r->desc_user_addr;
+	vq->avail = r->avail_user_addr;
+	vq->used = r->used_user_addr;
+	vq->has_saved = false;
 	return 0;
 }
 
@@ -66,6 +114,7 @@ static long vhv_set_base(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 
 	if (vhv_rings_frozen(v))
 		return -EINVAL;
+	v->vqs[idx].has_saved = false;
 	if (vhv_packed(v)) {
 		st.packed.last_avail_idx = num & 0x7fff;
 		st.packed.last_avail_counter = !!(num & 0x8000);
@@ -79,14 +128,35 @@ static long vhv_set_base(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 	return vhv_ops(v)->set_vq_state(v->vdpa, idx, &st);
 }
 
+/*
+ * QEMU 7.2 reads the ring positions of a running device it never
+ * suspends: while it logs (a migration), the device is suspended first
+ * when the parent can, so that the position read is final and the
+ * device writes nothing more. Userspace that negotiated SUSPEND does it
+ * itself.
+ */
+static void vhv_quiesce_for_base(struct vhost_vdpa *v)
+{
+	if (!v->logging || !vhv_rings_frozen(v) || !vhv_ops(v)->suspend ||
+	    (v->backend_features & BIT_ULL(VHOST_BACKEND_F_SUSPEND)))
+		return;
+	if (!vhv_ops(v)->suspend(v->vdpa))
+		v->suspended = true;
+}
+
 static long vhv_get_base(struct vhost_vdpa *v, u32 idx, union vhost_vdpa_arg *a)
 {
 	struct vdpa_vq_state st = { };
 	int err;
 
-	err = vhv_ops(v)->get_vq_state(v->vdpa, idx, &st);
-	if (err)
-		return err;
+	vhv_quiesce_for_base(v);
+	if (v->vqs[idx].has_saved) {
+		st = v->vqs[idx].saved;
+	} else {
+		err = vhv_ops(v)->get_vq_state(v->vdpa, idx, &st);
+		if (err)
+			return err;
+	}
 	if (vhv_packed(v))
 		a->state.num = (st.packed.last_avail_idx |
 				st.packed.last_avail_counter << 15) |
@@ -273,7 +343,7 @@ static long vhv_get_busyloop(struct vhost_vdpa *v, u32 idx,
 /* Every argument is copied in: it starts with the queue or group index. */
 static const struct vhost_vdpa_ioctl vhv_ioctls[] = {
 	VHV_VQ(VHOST_SET_VRING_NUM, VHV_IN, vhv_set_num),
-	VHV_VQ(VHOST_SET_VRING_ADDR, VHV_IN, vhv_set_addr),
+	VHV_VQ(VHOST_SET_VRING_ADDR, VHV_IN | VHV_MAPLOCK, vhv_set_addr),
 	VHV_VQ(VHOST_SET_VRING_BASE, VHV_IN, vhv_set_base),
 	VHV_VQ(VHOST_GET_VRING_BASE, VHV_IN | VHV_OUT, vhv_get_base),
 	VHV_VQ(VHOST_SET_VRING_KICK, VHV_IN, vhv_set_kick),
@@ -357,9 +427,51 @@ void vhost_vdpa_vqs_clean(struct vhost_vdpa *v)
 
 	lockdep_assert_held(&v->lock);
 	for (i = 0; i < v->nvqs; i++) {
-		vhv_kick_unset(&v->vqs[i]);
-		if (v->vqs[i].call)
+		struct vhost_vdpa_vq *vq = &v->vqs[i];
+
+		vhv_kick_unset(vq);
+		if (vq->call)
 			vhv_call_set(v, i, NULL);
-		v->vqs[i].busyloop_timeout = 0;
+		vq->busyloop_timeout = 0;
+		vq->num = 0;
+		vq->desc = 0;
+		vq->avail = 0;
+		vq->used = 0;
+		WRITE_ONCE(vq->log_used, 0);
+		vq->has_saved = false;
 	}
+}
+
+/**
+ * vhost_vdpa_vqs_save() - save every ring's position before a reset
+ * @v: the device, with its lock held and its vDPA device present
+ *
+ * A queue whose state the parent cannot tell keeps none: its
+ * VHOST_GET_VRING_BASE asks the parent, as before.
+ */
+void vhost_vdpa_vqs_save(struct vhost_vdpa *v)
+{
+	u32 i;
+
+	lockdep_assert_held(&v->lock);
+	for (i = 0; i < v->nvqs; i++) {
+		struct vhost_vdpa_vq *vq = &v->vqs[i];
+
+		memset(&vq->saved, 0, sizeof(vq->saved));
+		vq->has_saved = !vhv_ops(v)->get_vq_state(v->vdpa, i,
+							  &vq->saved);
+	}
+}
+
+/**
+ * vhost_vdpa_vqs_forget() - the rings run again: drop saved positions
+ * @v: the device, with its lock held
+ */
+void vhost_vdpa_vqs_forget(struct vhost_vdpa *v)
+{
+	u32 i;
+
+	lockdep_assert_held(&v->lock);
+	for (i = 0; i < v->nvqs; i++)
+		v->vqs[i].has_saved = false;
 }
