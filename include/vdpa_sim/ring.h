@@ -8,11 +8,14 @@
 #ifndef _VDPA_SIM_RING_H
 #define _VDPA_SIM_RING_H
 
+#include <linux/atomic.h>
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <linux/vhost_iotlb.h>
 #include <uapi/linux/virtio_ring.h>
 
+struct vdpa_dirty_log;
 struct vdpa_vq_state;
 
 /**
@@ -63,17 +66,59 @@ struct vdpa_vq_state;
  */
 
 /**
+ * DOC: Dirty-page logging
+ *
+ * For live migration, every store the device makes into driver memory
+ * through a ring can be reported to a &struct vdpa_dirty_log, the one set
+ * in &vdring_map.log of the ring's address space (NULL: nothing is
+ * reported). The owner changes &vdring_map.log the way it changes the
+ * mappings: under its write lock, so that once the change is made no
+ * call on a ring of that space still uses the old log.
+ *
+ * What the library reports by itself, each store right after it is made
+ * and after a write barrier (so that the store is visible before the
+ * report is): every store into a queue's device area (split: the used
+ * ring's flags, entries, index and available event index; packed: the
+ * device event suppression structure), with
+ * &vdpa_dirty_log.write_used (queue &vdring_config.index, offset from
+ * &vdring_config.device_addr); the descriptors a packed ring writes back,
+ * with &vdpa_dirty_log.write at their IOVA.
+ *
+ * What its users report: the bytes they store into a buffer's writable
+ * segments, with vdring_log_in() after the store (also for buffers they
+ * later give back with vdring_unpop() or never push). Each segment of a
+ * &struct vdring_iov carries its IOVA (&vdring_iov.iova); pieces of a
+ * range are merged into one segment only if they are contiguous in the
+ * kernel's direct map and in IOVA, so a segment is one run of both, and
+ * vdring_log_in() reports one &vdpa_dirty_log.write per segment touched,
+ * with &vdring_map.asid.
+ *
+ * Cost without a log: one test of &vdring_map.log per store site (in a
+ * cache line every call already reads) and one IOVA stored per segment.
+ */
+
+/**
  * struct vdring_map - an address space as a ring sees it
  * @iotlb: IOVA to physical translations with %VHOST_MAP_RO/%VHOST_MAP_WO
  *         permissions; unused when @passthrough
  * @passthrough: every IOVA is the physical address itself, with read and
  *               write permission (no IOTLB)
  * @gen: bumped by the owner on every change of @iotlb or @passthrough
+ * @log: where the device's stores through rings of this space are
+ *       reported, or NULL (see "Dirty-page logging"); changed by the owner
+ *       like @iotlb, read by every call that stores
+ * @asid: the address space's number, passed to &vdpa_dirty_log.write
+ * @log_writes: &vdpa_dirty_log.write calls made for this space
+ * @log_used: &vdpa_dirty_log.write_used calls made for this space
  */
 struct vdring_map {
 	struct vhost_iotlb *iotlb;
 	bool passthrough;
 	unsigned long gen;
+	struct vdpa_dirty_log *log;
+	u32 asid;
+	atomic64_t log_writes;
+	atomic64_t log_used;
 };
 
 /**
@@ -84,14 +129,18 @@ struct vdring_map {
  * @in_num: number of writable segments
  * @out_len: total bytes readable
  * @in_len: total bytes writable
- * @max: capacity of @vec (grows on demand up to %VDRING_IOV_MAX)
+ * @max: capacity of @vec and @iova (grow on demand up to %VDRING_IOV_MAX)
+ * @iova: the IOVA of each segment's first byte (a segment is contiguous
+ *        in IOVA too)
  *
  * Initialise with vdring_iov_init(), free with vdring_iov_free(). Read the
  * readable part with an iov_iter from vdring_iov_iter_out() and fill the
- * writable part through one from vdring_iov_iter_in().
+ * writable part through one from vdring_iov_iter_in(), then report what
+ * was written with vdring_log_in().
  */
 struct vdring_iov {
 	struct kvec *vec;
+	u64 *iova;
 	unsigned int out_num;
 	unsigned int in_num;
 	u32 out_len;
@@ -124,6 +173,7 @@ struct vdring_elem {
  * @event_idx: %VIRTIO_RING_F_EVENT_IDX negotiated
  * @indirect: %VIRTIO_RING_F_INDIRECT_DESC negotiated
  * @in_order: %VIRTIO_F_IN_ORDER negotiated
+ * @index: the queue's index in its device, for &vdpa_dirty_log.write_used
  */
 struct vdring_config {
 	u32 num;
@@ -134,6 +184,7 @@ struct vdring_config {
 	bool event_idx;
 	bool indirect;
 	bool in_order;
+	u16 index;
 };
 
 /**
@@ -196,5 +247,29 @@ void vdring_iov_iter_out(struct vdring_iov *iov, struct iov_iter *iter);
 void vdring_iov_iter_in(struct vdring_iov *iov, struct iov_iter *iter);
 int vdring_translate(struct vdring_map *map, u64 iova, u64 len, u32 perm,
 		     struct vdring_iov *iov);
+void __vdring_log_in(struct vdring *r, const struct vdring_iov *iov,
+		     size_t off, size_t len);
+
+/**
+ * vdring_log_in() - report stores into a buffer's writable segments
+ * @r: the ring the buffer was popped from
+ * @iov: the buffer's segments
+ * @off: offset of the first byte stored, from the start of the writable
+ *       part
+ * @len: bytes stored from there (clamped to the writable part)
+ *
+ * Call after storing (the report follows a write barrier). Without a log
+ * on the ring's address space this is one test; with one, each writable
+ * segment the range touches is reported with &vdpa_dirty_log.write.
+ *
+ * Context: as for the calls on @r (the address space is held stable).
+ */
+static inline void vdring_log_in(struct vdring *r,
+				 const struct vdring_iov *iov, size_t off,
+				 size_t len)
+{
+	if (unlikely(r->map->log))
+		__vdring_log_in(r, iov, off, len);
+}
 
 #endif /* _VDPA_SIM_RING_H */

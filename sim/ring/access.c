@@ -7,6 +7,7 @@
  * use this file; nothing here calls back into them.
  */
 
+#include <asm/barrier.h>
 #include <linux/align.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
@@ -15,6 +16,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/vdpa.h>
 #include <linux/vhost_iotlb.h>
 #include <linux/vmalloc.h>
 #include "ring_internal.h"
@@ -38,8 +40,11 @@ int vdring_iov_init(struct vdring_iov *iov, unsigned int max)
 	if (!max || max > VDRING_IOV_MAX)
 		return -EINVAL;
 	iov->vec = kmalloc_array(max, sizeof(*iov->vec), GFP_KERNEL);
-	if (!iov->vec)
+	iov->iova = kmalloc_array(max, sizeof(*iov->iova), GFP_KERNEL);
+	if (!iov->vec || !iov->iova) {
+		vdring_iov_free(iov);
 		return -ENOMEM;
+	}
 	iov->max = max;
 	return 0;
 }
@@ -52,6 +57,7 @@ EXPORT_SYMBOL_GPL(vdring_iov_init);
 void vdring_iov_free(struct vdring_iov *iov)
 {
 	kfree(iov->vec);
+	kfree(iov->iova);
 	memset(iov, 0, sizeof(*iov));
 }
 EXPORT_SYMBOL_GPL(vdring_iov_free);
@@ -80,10 +86,12 @@ void vdring_iov_iter_in(struct vdring_iov *iov, struct iov_iter *iter)
 }
 EXPORT_SYMBOL_GPL(vdring_iov_iter_in);
 
+/* Both arrays grow; @max only once both have (a failure keeps it). */
 static int vdring_iov_grow(struct vdring_iov *iov)
 {
 	unsigned int max;
 	struct kvec *vec;
+	u64 *iova;
 
 	if (iov->max >= VDRING_IOV_MAX)
 		return -E2BIG;
@@ -92,6 +100,10 @@ static int vdring_iov_grow(struct vdring_iov *iov)
 	if (!vec)
 		return -ENOMEM;
 	iov->vec = vec;
+	iova = krealloc_array(iov->iova, max, sizeof(*iova), GFP_KERNEL);
+	if (!iova)
+		return -ENOMEM;
+	iov->iova = iova;
 	iov->max = max;
 	return 0;
 }
@@ -160,9 +172,14 @@ static int vdring_walk(struct vdring_map *map, u64 iova, u64 len, u32 perm,
 				 ctx);
 }
 
+/*
+ * @iova: IOVA of the next piece (the walk goes in IOVA order, without
+ * gaps)
+ */
 struct vdring_append {
 	struct vdring_iov *iov;
 	bool write;
+	u64 iova;
 };
 
 static int vdring_append(void *ctx, void *va, size_t len)
@@ -173,9 +190,13 @@ static int vdring_append(void *ctx, void *va, size_t len)
 	struct kvec *prev = n ? &iov->vec[n - 1] : NULL;
 	int err;
 
-	/* A readable piece only ever follows readable ones. */
+	/*
+	 * A readable piece only ever follows readable ones; a segment is
+	 * one run in the direct map and in IOVA (see "Dirty-page logging").
+	 */
 	if (prev && (!a->write || iov->in_num) &&
-	    prev->iov_base + prev->iov_len == va) {
+	    prev->iov_base + prev->iov_len == va &&
+	    iov->iova[n - 1] + prev->iov_len == a->iova) {
 		prev->iov_len += len;
 	} else {
 		if (n == iov->max) {
@@ -185,6 +206,7 @@ static int vdring_append(void *ctx, void *va, size_t len)
 		}
 		iov->vec[n].iov_base = va;
 		iov->vec[n].iov_len = len;
+		iov->iova[n] = a->iova;
 		if (a->write)
 			iov->in_num++;
 		else
@@ -194,6 +216,7 @@ static int vdring_append(void *ctx, void *va, size_t len)
 		iov->in_len += len;
 	else
 		iov->out_len += len;
+	a->iova += len;
 	return 0;
 }
 
@@ -207,9 +230,9 @@ static int vdring_append(void *ctx, void *va, size_t len)
  *        writable part)
  * @iov: the list to append to; grows up to %VDRING_IOV_MAX segments
  *
- * Pieces that are contiguous in the kernel's direct map and of the same
- * direction are merged into one segment. On failure @iov is left as it
- * was.
+ * Pieces that are contiguous in the kernel's direct map and in IOVA, and
+ * of the same direction, are merged into one segment; each segment's IOVA
+ * is recorded in &vdring_iov.iova. On failure @iov is left as it was.
  *
  * Context: process context, may sleep (the list may grow).
  * Return: 0; -EINVAL for a bad @perm or a readable range after writable
@@ -221,7 +244,8 @@ static int vdring_append(void *ctx, void *va, size_t len)
 int vdring_translate(struct vdring_map *map, u64 iova, u64 len, u32 perm,
 		     struct vdring_iov *iov)
 {
-	struct vdring_append a = { .iov = iov, .write = perm == VHOST_MAP_WO };
+	struct vdring_append a = { .iov = iov, .write = perm == VHOST_MAP_WO,
+				   .iova = iova };
 	struct vdring_iov saved = *iov;
 	unsigned int n = iov->out_num + iov->in_num;
 	size_t prev_len = n ? iov->vec[n - 1].iov_len : 0;
@@ -240,8 +264,9 @@ int vdring_translate(struct vdring_map *map, u64 iova, u64 len, u32 perm,
 
 	err = vdring_walk(map, iova, len, perm, vdring_append, &a);
 	if (err) {
-		/* The vector may have moved; everything else goes back. */
+		/* The arrays may have moved; everything else goes back. */
 		saved.vec = iov->vec;
+		saved.iova = iov->iova;
 		saved.max = iov->max;
 		*iov = saved;
 		if (n)
@@ -527,4 +552,73 @@ int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
 				   "indirect table not mapped");
 	*count = len / sizeof(struct vring_desc);
 	return 0;
+}
+
+/* --- Dirty-page logging ------------------------------------------------ */
+
+/**
+ * __vdring_log_in() - vdring_log_in() with a log set
+ * @r: the ring the buffer was popped from
+ * @iov: the buffer's segments
+ * @off: offset of the first byte stored, in the writable part
+ * @len: bytes stored from there (clamped to the writable part)
+ *
+ * Reports each writable segment's share of the range at its IOVA, after
+ * a write barrier that makes the stores visible first. Call through
+ * vdring_log_in(), which tests for the log.
+ */
+void __vdring_log_in(struct vdring *r, const struct vdring_iov *iov,
+		     size_t off, size_t len)
+{
+	struct vdring_map *map = r->map;
+	struct vdpa_dirty_log *log = map->log;
+	const struct kvec *v = iov->vec + iov->out_num;
+	const u64 *iova = iov->iova + iov->out_num;
+	unsigned int i;
+	size_t n;
+
+	if (!log || !len || off >= iov->in_len)
+		return;
+	len = min_t(size_t, len, iov->in_len - off);
+	/* The stores before the reports: pairs with the log's reader. */
+	smp_wmb();
+	for (i = 0; len && i < iov->in_num; i++) {
+		if (off >= v[i].iov_len) {
+			off -= v[i].iov_len;
+			continue;
+		}
+		n = min(v[i].iov_len - off, len);
+		log->write(log, map->asid, iova[i] + off, n);
+		atomic64_inc(&map->log_writes);
+		len -= n;
+		off = 0;
+	}
+}
+EXPORT_SYMBOL_GPL(__vdring_log_in);
+
+/**
+ * __vdring_log_area() - vdring_log_area() with a log set
+ * @r: the ring
+ * @i: %VDRING_AREA_DEVICE (reported with &vdpa_dirty_log.write_used) or
+ *     %VDRING_AREA_DESC (a packed write-back, reported at its IOVA)
+ * @off: offset of the store in the area
+ * @len: its length
+ */
+void __vdring_log_area(struct vdring *r, enum vdring_area i, u64 off,
+		       u64 len)
+{
+	struct vdring_map *map = r->map;
+	struct vdpa_dirty_log *log = map->log;
+
+	if (!log)
+		return;
+	/* The store before the report: pairs with the log's reader. */
+	smp_wmb();
+	if (i == VDRING_AREA_DEVICE) {
+		log->write_used(log, r->cfg.index, off, len);
+		atomic64_inc(&map->log_used);
+	} else {
+		log->write(log, map->asid, r->cfg.desc_addr + off, len);
+		atomic64_inc(&map->log_writes);
+	}
 }

@@ -37,6 +37,23 @@ static struct vring_packed_desc_event *packed_device_event(struct vdring *r)
 	return r->area[VDRING_AREA_DEVICE];
 }
 
+/* Reports a store of @len bytes at @p, in the device event structure. */
+static void packed_log_event(struct vdring *r, const void *p, u64 len)
+{
+	vdring_log_area(r, VDRING_AREA_DEVICE,
+			(const u8 *)p - (const u8 *)packed_device_event(r), len);
+}
+
+/*
+ * Reports a write-back of @len bytes at @p in the descriptor ring (a used
+ * descriptor's length and id, with or without its flags, or its flags).
+ */
+static void packed_log_desc(struct vdring *r, const void *p, u64 len)
+{
+	vdring_log_area(r, VDRING_AREA_DESC,
+			(const u8 *)p - (const u8 *)packed_ring(r), len);
+}
+
 /* The driver made a descriptor available in the pass of wrap counter @wrap. */
 static bool packed_is_avail(u16 flags, bool wrap)
 {
@@ -190,6 +207,7 @@ int vdring_packed_push(struct vdring *r, const struct vdring_elem *elem,
 		r->held = true;
 		r->held_slot = r->last_used_idx;
 		r->held_flags = cpu_to_le16(flags);
+		packed_log_desc(r, &d->len, sizeof(d->len) + sizeof(d->id));
 	} else {
 		/*
 		 * The id and length must be visible before the flags that
@@ -198,6 +216,8 @@ int vdring_packed_push(struct vdring *r, const struct vdring_elem *elem,
 		 */
 		smp_wmb();
 		WRITE_ONCE(d->flags, cpu_to_le16(flags));
+		packed_log_desc(r, &d->len, sizeof(d->len) + sizeof(d->id) +
+				sizeof(d->flags));
 	}
 
 	next = r->last_used_idx + elem->ndesc;
@@ -228,6 +248,8 @@ void vdring_packed_publish(struct vdring *r)
 	 */
 	smp_wmb();
 	WRITE_ONCE(packed_ring(r)[r->held_slot].flags, r->held_flags);
+	packed_log_desc(r, &packed_ring(r)[r->held_slot].flags,
+			sizeof(r->held_flags));
 	r->held = false;
 }
 
@@ -286,8 +308,10 @@ bool vdring_packed_need_notify(struct vdring *r)
  */
 void vdring_packed_notify_disable(struct vdring *r)
 {
-	WRITE_ONCE(packed_device_event(r)->flags,
-		   cpu_to_le16(VRING_PACKED_EVENT_FLAG_DISABLE));
+	struct vring_packed_desc_event *ev = packed_device_event(r);
+
+	WRITE_ONCE(ev->flags, cpu_to_le16(VRING_PACKED_EVENT_FLAG_DISABLE));
+	packed_log_event(r, &ev->flags, sizeof(ev->flags));
 }
 
 /**
@@ -319,6 +343,10 @@ int vdring_packed_notify_enable(struct vdring *r)
 	 * structure.
 	 */
 	smp_mb();
+	if (r->cfg.event_idx)
+		packed_log_event(r, ev, sizeof(*ev));
+	else
+		packed_log_event(r, &ev->flags, sizeof(ev->flags));
 	flags = le16_to_cpu(READ_ONCE(packed_ring(r)[r->last_avail_idx].flags));
 	return packed_is_avail(flags, r->avail_wrap);
 }

@@ -90,6 +90,25 @@ int vdring_add_buf(struct vdring *r, struct vdring_iov *iov,
 		   const struct vdring_buf *buf);
 int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
 			 unsigned int *count);
+void __vdring_log_area(struct vdring *r, enum vdring_area i, u64 off,
+		       u64 len);
+
+/**
+ * vdring_log_area() - report a store into a ring area
+ * @r: the ring
+ * @i: %VDRING_AREA_DEVICE or %VDRING_AREA_DESC (packed write-backs)
+ * @off: offset of the store from the start of the area
+ * @len: its length
+ *
+ * Call right after the store; without a log this is one test (see
+ * "Dirty-page logging").
+ */
+static inline void vdring_log_area(struct vdring *r, enum vdring_area i,
+				   u64 off, u64 len)
+{
+	if (unlikely(r->map->log))
+		__vdring_log_area(r, i, off, len);
+}
 
 int vdring_split_pop(struct vdring *r, struct vdring_iov *iov,
 		     struct vdring_elem *elem);

@@ -25,6 +25,13 @@ static __virtio16 *split_avail_event(struct vdring *r)
 	return (__virtio16 *)&split_used(r)->ring[r->cfg.num];
 }
 
+/* Reports a store of @len bytes at @p, in the used ring. */
+static void split_log_used(struct vdring *r, const void *p, u64 len)
+{
+	vdring_log_area(r, VDRING_AREA_DEVICE,
+			(const u8 *)p - (const u8 *)split_used(r), len);
+}
+
 /* Reads each field of a descriptor exactly once. */
 static u16 split_read_desc(const struct vring_desc *d, struct vdring_buf *buf,
 			   u16 *next)
@@ -171,6 +178,7 @@ int vdring_split_push(struct vdring *r, const struct vdring_elem *elem,
 	e = &split_used(r)->ring[r->shadow_used_idx & (r->cfg.num - 1)];
 	WRITE_ONCE(e->id, cpu_to_vd32(elem->id));
 	WRITE_ONCE(e->len, cpu_to_vd32(len));
+	split_log_used(r, e, sizeof(*e));
 	r->shadow_used_idx++;
 	return 0;
 }
@@ -188,6 +196,7 @@ void vdring_split_publish(struct vdring *r)
 	 */
 	smp_wmb();
 	WRITE_ONCE(split_used(r)->idx, cpu_to_vd16(r->shadow_used_idx));
+	split_log_used(r, &split_used(r)->idx, sizeof(__virtio16));
 	r->last_used_idx = r->shadow_used_idx;
 }
 
@@ -230,9 +239,10 @@ bool vdring_split_need_notify(struct vdring *r)
  */
 void vdring_split_notify_disable(struct vdring *r)
 {
-	if (!r->cfg.event_idx)
-		WRITE_ONCE(split_used(r)->flags,
-			   cpu_to_vd16(VRING_USED_F_NO_NOTIFY));
+	if (r->cfg.event_idx)
+		return;
+	WRITE_ONCE(split_used(r)->flags, cpu_to_vd16(VRING_USED_F_NO_NOTIFY));
+	split_log_used(r, &split_used(r)->flags, sizeof(__virtio16));
 }
 
 /**
@@ -243,11 +253,10 @@ void vdring_split_notify_disable(struct vdring *r)
  */
 int vdring_split_notify_enable(struct vdring *r)
 {
-	if (r->cfg.event_idx)
-		WRITE_ONCE(*split_avail_event(r),
-			   cpu_to_vd16(r->last_avail_idx));
-	else
-		WRITE_ONCE(split_used(r)->flags, cpu_to_vd16(0));
+	__virtio16 *p = r->cfg.event_idx ? split_avail_event(r) :
+			&split_used(r)->flags;
+
+	WRITE_ONCE(*p, cpu_to_vd16(r->cfg.event_idx ? r->last_avail_idx : 0));
 	/*
 	 * The re-enabled notifications must be visible before we look for
 	 * buffers made available meanwhile: pairs with the driver's full
@@ -255,5 +264,6 @@ int vdring_split_notify_enable(struct vdring *r)
 	 * flags or available event index.
 	 */
 	smp_mb();
+	split_log_used(r, p, sizeof(*p));
 	return vd16_to_cpu(READ_ONCE(split_avail(r)->idx)) != r->last_avail_idx;
 }
