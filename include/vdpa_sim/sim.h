@@ -23,8 +23,9 @@
  * (split and packed), config space access (through the class's config
  * buffer), virtqueue groups and address spaces, both mapping styles
  * (``dma_map``/``dma_unmap`` or ``set_map``, chosen per device when it is
- * created, plus ``reset_map``), ``suspend``/``resume`` and vendor
- * statistics. A class describes itself in a &struct vdpasim_dev_attr and
+ * created, plus ``reset_map``), ``suspend``/``resume``, vendor statistics
+ * and ``set_dirty_log`` (unless the device was created with the module
+ * parameter ``dirty_log`` at 0). A class describes itself in a &struct vdpasim_dev_attr and
  * supplies the datapath in &vdpasim_class_ops.process.
  *
  * Workers: each virtqueue has its own work item on an unbound workqueue,
@@ -61,6 +62,15 @@
  * was using the old mappings has finished its batch; the ring areas that
  * a worker vmap()ed are re-resolved (&vdring_map.gen) before their next
  * use. The caller may release the pages as soon as the op returns.
+ *
+ * Dirty-page logging: ``set_dirty_log`` sets the bus driver's log in the
+ * &vdring_map of every address space, under the same write lock, so the
+ * rings of each space report to it (see "Dirty-page logging" in ring.h)
+ * and no worker uses a previous log once the op returns. The classes
+ * report what they store into buffers with vdring_log_in(): net the
+ * header and frame bytes of every receive buffer it fills (given back
+ * unused or not), num_buffers, and the control queue's ack; block the data
+ * a request stored and the status byte. A reset keeps the log.
  */
 
 /**
@@ -86,10 +96,11 @@
  * readiness, callback and address space pointer. The queue's worker holds
  * it while processing; config ops that change the queue take it.
  *
- * &vdpasim_as.lock (rw_semaphore) protects one address space's mappings:
- * workers hold it for reading while they use guest memory, map operations
- * take it for writing, never while holding a queue lock (a worker holding
- * it for reading takes its peer queue's lock).
+ * &vdpasim_as.lock (rw_semaphore) protects one address space's mappings
+ * and its dirty log (&vdring_map.log): workers hold it for reading while
+ * they use guest memory, map operations and ``set_dirty_log`` take it for
+ * writing, never while holding a queue lock (a worker holding it for
+ * reading takes its peer queue's lock).
  *
  * &vdpasim.running is written under &vdpasim.lock; workers read it with
  * READ_ONCE() under their queue's lock. Stopping clears it and then
@@ -190,9 +201,11 @@ struct vdpasim_dev_attr {
 
 /**
  * struct vdpasim_as - one address space
- * @lock: protects @iotlb and @map (see "Simulator locking")
+ * @lock: protects @iotlb and @map, its dirty log included (see
+ *        "Simulator locking")
  * @iotlb: the mappings, when not passthrough
- * @map: what the rings of this address space translate through
+ * @map: what the rings of this address space translate through, and
+ *       where they report their stores (&vdring_map.log)
  */
 struct vdpasim_as {
 	struct rw_semaphore lock;	/* protects iotlb, map */

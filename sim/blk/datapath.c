@@ -407,22 +407,30 @@ static u8 vdpasim_blk_dispatch(struct vdpasim_blk_req *req,
 }
 
 /* Write the status into the last writable byte of the buffer. */
-static bool vdpasim_blk_put_status(struct vdring_iov *iov, u8 status)
+static bool vdpasim_blk_put_status(struct vdpasim_vq *vq, u8 status)
 {
+	struct vdring_iov *iov = &vq->iov;
 	struct iov_iter it;
 
 	vdring_iov_iter_in(iov, &it);
 	iov_iter_advance(&it, iov->in_len - 1);
-	return copy_to_iter(&status, 1, &it) == 1;
+	if (copy_to_iter(&status, 1, &it) != 1)
+		return false;
+	vdring_log_in(&vq->ring, iov, iov->in_len - 1, 1);
+	return true;
 }
 
 /*
- * Serve the request in @iov; return the bytes written to the buffer
- * (data and status), the used length to report.
+ * Serve the request in the queue's buffer; return the bytes written to
+ * the buffer (data and status), the used length to report. Every byte
+ * stored is reported to the dirty log: the data as far as the request
+ * got (a read failing halfway has stored part of it, beyond the used
+ * length), then the status byte.
  */
-static u32 vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdring_iov *iov,
+static u32 vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
 			      struct vdpasim_blk_stats *stats)
 {
+	struct vdring_iov *iov = &vq->iov;
 	struct vdpasim_blk_req req = { .blk = blk, .iov = iov };
 	struct virtio_blk_outhdr hdr;
 	u8 status = VIRTIO_BLK_S_IOERR;
@@ -443,8 +451,9 @@ static u32 vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdring_iov *iov,
 		req.out_len = iov->out_len - sizeof(hdr);
 		status = vdpasim_blk_dispatch(&req, stats);
 	}
+	vdring_log_in(&vq->ring, iov, 0, req.in_len - iov_iter_count(&req.in));
 
-	if (!vdpasim_blk_put_status(iov, status)) {
+	if (!vdpasim_blk_put_status(vq, status)) {
 		stats->v[VDPASIM_BLK_STAT_ERRORS]++;
 		return 0;
 	}
@@ -481,7 +490,7 @@ int vdpasim_blk_process(struct vdpasim_vq *vq, unsigned int budget)
 		if (err <= 0)
 			break;
 		done++;
-		len = vdpasim_blk_handle(blk, &vq->iov, stats);
+		len = vdpasim_blk_handle(blk, vq, stats);
 		if (vdpasim_fault_drop(vq->vs)) {
 			stats->v[VDPASIM_BLK_STAT_DROPPED]++;
 			continue;

@@ -12,17 +12,19 @@
 
 extern struct workqueue_struct *vdpasim_wq;
 extern bool vdpasim_batch_mapping;
+extern bool vdpasim_dirty_log;
 extern unsigned int vdpasim_max_iotlb_entries;
 
 /* main.c */
 void vdpasim_free(struct vdpa_device *vdpa);
 
 /* ops.c */
-const struct vdpa_config_ops *vdpasim_pick_ops(bool batch_mapping);
+const struct vdpa_config_ops *vdpasim_pick_ops(bool batch_mapping,
+					       bool dirty_log);
 void vdpasim_ops_init(void);
 
 /* map.c */
-void vdpasim_as_init(struct vdpasim_as *as);
+void vdpasim_as_init(struct vdpasim_as *as, u32 asid);
 void vdpasim_as_passthrough(struct vdpasim_as *as);
 void vdpasim_as_free(struct vdpasim_as *as);
 int vdpasim_set_map(struct vdpa_device *vdpa, unsigned int asid,
@@ -34,6 +36,8 @@ int vdpasim_dma_unmap(struct vdpa_device *vdpa, unsigned int asid, u64 iova,
 int vdpasim_reset_map(struct vdpa_device *vdpa, unsigned int asid);
 int vdpasim_set_group_asid(struct vdpa_device *vdpa, unsigned int group,
 			   unsigned int asid);
+int vdpasim_set_dirty_log(struct vdpa_device *vdpa,
+			  struct vdpa_dirty_log *log);
 void vdpasim_apply_groups(struct vdpasim *vs);
 
 /* worker.c */

@@ -9,6 +9,8 @@
  *   vdpa_sim/<mgmtdev>/<dev>/delay_us      delay each completion batch
  *   vdpa_sim/<mgmtdev>/<dev>/needs_reset   write 1: force NEEDS_RESET
  *   vdpa_sim/<mgmtdev>/<dev>/status        device status (read only)
+ *   vdpa_sim/<mgmtdev>/<dev>/dirty_log     dirty-page logging: offered,
+ *                                          on, reports made (read only)
  *
  * Every injected failure is logged as injected.
  */
@@ -16,6 +18,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kstrtox.h>
+#include <linux/seq_file.h>
 
 #include "core_internal.h"
 
@@ -54,6 +57,31 @@ static int vdpasim_status_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(vdpasim_status_fops, vdpasim_status_get, NULL,
 			 "0x%02llx\n");
 
+/*
+ * Whether the device offers set_dirty_log (the dirty_log parameter when
+ * it was created), whether a log is set, and the reports made to logs
+ * since the device was created, over all its address spaces.
+ */
+static int vdpasim_dirty_log_show(struct seq_file *s, void *unused)
+{
+	struct vdpasim *vs = s->private;
+	u64 writes = 0, used = 0;
+	bool on = false;
+	u32 i;
+
+	for (i = 0; i < vs->attr.nas; i++) {
+		struct vdring_map *map = &vs->as[i].map;
+
+		on |= !!READ_ONCE(map->log);
+		writes += atomic64_read(&map->log_writes);
+		used += atomic64_read(&map->log_used);
+	}
+	seq_printf(s, "offered %d\nlog %d\nwrite %llu\nwrite_used %llu\n",
+		   !!vs->vdpa.config->set_dirty_log, on, writes, used);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vdpasim_dirty_log);
+
 /**
  * vdpasim_debugfs_dev_add() - create a device's knobs
  * @vs: the device
@@ -83,6 +111,8 @@ void vdpasim_debugfs_dev_add(struct vdpasim *vs)
 			    &vdpasim_needs_reset_fops);
 	debugfs_create_file_unsafe("status", 0400, dir, vs,
 				   &vdpasim_status_fops);
+	debugfs_create_file("dirty_log", 0400, dir, vs,
+			    &vdpasim_dirty_log_fops);
 	if (vs->attr.ops->debugfs_init)
 		vs->attr.ops->debugfs_init(vs, dir);
 }

@@ -24,6 +24,11 @@ module_param_named(batch_mapping, vdpasim_batch_mapping, bool, 0644);
 MODULE_PARM_DESC(batch_mapping,
 		 "Devices created from now on take whole mappings (set_map, the default) instead of dma_map/dma_unmap");
 
+bool vdpasim_dirty_log = true;
+module_param_named(dirty_log, vdpasim_dirty_log, bool, 0644);
+MODULE_PARM_DESC(dirty_log,
+		 "Devices created from now on report their writes for live migration (set_dirty_log: vhost_vdpa offers VHOST_F_LOG_ALL); 0 for QEMU's x-svq=on, which refuses that bit");
+
 /**
  * vdpasim_core_features() - the features the core adds to every class
  *
@@ -103,7 +108,7 @@ static int vdpasim_alloc_parts(struct vdpasim *vs)
 		return -ENOMEM;
 	}
 	for (i = 0; i < attr->nas; i++)
-		vdpasim_as_init(&vs->as[i]);
+		vdpasim_as_init(&vs->as[i], i);
 	for (i = 0; i < attr->nvqs; i++) {
 		struct vdpasim_vq *vq = &vs->vqs[i];
 
@@ -144,7 +149,8 @@ struct vdpasim *vdpasim_create(const struct vdpasim_dev_attr *attr)
 		return ERR_PTR(-EINVAL);
 	}
 	vdpa = __vdpa_alloc_device(attr->mgmt_dev->device,
-				   vdpasim_pick_ops(vdpasim_batch_mapping),
+				   vdpasim_pick_ops(READ_ONCE(vdpasim_batch_mapping),
+						    READ_ONCE(vdpasim_dirty_log)),
 				   attr->ngroups, attr->nas, attr->alloc_size,
 				   attr->name, false);
 	if (IS_ERR(vdpa))

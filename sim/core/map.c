@@ -12,15 +12,17 @@
 #include "core_internal.h"
 
 /**
- * vdpasim_as_init() - a new address space, passthrough
- * @as: the address space
+ * vdpasim_as_init() - a new address space, passthrough, without a log
+ * @as: the address space, zeroed
+ * @asid: its number
  */
-void vdpasim_as_init(struct vdpasim_as *as)
+void vdpasim_as_init(struct vdpasim_as *as, u32 asid)
 {
 	init_rwsem(&as->lock);
 	vhost_iotlb_init(&as->iotlb, vdpasim_max_iotlb_entries, 0);
 	as->map.iotlb = &as->iotlb;
 	as->map.passthrough = true;
+	as->map.asid = asid;
 }
 
 /* Called with as->lock held for writing. */
@@ -226,5 +228,40 @@ int vdpasim_set_group_asid(struct vdpa_device *vdpa, unsigned int group,
 	vs->group_asid[group] = array_index_nospec(asid, vs->attr.nas);
 	vdpasim_apply_groups(vs);
 	mutex_unlock(&vs->lock);
+	return 0;
+}
+
+/**
+ * vdpasim_set_dirty_log() - &vdpa_config_ops.set_dirty_log
+ * @vdpa: the device
+ * @log: where to report the device's stores into driver memory from now
+ *       on, or NULL to stop
+ *
+ * Sets @log on every address space, each under its lock taken for
+ * writing: a worker holds its queue's space for reading for a whole
+ * batch, so once this returns no worker still runs with the previous log
+ * (workers only try the lock, so waiting here cannot deadlock with them).
+ * Each store is reported to the previous log or to @log, never to
+ * neither. The rings report through their space's &vdring_map (see
+ * "Dirty-page logging" in ring.h), with the space's number as the asid. A
+ * reset leaves the log as it is; the bus driver owns it.
+ *
+ * Context: process context, may sleep; called without &vdpasim.lock
+ * (the spaces' locks come after it).
+ * Return: 0.
+ */
+int vdpasim_set_dirty_log(struct vdpa_device *vdpa,
+			  struct vdpa_dirty_log *log)
+{
+	struct vdpasim *vs = vdpa_to_sim(vdpa);
+	u32 i;
+
+	for (i = 0; i < vs->attr.nas; i++) {
+		struct vdpasim_as *as = &vs->as[i];
+
+		down_write(&as->lock);
+		WRITE_ONCE(as->map.log, log);
+		up_write(&as->lock);
+	}
 	return 0;
 }

@@ -102,6 +102,7 @@ static int vdpasim_vq_setup(struct vdpasim_vq *vq)
 		.event_idx = f & BIT_ULL(VIRTIO_RING_F_EVENT_IDX),
 		.indirect = f & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC),
 		.in_order = f & BIT_ULL(VIRTIO_F_IN_ORDER),
+		.index = vq->idx,
 	};
 	int err;
 
@@ -569,7 +570,7 @@ static struct vdpa_iova_range vdpasim_get_iova_range(struct vdpa_device *vdpa)
 
 /*
  * Every operation, both mapping styles included. Devices get one of the
- * two tables derived from it by vdpasim_ops_init().
+ * four tables derived from it by vdpasim_ops_init().
  */
 static const struct vdpa_config_ops vdpasim_all_ops = {
 	.set_vq_address = vdpasim_set_vq_address,
@@ -611,34 +612,51 @@ static const struct vdpa_config_ops vdpasim_all_ops = {
 	.reset_map = vdpasim_reset_map,
 	.set_group_asid = vdpasim_set_group_asid,
 	.reset_vq = vdpasim_reset_vq,
+	.set_dirty_log = vdpasim_set_dirty_log,
 	.free = vdpasim_free,
 };
 
-static struct vdpa_config_ops vdpasim_batch_ops __ro_after_init;
-static struct vdpa_config_ops vdpasim_dma_ops __ro_after_init;
+/* [batch_mapping][dirty_log] */
+static struct vdpa_config_ops vdpasim_ops[2][2] __ro_after_init;
 
 /**
- * vdpasim_ops_init() - derive the two mapping styles' ops tables
+ * vdpasim_ops_init() - derive the four ops tables
  *
- * Called once at module load: vhost_vdpa picks the mapping route by which
- * of set_map and dma_map a device has, so each table keeps only one.
+ * Called once at module load. vhost_vdpa picks the mapping route by which
+ * of set_map and dma_map a device has, so each table keeps only one; and
+ * it offers %VHOST_F_LOG_ALL when a device has set_dirty_log, which half
+ * of the tables leave out (QEMU's shadow virtqueues refuse the bit).
  */
 void vdpasim_ops_init(void)
 {
-	vdpasim_batch_ops = vdpasim_all_ops;
-	vdpasim_batch_ops.dma_map = NULL;
-	vdpasim_batch_ops.dma_unmap = NULL;
-	vdpasim_dma_ops = vdpasim_all_ops;
-	vdpasim_dma_ops.set_map = NULL;
+	int batch, log;
+
+	for (batch = 0; batch < 2; batch++) {
+		for (log = 0; log < 2; log++) {
+			struct vdpa_config_ops *ops = &vdpasim_ops[batch][log];
+
+			*ops = vdpasim_all_ops;
+			if (batch) {
+				ops->dma_map = NULL;
+				ops->dma_unmap = NULL;
+			} else {
+				ops->set_map = NULL;
+			}
+			if (!log)
+				ops->set_dirty_log = NULL;
+		}
+	}
 }
 
 /**
  * vdpasim_pick_ops() - the ops table for a new device
  * @batch_mapping: whether the device takes whole mappings (set_map)
+ * @dirty_log: whether it offers set_dirty_log
  *
  * Return: the table.
  */
-const struct vdpa_config_ops *vdpasim_pick_ops(bool batch_mapping)
+const struct vdpa_config_ops *vdpasim_pick_ops(bool batch_mapping,
+					       bool dirty_log)
 {
-	return batch_mapping ? &vdpasim_batch_ops : &vdpasim_dma_ops;
+	return &vdpasim_ops[batch_mapping][dirty_log];
 }

@@ -342,6 +342,8 @@ static int vsnet_cvq_complete(struct vdpasim_vq *vq, struct vdring_elem *elem,
 		iov_iter_advance(&iter, vq->iov.in_len - sizeof(ack));
 		if (copy_to_iter(&ack, sizeof(ack), &iter) == sizeof(ack))
 			written = sizeof(ack);
+		vdring_log_in(&vq->ring, &vq->iov, vq->iov.in_len - sizeof(ack),
+			      written);
 	}
 	return vdring_push(&vq->ring, elem, written);
 }

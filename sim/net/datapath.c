@@ -166,15 +166,19 @@ static int vsnet_rx_pop(struct net_batch *b, struct vdring_iov *iov,
 	return -EAGAIN;
 }
 
-static int vsnet_rx_set_num_buffers(struct vdpasim_net_pair *pair, unsigned int n)
+/* Stores num_buffers in the first buffer's header (reported again). */
+static int vsnet_rx_set_num_buffers(struct net_batch *b, unsigned int n)
 {
+	const size_t off = offsetof(struct virtio_net_hdr_v1, num_buffers);
+	struct vdring_iov *first = &b->pair->rx_first;
 	__le16 num = cpu_to_le16(n);
 	struct iov_iter to;
 
-	vdring_iov_iter_in(&pair->rx_first, &to);
-	iov_iter_advance(&to, offsetof(struct virtio_net_hdr_v1, num_buffers));
+	vdring_iov_iter_in(first, &to);
+	iov_iter_advance(&to, off);
 	if (copy_to_iter(&num, sizeof(num), &to) != sizeof(num))
 		return -EFAULT;
+	vdring_log_in(&b->rxq->ring, first, off, sizeof(num));
 	return 0;
 }
 
@@ -183,7 +187,9 @@ static int vsnet_rx_set_num_buffers(struct vdpasim_net_pair *pair, unsigned int 
  * buffer, or as many as it takes with mergeable buffers. Returns the
  * number of buffers, -EAGAIN if the receive queue runs out (nothing is
  * consumed), -EMSGSIZE if the frame can never fit the driver's buffers,
- * or the ring's error.
+ * or the ring's error. What each buffer got is reported to the dirty log
+ * at once (before the next buffer reuses @rx_more, and whether or not
+ * the buffers are given back).
  */
 static int vsnet_rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hdr,
 			 struct net_cursor *c, size_t frame_len)
@@ -214,6 +220,7 @@ static int vsnet_rx_fill(struct net_batch *b, const struct virtio_net_hdr_v1 *hd
 		written += vsnet_cursor_copy(c, &to, chunk);
 		left -= chunk;
 		pair->rx_lens[n - 1] = written;
+		vdring_log_in(&b->rxq->ring, iov, 0, written);
 		if (!left)
 			return n;
 		/* Every buffer of the ring cannot hold it: it never will. */
@@ -239,7 +246,7 @@ static int vsnet_rx_deliver(struct net_batch *b, struct virtio_net_hdr_v1 *hdr,
 	n = vsnet_rx_fill(b, hdr, c, frame_len);
 	if (n < 0)
 		return n;
-	ret = vsnet_rx_set_num_buffers(pair, n);
+	ret = vsnet_rx_set_num_buffers(b, n);
 	for (i = 0; !ret && i < n; i++)
 		ret = vdring_push(&b->rxq->ring, &pair->rx_elems[i],
 				  pair->rx_lens[i]);
