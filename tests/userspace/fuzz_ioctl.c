@@ -14,7 +14,9 @@
  *   VHOST_VDPA_SET_STATUS             EFAULT EINVAL ENOMEM ENOSPC
  *   VHOST_VDPA_GET_CONFIG, _SET_CONFIG  EFAULT EINVAL E2BIG ENOMEM
  *   VHOST_GET_FEATURES                EFAULT
- *   VHOST_SET_FEATURES                EFAULT EBUSY EINVAL
+ *   VHOST_SET_FEATURES                EFAULT EBUSY EINVAL EPERM ENOMEM
+ *   VHOST_SET_LOG_BASE                EFAULT EPERM ENOMEM ENOTTY
+ *   VHOST_SET_LOG_FD                  EFAULT EBADF EINVAL EPERM ENOTTY
  *   VHOST_VDPA_GET_VRING_NUM, _GET_GROUP_NUM, _GET_AS_NUM,
  *   _GET_CONFIG_SIZE, _GET_VQS_COUNT, _GET_IOVA_RANGE  EFAULT
  *   VHOST_VDPA_SET_CONFIG_CALL        EFAULT EBADF EINVAL
@@ -23,7 +25,7 @@
  *   VHOST_GET_FORK_FROM_OWNER         EFAULT
  *   queue commands                    EFAULT EPERM ENOBUFS, and:
  *     VHOST_SET_VRING_NUM             EINVAL
- *     VHOST_SET_VRING_ADDR            EINVAL EOPNOTSUPP
+ *     VHOST_SET_VRING_ADDR            EINVAL EOPNOTSUPP ENOMEM
  *     VHOST_SET_VRING_BASE            EINVAL EBUSY
  *     VHOST_GET_VRING_BASE            -
  *     VHOST_SET_VRING_KICK, _CALL, _ERR  EBADF EINVAL
@@ -36,7 +38,12 @@
  *   unknown commands                  ENOTTY only
  *
  * ENOMEM and ENOSPC with SET_BACKEND_FEATURES and SET_STATUS come from
- * ending a batch (the table is committed to a set_map parent).  ENODEV is
+ * ending a batch (the table is committed to a set_map parent); ENOMEM
+ * with SET_FEATURES, SET_LOG_BASE and SET_VRING_ADDR from pinning the
+ * dirty log past RLIMIT_MEMLOCK, and EPERM from starting to log as
+ * another process than the owner.  Log bases are 0, addresses in a
+ * dedicated area (its own VMA: the kernel never sets bits past it) or
+ * bad pointers, never the fuzzer's own memory.  ENODEV is
  * never allowed: the device is not removed while the fuzzer runs.  EIO
  * (a parent reporting a group beyond its count) is not either.
  *
@@ -50,6 +57,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "fuzz.h"
 
@@ -202,7 +210,69 @@ static unsigned int fz_p_features(const struct fuzz *f, const void *arg)
 	/* EBUSY (after FEATURES_OK) is checked before the bits. */
 	if (*(const __u64 *)arg & ~f->k.offered)
 		return FA(EBUSY) | FA(EINVAL);
-	return FA(OK) | FA(EBUSY);
+	/* VHOST_F_LOG_ALL pins the log when it starts logging. */
+	return FA(OK) | FA(EBUSY) | FA(EPERM) | FA(ENOMEM) | FA(EFAULT);
+}
+
+#define FZ_LOG_LEN	(16 * FZ_PAGE)
+
+/* A log area between two PROT_NONE pages: a VMA of its own. */
+static char *fz_log_area(void)
+{
+	static char *area;
+	char *p;
+
+	if (area)
+		return area;
+	p = mmap(NULL, FZ_LOG_LEN + 2 * FZ_PAGE, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED ||
+	    mprotect(p + FZ_PAGE, FZ_LOG_LEN, PROT_READ | PROT_WRITE))
+		return NULL;
+	area = p + FZ_PAGE;
+	return area;
+}
+
+static void fz_g_log_base(struct fuzz *f, void *arg)
+{
+	char *area = fz_log_area();
+	__u64 *v = arg;
+
+	switch (fz_below(f, 5)) {
+	case 0:
+		*v = 0;
+		break;
+	case 1:
+		*v = FZ_KERNEL_PTR + fz_below(f, 1 << 20);
+		break;
+	case 2:	/* the guard page */
+		*v = area ? (__u64)(unsigned long)(area - FZ_PAGE) : 0;
+		break;
+	default:
+		*v = area ? (__u64)(unsigned long)area +
+			    fz_below(f, FZ_LOG_LEN) : 0;
+		break;
+	}
+}
+
+/* ENOTTY first: a parent that cannot log knows no log command. */
+static unsigned int fz_p_log_base(const struct fuzz *f, const void *arg)
+{
+	(void)arg;
+	if (!(f->k.offered & BIT64(VHOST_F_LOG_ALL)))
+		return FA(ENOTTY);
+	if (!f->owned)
+		return FA(EPERM);
+	return FA(OK) | FA(EFAULT) | FA(ENOMEM);
+}
+
+static unsigned int fz_p_log_fd(const struct fuzz *f, const void *arg)
+{
+	if (!(f->k.offered & BIT64(VHOST_F_LOG_ALL)))
+		return FA(ENOTTY);
+	if (!f->owned)
+		return FA(EPERM);
+	return fz_fd_mask(f, *(const int *)arg);
 }
 
 static void fz_a_features(struct fuzz *f, const void *arg, int err)
@@ -272,8 +342,15 @@ static const struct fz_dev_ioctl fz_dev_ioctls[] = {
 	  fz_g_status, fz_p_status, fz_a_status },
 	FZ_GET(1, VHOST_GET_FEATURES, 8, FZ_K(offered)),
 	{ 4, "VHOST_SET_FEATURES", VHOST_SET_FEATURES, 8,
-	  FA(EFAULT) | FA(EBUSY) | FA(EINVAL), FZ_NO_KONST,
+	  FA(EFAULT) | FA(EBUSY) | FA(EINVAL) | FA(EPERM) | FA(ENOMEM),
+	  FZ_NO_KONST,
 	  fz_g_features, fz_p_features, fz_a_features },
+	{ 2, "VHOST_SET_LOG_BASE", VHOST_SET_LOG_BASE, 8,
+	  FA(EFAULT) | FA(EPERM) | FA(ENOMEM) | FA(ENOTTY), FZ_NO_KONST,
+	  fz_g_log_base, fz_p_log_base, NULL },
+	{ 1, "VHOST_SET_LOG_FD", VHOST_SET_LOG_FD, 4,
+	  FA(EFAULT) | FA(EBADF) | FA(EINVAL) | FA(EPERM) | FA(ENOTTY),
+	  FZ_NO_KONST, fz_g_fd, fz_p_log_fd, NULL },
 	FZ_GET(1, VHOST_VDPA_GET_VRING_NUM, 2, FZ_K(vq_num_max)),
 	FZ_GET(1, VHOST_VDPA_GET_GROUP_NUM, 4, FZ_K(ngroups)),
 	FZ_GET(1, VHOST_VDPA_GET_AS_NUM, 4, FZ_K(nas)),
@@ -457,9 +534,11 @@ static unsigned int fz_p_addr(const struct fuzz *f, const void *arg)
 	if (a->flags & ~BIT(VHOST_VRING_F_LOG))
 		return FA(EOPNOTSUPP);
 	if ((a->avail_user_addr & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
-	    (a->used_user_addr & (VRING_USED_ALIGN_SIZE - 1)))
+	    (a->used_user_addr & (VRING_USED_ALIGN_SIZE - 1)) ||
+	    (a->log_guest_addr & (VRING_USED_ALIGN_SIZE - 1)))
 		return FA(EINVAL);
-	return FA(OK) | FA(EINVAL);	/* EINVAL while the device runs */
+	/* EINVAL while the device runs; ENOMEM: growing the dirty log */
+	return FA(OK) | FA(EINVAL) | FA(ENOMEM);
 }
 
 static unsigned int fz_p_base(const struct fuzz *f, const void *arg)
@@ -497,7 +576,7 @@ static const struct fz_vring_ioctl fz_vring_ioctls[] = {
 	{ 4, "VHOST_SET_VRING_NUM", VHOST_SET_VRING_NUM, FV_STATE,
 	  FA(EINVAL), fz_n_ring, fz_p_num, false },
 	{ 4, "VHOST_SET_VRING_ADDR", VHOST_SET_VRING_ADDR, FV_ADDR,
-	  FA(EINVAL) | FA(EOPNOTSUPP), NULL, fz_p_addr, false },
+	  FA(EINVAL) | FA(EOPNOTSUPP) | FA(ENOMEM), NULL, fz_p_addr, false },
 	{ 3, "VHOST_SET_VRING_BASE", VHOST_SET_VRING_BASE, FV_STATE,
 	  FA(EINVAL) | FA(EBUSY), fz_n_base, fz_p_base, false },
 	{ 3, "VHOST_GET_VRING_BASE", VHOST_GET_VRING_BASE, FV_STATE, 0, NULL,
@@ -562,7 +641,8 @@ static size_t fz_vring_gen(struct fuzz *f, const struct fz_vring_ioctl *v,
 		a->addr.desc_user_addr = fz_iova(f);
 		a->addr.avail_user_addr = fz_iova(f) + fz_chance(f, 8);
 		a->addr.used_user_addr = fz_iova(f) + 2 * fz_chance(f, 8);
-		a->addr.log_guest_addr = fz_rand(f);
+		a->addr.log_guest_addr = fz_chance(f, 2) ? fz_iova(f) & ~3ULL :
+					 fz_rand(f);
 		return sizeof(a->addr);
 	default:
 		a->s.index = fz_index(f);
@@ -718,8 +798,8 @@ void fz_op_config_set(struct fuzz *f)
 
 /* vhost commands vhost_vdpa does not implement. */
 static const unsigned long fz_unknown[] = {
-	VHOST_RESET_OWNER, VHOST_SET_MEM_TABLE, VHOST_SET_LOG_BASE,
-	VHOST_SET_LOG_FD, VHOST_NEW_WORKER, VHOST_FREE_WORKER,
+	VHOST_RESET_OWNER, VHOST_SET_MEM_TABLE,
+	VHOST_NEW_WORKER, VHOST_FREE_WORKER,
 	VHOST_SET_VRING_ENDIAN, VHOST_GET_VRING_ENDIAN,
 	VHOST_ATTACH_VRING_WORKER, VHOST_GET_VRING_WORKER,
 	VHOST_NET_SET_BACKEND, VHOST_SCSI_SET_ENDPOINT,
