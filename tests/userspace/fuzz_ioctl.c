@@ -77,7 +77,8 @@
  *	   FZ_NO_KONST
  * @gen: fills in the value to pass (NULL: zeros)
  * @predict: the outcomes left for a readable argument (NULL: all but
- *	     EFAULT)
+ *	     EFAULT; EFAULT only if it names it: a pin in the argument's
+ *	     memory)
  * @after: updates the model with the outcome (NULL: nothing to update)
  */
 struct fz_dev_ioctl {
@@ -390,11 +391,9 @@ static void fz_run_dev(struct fuzz *f, const struct fz_dev_ioctl *d)
 	if (d->gen)
 		d->gen(f, arg);
 	p = fz_place(f, arg, d->len, &kind);
-	if (!d->len || fz_readable(kind)) {
-		allowed &= ~FA(EFAULT);
-		if (d->predict)
-			allowed &= d->predict(f, arg);
-	}
+	/* EFAULT stays only where the predict function names it (a pin) */
+	if (!d->len || fz_readable(kind))
+		allowed &= d->predict ? d->predict(f, arg) : ~FA(EFAULT);
 	fz_what(f, "%s %#llx%s", d->name, fz_arg_value(arg, d->len),
 		d->len ? fz_ptr_name(kind) : "");
 	err = fz_ioctl(f, d->req, p, allowed);
