@@ -13,6 +13,7 @@
  *   vdpa_user fuzz --dev DEV [--seed S] [--ops N] [--verbose]
  *   vdpa_user hammer --dev DEV [--threads N] [--timeout MS]
  *   vdpa_user stall --dev DEV --exec CMD [--timeout MS]
+ *   vdpa_user log --dev DEV --case NAME [--packed]
  *
  * Common: --ring N (default 256, clamped to the device's maximum),
  * --timeout MS (default 5000).  Exit status: 0 passed, 1 failed, 2 bad
@@ -49,6 +50,7 @@ static const struct subcommand subcommands[] = {
 	{ "fuzz", cmd_fuzz },
 	{ "hammer", cmd_hammer },
 	{ "stall", cmd_stall },
+	{ "log", cmd_log },
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
@@ -85,7 +87,7 @@ static const struct option longopts[] = {
 
 static int print_usage(void)
 {
-	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer|stall\n"
+	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer|stall|log\n"
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--stop-probe] [--doorbell]\n"
@@ -93,7 +95,8 @@ static int print_usage(void)
 	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dma-map]\n"
 	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
 	      "                 invalidate-batch|size-wrap|cvq-index|thp|hugetlb|\n"
-	      "                 iotlb-full|live]\n"
+	      "                 iotlb-full|live]  (abuse)\n"
+	      "         [--case net|toggle|switch|munmap|small|blk|errno|nolog]  (log)\n"
 	      "         [--seed S] [--ops N] [--threads N] [--exec CMD]\n",
 	      stderr);
 	return EXIT_USAGE;

@@ -56,7 +56,7 @@
  * @expect_ours: misuse: expect our driver's errnos where they differ
  * @hold: doorbell, net-loop --doorbell: keep a doorbell mapped across a
  *	  line of standard input, then expect SIGBUS from a write to it
- * @case_name: abuse: the case to run
+ * @case_name: abuse, log: the case to run
  * @seed: fuzz: seed of the random sequence
  * @ops: fuzz: number of operations (0: the default)
  * @threads: hammer: threads (0: the default)
@@ -286,6 +286,7 @@ int cmd_abuse(const struct options *o);
 int cmd_fuzz(const struct options *o);
 int cmd_hammer(const struct options *o);
 int cmd_stall(const struct options *o);
+int cmd_log(const struct options *o);
 
 /* pin.c */
 int vm_read(struct vm_kb *v);
