@@ -373,23 +373,34 @@ run_blk() {
 
 # --- vhost: vdpa_user through vhost_vdpa -----------------------------------
 
+# vhost_loop NODE SIZE ROW SIDE ROUND [--dirty-log]: one net-loop bench row
+vhost_loop() {
+	local node=$1 size=$2 row=$3 side=$4 round=$5 out fps
+	shift 5
+	if ! out=$("$repo/tests/userspace/vdpa_user" net-loop --dev "$node" \
+		--frames "$vhost_frames" --size "$size" --bench "$@" 2>&1); then
+		echo "vdpa_user: $out" | tail -n 5
+		return 1
+	fi
+	fps=$(sed -n 's/.*net-loop bench: .* s: \([0-9.]*\) frames\/s$/\1/p' <<<"$out")
+	[ -n "$fps" ] || { echo "vdpa_user: no bench line: $out"; return 1; }
+	say "$row $side: $fps frames/s"
+	result "$row" "$side" "$round" pps "$fps"
+}
+
+# Ours also with dirty-page logging on (the in-tree driver cannot log).
 run_vhost() {
-	local side=$1 round=$2 node size out fps
+	local side=$1 round=$2 node size
 	load "$side" net vhost_vdpa || return 1
 	vdpa dev add name bv0 mgmtdev vdpasim_net mac $MAC || return 1
 	node=$(vhost_node bv0)
 	[ -c "$node" ] || { echo "bv0: no vhost-vdpa node"; vdpa dev del bv0; return 1; }
 	for size in 64 1500; do
-		if ! out=$("$repo/tests/userspace/vdpa_user" net-loop --dev "$node" \
-			--frames "$vhost_frames" --size "$size" --bench 2>&1); then
-			echo "vdpa_user: $out" | tail -n 5
-			vdpa dev del bv0
-			return 1
-		fi
-		fps=$(sed -n 's/.*net-loop bench: .* s: \([0-9.]*\) frames\/s$/\1/p' <<<"$out")
-		[ -n "$fps" ] || { echo "vdpa_user: no bench line: $out"; vdpa dev del bv0; return 1; }
-		say "net-vhost-${size}B $side: $fps frames/s"
-		result "net-vhost-${size}B" "$side" "$round" pps "$fps"
+		vhost_loop "$node" "$size" "net-vhost-${size}B" "$side" "$round" ||
+			{ vdpa dev del bv0; return 1; }
+		[ "$side" = ours ] || continue
+		vhost_loop "$node" "$size" "net-vhost-${size}B-log" "$side" \
+			"$round" --dirty-log || { vdpa dev del bv0; return 1; }
 	done
 	vdpa dev del bv0
 }

@@ -4,7 +4,7 @@
  *
  *   vdpa_user net-loop --dev DEV [--frames N] [--size BYTES] [--packed]
  *                      [--batch] [--asid] [--suspend-resume] [--bench]
- *                      [--stop-probe] [--doorbell [--hold]]
+ *                      [--dirty-log] [--stop-probe] [--doorbell [--hold]]
  *   vdpa_user blk-rw --dev DEV [--sectors N] [--packed] [--batch]
  *   vdpa_user misuse --dev DEV [--expect intree|ours]
  *   vdpa_user pin-check --dev DEV [--mbytes N] [--frames N] [--size BYTES]
@@ -55,7 +55,7 @@ static const struct subcommand subcommands[] = {
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
-	O_BENCH, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC,
+	O_BENCH, O_DIRTY_LOG, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC,
 	O_STOP_PROBE, O_DOORBELL };
 
 static const struct option longopts[] = {
@@ -76,6 +76,7 @@ static const struct option longopts[] = {
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "hold", no_argument, NULL, O_HOLD },
 	{ "bench", no_argument, NULL, O_BENCH },
+	{ "dirty-log", no_argument, NULL, O_DIRTY_LOG },
 	{ "dma-map", no_argument, NULL, O_DMA_MAP },
 	{ "case", required_argument, NULL, O_CASE },
 	{ "seed", required_argument, NULL, O_SEED },
@@ -92,7 +93,8 @@ static int print_usage(void)
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--stop-probe] [--doorbell]\n"
 	      "         [--sectors N] [--mbytes N] [--ring N]\n"
-	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dma-map]\n"
+	      "         [--timeout MS] [--expect intree|ours] [--hold] [--bench] [--dirty-log]\n"
+	      "         [--dma-map]\n"
 	      "         [--case raw-phys|raw-phys-reset|cvq-asid|invalidate|\n"
 	      "                 invalidate-batch|size-wrap|cvq-index|thp|hugetlb|\n"
 	      "                 iotlb-full|live]  (abuse)\n"
@@ -173,6 +175,9 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_BENCH:
 		o->bench = true;
+		break;
+	case O_DIRTY_LOG:
+		o->dirty_log = true;
 		break;
 	default:
 		return -1;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "net.h"
 
 #define ETHERTYPE 0x88b5	/* IEEE local experimental */
@@ -347,6 +348,58 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Highest IOVA page the device may write, plus one. */
+static __u64 net_log_pages(const struct net *n)
+{
+	const struct region *r[] = { &n->mem, &n->cmem };
+	__u64 end = 0;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (r[i]->mapped && r[i]->iova + r[i]->len > end)
+			end = r[i]->iova + r[i]->len;
+	return (end + LOG_PAGE - 1) >> LOG_SHIFT;
+}
+
+/* --dirty-log: logging on for the running device, both used rings too. */
+static int net_log_on(struct net *n, struct dlog *l)
+{
+	int r;
+
+	r = dlog_create(l, dlog_pages_for(net_log_pages(n), 0), 0);
+	if (!r)
+		r = log_set_base(n->d.fd, dlog_base(l));
+	if (!r)
+		r = log_set_features(&n->d, true);
+	if (!r)
+		r = log_vring_addr(&n->d, &n->rx, true, n->rx.dev_iova);
+	if (!r)
+		r = log_vring_addr(&n->d, &n->tx, true, n->tx.dev_iova);
+	if (r)
+		fail("net-loop --dirty-log: logging could not start: %s",
+		     errname(-r));
+	return r;
+}
+
+/* After the run: the log has bits, then logging off. */
+static int net_log_off(struct net *n, struct dlog *l)
+{
+	__u64 set = dlog_count(l);
+	int r = log_set_features(&n->d, false);
+
+	if (r) {
+		fail("net-loop --dirty-log: logging could not stop: %s",
+		     errname(-r));
+	} else if (!set) {
+		fail("net-loop --dirty-log: nothing was logged");
+		r = -EIO;
+	} else {
+		diag("net-loop --dirty-log: %llu pages logged",
+		     (unsigned long long)set);
+	}
+	return r;
+}
+
 /**
  * cmd_net_loop() - the net-loop subcommand
  * @o: the command line
@@ -355,6 +408,7 @@ static double now_s(void)
  */
 int cmd_net_loop(const struct options *o)
 {
+	struct dlog l = { 0 };
 	struct net *n;
 	unsigned int i, missing = 0;
 	double t0, t;
@@ -368,10 +422,14 @@ int cmd_net_loop(const struct options *o)
 	r = net_open(&n, o);
 	if (!r && n->has_cvq)
 		r = net_cvq_command(n);
+	if (!r && o->dirty_log)
+		r = net_log_on(n, &l);
 	t0 = now_s();
 	if (!r)
 		r = net_run(n);
 	t = now_s() - t0;
+	if (!r && o->dirty_log)
+		r = net_log_off(n, &l);
 	for (i = 0; !r && i < o->frames; i++)
 		missing += !n->seen[i];
 	if (!r)
@@ -386,6 +444,7 @@ int cmd_net_loop(const struct options *o)
 	if (!r && o->hold && n->tx.doorbell)
 		r = vq_doorbell_hold(&n->tx);
 	net_close(n);
+	dlog_destroy(&l);
 	if (r == -EOPNOTSUPP)
 		return EXIT_SKIP;
 	return r ? EXIT_FAIL : 0;

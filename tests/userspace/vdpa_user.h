@@ -50,6 +50,9 @@
  * @verbose: print more diagnostics
  * @bench: net-loop: throughput mode: time the run and print frames/s;
  *	   frames are checked for length and sequence only, not byte by byte
+ * @dirty_log: net-loop: run with vhost dirty-page logging on (the log
+ *	       covering every mapped IOVA, both used rings logged): the cost
+ *	       of logging in --bench mode, and the log checked non-empty
  * @dma_map: abuse: the device maps through dma_map/dma_unmap, which
  *	     forget a range at once, so an invalidated range is unpinned at
  *	     once even inside a batch
@@ -78,6 +81,7 @@ struct options {
 	int timeout_ms;
 	bool verbose;
 	bool bench;
+	bool dirty_log;
 	bool dma_map;
 	bool expect_ours;
 	bool hold;
