@@ -25,7 +25,9 @@
  * vdpa_sim_log: simulated net and block devices through their config ops
  *   and workers: mergeable receive buffers filled and given back when the
  *   frame does not fit, then the frame delivered; the control queue's ack
- *   in an address space of its own; block writes, reads, GET_ID, a read
+ *   in an address space of its own; the control state replayed the way a
+ *   migration destination restores it (only the control queue enabled at
+ *   DRIVER_OK, the data queues after); block writes, reads, GET_ID, a read
  *   past the end, a dropped completion, the log kept across a reset, and
  *   set_dirty_log(NULL).
  *
@@ -41,6 +43,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/io.h>
 #include <linux/module.h>
@@ -57,6 +60,7 @@
 #include <uapi/linux/virtio_net.h>
 #include <vdpa_sim/ring.h>
 #include <vdpa_sim/sim.h>
+#include "../../sim/net/net.h"
 
 #define LT_PAGES	24
 #define LT_MEM_SIZE	(LT_PAGES * PAGE_SIZE)
@@ -924,6 +928,7 @@ KUNIT_ARRAY_PARAM(lt_ring_variants, lt_ring_variants, lt_opts_desc);
  * @nas: address spaces the test maps (IOTLB)
  * @q: the queues the test drives
  * @nq: how many
+ * @late: the queues (bits of @q's indices) enabled only after DRIVER_OK
  */
 struct lt_dev {
 	struct lt_env *e;
@@ -935,6 +940,7 @@ struct lt_dev {
 	u32 nas;
 	struct lt_q q[3];
 	unsigned int nq;
+	u32 late;
 };
 
 static void lt_dev_put(void *p)
@@ -1018,23 +1024,17 @@ static void lt_settle(struct lt_dev *d)
 	KUNIT_EXPECT_EQ(d->e->test, idle, 2);
 }
 
-static void lt_dev_queues(struct lt_dev *d)
+static void lt_dev_queue(struct lt_dev *d, struct lt_q *q)
 {
 	struct kunit *test = d->e->test;
-	unsigned int i;
 
-	for (i = 0; i < d->nq; i++) {
-		struct lt_q *q = &d->q[i];
-
-		d->ops->set_vq_num(d->vdpa, q->idx, LT_NUM);
-		KUNIT_ASSERT_EQ(test, d->ops->set_vq_address(d->vdpa, q->idx,
-							     lt_q_addr(q, 0),
-							     lt_q_addr(q, 1),
-							     lt_q_addr(q, 2)),
-				0);
-		d->ops->set_vq_ready(d->vdpa, q->idx, true);
-		KUNIT_ASSERT_TRUE(test, d->ops->get_vq_ready(d->vdpa, q->idx));
-	}
+	d->ops->set_vq_num(d->vdpa, q->idx, LT_NUM);
+	KUNIT_ASSERT_EQ(test, d->ops->set_vq_address(d->vdpa, q->idx,
+						     lt_q_addr(q, 0),
+						     lt_q_addr(q, 1),
+						     lt_q_addr(q, 2)), 0);
+	d->ops->set_vq_ready(d->vdpa, q->idx, true);
+	KUNIT_ASSERT_TRUE(test, d->ops->get_vq_ready(d->vdpa, q->idx));
 }
 
 /*
@@ -1046,6 +1046,7 @@ static void lt_dev_up(struct lt_dev *d, bool log)
 	const u8 drv = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 		       VIRTIO_CONFIG_S_FEATURES_OK;
 	struct kunit *test = d->e->test;
+	unsigned int i;
 	u32 asid;
 
 	KUNIT_ASSERT_EQ(test, d->ops->set_driver_features(d->vdpa, d->features),
@@ -1057,7 +1058,9 @@ static void lt_dev_up(struct lt_dev *d, bool log)
 		KUNIT_ASSERT_EQ(test, d->ops->set_group_asid(d->vdpa, 1, 1), 0);
 	for (asid = 0; d->e->iotlb && asid < d->nas; asid++)
 		lt_dev_map(d, asid);
-	lt_dev_queues(d);
+	for (i = 0; i < d->nq; i++)
+		if (!(d->late & BIT(i)))
+			lt_dev_queue(d, &d->q[i]);
 	if (log)
 		KUNIT_ASSERT_EQ(test, d->ops->set_dirty_log(d->vdpa,
 							    &d->e->log.ops), 0);
@@ -1074,8 +1077,12 @@ static void lt_kick(struct lt_dev *d, u16 idx)
 	lt_settle(d);
 }
 
-/* A broadcast frame of @len bytes after its header, at page 16 + @off. */
-static void lt_net_send(struct lt_dev *d, struct lt_q *tx, u32 off, u32 len)
+/*
+ * A frame of @len bytes after its header, at page 16 + @off, to @dst
+ * (NULL: broadcast).
+ */
+static void lt_net_send(struct lt_dev *d, struct lt_q *tx, u32 off, u32 len,
+			const u8 *dst)
 {
 	const size_t hlen = sizeof(struct virtio_net_hdr_v1);
 	u8 *p = d->e->mem + 16 * PAGE_SIZE + off;
@@ -1083,36 +1090,61 @@ static void lt_net_send(struct lt_dev *d, struct lt_q *tx, u32 off, u32 len)
 	u32 i;
 
 	memset(p, 0, hlen);
-	memset(p + hlen, 0xff, ETH_ALEN);
+	if (dst)
+		ether_addr_copy(p + hlen, dst);
+	else
+		eth_broadcast_addr(p + hlen);
 	memcpy(p + hlen + ETH_ALEN, "\x02\x00\x00\x00\x00\x01\x88\xb5", 8);
 	for (i = ETH_HLEN; i < len; i++)
 		p[hlen + i] = i;
 	lt_q_add(tx, &s, 1);
 }
 
-/* The control queue: PROMISC on, the ack stored in address space 1. */
-static void lt_net_ctrl(struct lt_dev *d, struct lt_q *cvq)
+/*
+ * Makes a control command available: class, command and @len bytes of
+ * @data at page 18 + 64 * @slot, its ack (0xee until the device stores
+ * one) at page 19 + @slot, in address space 1. Returns the ack byte.
+ */
+static u8 *lt_net_cmd(struct lt_dev *d, unsigned int slot, u8 class, u8 cmd,
+		      const void *data, u32 len)
 {
 	struct lt_env *e = d->e;
-	u8 *cmd = e->mem + 18 * PAGE_SIZE, *ack = e->mem + 19 * PAGE_SIZE + 7;
+	u8 *p = e->mem + 18 * PAGE_SIZE + 64 * slot;
+	u8 *ack = e->mem + 19 * PAGE_SIZE + slot;
 	struct lt_seg s[2] = {
-		{ lt_iova(e, 1, 18, 0), 3, 0 },
-		{ lt_iova(e, 1, 19, 7), 1, LT_W },
+		{ lt_iova(e, 1, 18, 64 * slot), 2 + len, 0 },
+		{ lt_iova(e, 1, 19, slot), 1, LT_W },
 	};
 
-	cmd[0] = VIRTIO_NET_CTRL_RX;
-	cmd[1] = VIRTIO_NET_CTRL_RX_PROMISC;
-	cmd[2] = 1;
+	p[0] = class;
+	p[1] = cmd;
+	memcpy(p + 2, data, len);
 	*ack = 0xee;
-	lt_q_add(cvq, s, 2);
-	lt_snap(e);
-	lt_kick(d, cvq->idx);
-	lt_check(e, "control command");
-	KUNIT_EXPECT_EQ(e->test, *ack, VIRTIO_NET_OK);
-	lt_expect_used(cvq, 1);
+	lt_q_add(&d->q[2], s, 2);
+	return ack;
 }
 
-static struct lt_dev *lt_net_new(struct kunit *test, const struct lt_opts *o)
+/* The control queue: PROMISC on, the ack stored in address space 1. */
+static void lt_net_ctrl(struct lt_dev *d)
+{
+	const u8 on = 1;
+	u8 *ack = lt_net_cmd(d, 0, VIRTIO_NET_CTRL_RX,
+			     VIRTIO_NET_CTRL_RX_PROMISC, &on, 1);
+
+	lt_snap(d->e);
+	lt_kick(d, d->q[2].idx);
+	lt_check(d->e, "control command");
+	KUNIT_EXPECT_EQ(d->e->test, *ack, VIRTIO_NET_OK);
+	lt_expect_used(&d->q[2], 1);
+}
+
+/*
+ * A net device with one queue pair and a control queue (in address space
+ * 1), mergeable buffers, the event index, CTRL_RX and @features; not yet
+ * brought up.
+ */
+static struct lt_dev *lt_net_new(struct kunit *test, const struct lt_opts *o,
+				 u64 features)
 {
 	struct lt_dev *d = lt_dev_new(test, o, false, BIT(0) | BIT(1));
 	struct lt_env *e = d->e;
@@ -1130,8 +1162,7 @@ static struct lt_dev *lt_net_new(struct kunit *test, const struct lt_opts *o)
 	d->features |= BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |
 		       BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |
 		       BIT_ULL(VIRTIO_NET_F_CTRL_RX) |
-		       BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
-	lt_dev_up(d, true);
+		       BIT_ULL(VIRTIO_RING_F_EVENT_IDX) | features;
 	return d;
 }
 
@@ -1141,7 +1172,7 @@ static struct lt_dev *lt_net_new(struct kunit *test, const struct lt_opts *o)
  */
 static void lt_net_test(struct kunit *test)
 {
-	struct lt_dev *d = lt_net_new(test, test->param_value);
+	struct lt_dev *d = lt_net_new(test, test->param_value, 0);
 	const size_t nb = offsetof(struct virtio_net_hdr_v1, num_buffers);
 	struct lt_q *rx = &d->q[0], *tx = &d->q[1];
 	struct lt_env *e = d->e;
@@ -1149,11 +1180,12 @@ static void lt_net_test(struct kunit *test)
 	struct lt_seg s[2], b2, b3;
 	int writes, used;
 
+	lt_dev_up(d, true);
 	lt_gap_segs(e, 0, s, 60, 40);
 	lt_q_add(rx, s, 2);
 	b2 = lt_scat_seg(e, 0, 50, 100);
 	lt_q_add(rx, &b2, 1);
-	lt_net_send(d, tx, 0, 250);
+	lt_net_send(d, tx, 0, 250, NULL);
 	lt_snap(e);
 	lt_kick(d, tx->idx);
 	KUNIT_EXPECT_EQ(test, b1[sizeof(struct virtio_net_hdr_v1)], 0xff);
@@ -1170,20 +1202,92 @@ static void lt_net_test(struct kunit *test)
 	lt_expect_used(tx, 0);
 	KUNIT_EXPECT_EQ(test, get_unaligned_le16(b1 + nb), 3);
 
-	lt_net_ctrl(d, &d->q[2]);
+	lt_net_ctrl(d);
 
 	KUNIT_ASSERT_EQ(test, d->ops->set_dirty_log(d->vdpa, NULL), 0);
 	writes = atomic_read(&e->log.writes);
 	used = atomic_read(&e->log.used);
 	b3 = (struct lt_seg){ lt_iova(e, 0, 11, 0), 512, LT_W };
 	lt_q_add(rx, &b3, 1);
-	lt_net_send(d, tx, 1024, 300);
+	lt_net_send(d, tx, 1024, 300, NULL);
 	lt_snap(e);
 	lt_kick(d, tx->idx);
 	lt_expect_used(rx, 300 + sizeof(struct virtio_net_hdr_v1));
 	KUNIT_EXPECT_GT(test, lt_changed(e), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->log.writes), writes);
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->log.used), used);
+}
+
+/*
+ * Replays control commands with only the control queue enabled; returns
+ * once every ack was stored and checked.
+ */
+static void lt_net_replay(struct lt_dev *d, const u8 *mac)
+{
+	const __le16 vid = cpu_to_le16(18), pairs = cpu_to_le16(1);
+	const u8 off = 0;
+	u8 *ack[4];
+	unsigned int i;
+
+	ack[0] = lt_net_cmd(d, 0, VIRTIO_NET_CTRL_MAC,
+			    VIRTIO_NET_CTRL_MAC_ADDR_SET, mac, ETH_ALEN);
+	ack[1] = lt_net_cmd(d, 1, VIRTIO_NET_CTRL_RX,
+			    VIRTIO_NET_CTRL_RX_ALLMULTI, &off, 1);
+	ack[2] = lt_net_cmd(d, 2, VIRTIO_NET_CTRL_VLAN,
+			    VIRTIO_NET_CTRL_VLAN_ADD, &vid, sizeof(vid));
+	ack[3] = lt_net_cmd(d, 3, VIRTIO_NET_CTRL_MQ,
+			    VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs,
+			    sizeof(pairs));
+	lt_snap(d->e);
+	lt_kick(d, d->q[2].idx);
+	lt_check(d->e, "commands replayed");
+	for (i = 0; i < ARRAY_SIZE(ack); i++) {
+		KUNIT_EXPECT_EQ(d->e->test, *ack[i], VIRTIO_NET_OK);
+		lt_expect_used(&d->q[2], 1);
+	}
+}
+
+/*
+ * The control state restored the way a migration destination restores it
+ * (VHOST_BACKEND_F_ENABLE_AFTER_DRIVER_OK): only the control queue enabled
+ * at DRIVER_OK, the commands replayed, then the data queues enabled. The
+ * state is what the commands said, a frame to the restored MAC address
+ * comes back, and every store on the way was reported.
+ */
+static void lt_net_restore_test(struct kunit *test)
+{
+	static const u8 mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0x18, 0x01 };
+	struct lt_dev *d = lt_net_new(test, test->param_value,
+				      BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |
+				      BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |
+				      BIT_ULL(VIRTIO_NET_F_MQ));
+	struct vdpasim_net *net = sim_to_net(d->vs);
+	struct lt_q *rx = &d->q[0], *tx = &d->q[1];
+	struct lt_seg b = { lt_iova(d->e, 0, 10, 0), 512, LT_W };
+	struct vdpasim_net_state st;
+
+	d->late = BIT(0) | BIT(1);
+	lt_dev_up(d, true);
+	lt_net_replay(d, mac);
+	spin_lock(&net->state_lock);
+	st = net->state;
+	spin_unlock(&net->state_lock);
+	KUNIT_EXPECT_TRUE(test, ether_addr_equal(st.mac, mac));
+	KUNIT_EXPECT_FALSE(test, st.allmulti);
+	KUNIT_EXPECT_TRUE(test, test_bit(18, st.vlans));
+	KUNIT_EXPECT_EQ(test, st.curr_vqp, 1);
+
+	lt_dev_queue(d, rx);
+	lt_dev_queue(d, tx);
+	lt_settle(d);
+	lt_check(d->e, "data queues enabled after DRIVER_OK");
+	lt_q_add(rx, &b, 1);
+	lt_net_send(d, tx, 0, 100, mac);
+	lt_snap(d->e);
+	lt_kick(d, tx->idx);
+	lt_check(d->e, "frame to the restored address");
+	lt_expect_used(rx, 100 + sizeof(struct virtio_net_hdr_v1));
+	lt_expect_used(tx, 0);
 }
 
 /*
@@ -1337,6 +1441,7 @@ static struct kunit_case lt_ring_cases[] = {
 
 static struct kunit_case lt_dev_cases[] = {
 	KUNIT_CASE_PARAM(lt_net_test, lt_dev_variants_gen_params),
+	KUNIT_CASE_PARAM(lt_net_restore_test, lt_dev_variants_gen_params),
 	KUNIT_CASE_PARAM(lt_blk_test, lt_dev_variants_gen_params),
 	KUNIT_CASE_PARAM(lt_blk_reset_test, lt_dev_variants_gen_params),
 	{}
