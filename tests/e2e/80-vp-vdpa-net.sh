@@ -19,7 +19,9 @@
 # VP_VDPA_INTREE=1 (tests/e2e-reference/vp-vdpa-intree.sh) runs it
 # against the test kernel's in-tree vdpa, vp_vdpa and virtio_vdpa: the
 # provisioning cases are skipped there (the in-tree vp_vdpa takes no net
-# attribute at all, even the function's own values).
+# attribute at all, even the function's own values), and so is the second
+# device (the in-tree parent takes it, which breaks the first); its vstats
+# refusal has only the errno, no message.
 #
 # Cost: about 40 s in the debug VM under TCG.
 set -u
@@ -129,8 +131,16 @@ tap_run "vp0: bound to virtio_vdpa, netdev appears" \
 ifc=$(vp_netif "$BDF")
 ifc=${ifc##*/}
 tap_is "$(cat "/sys/class/net/$ifc/address" 2>/dev/null)" "$MAC" "vp0: netdev $ifc has the function's MAC"
-tap_fails_with "a second device on pci/$BDF is refused" "File exists" \
-	vdpa dev add name vp1 mgmtdev "pci/$BDF"
+if [ "$intree" = 1 ]; then
+	# Tried once (2026-12-05): the second device reset the function under
+	# vp0 (WARN in vp_vdpa_set_status: no vectors), whose traffic stopped
+	# and whose "vdpa dev del" had not returned after 10 minutes.
+	tap_skip "a second device on pci/$BDF is refused" \
+		"the in-tree vp_vdpa takes it and re-initialises the function under the first"
+else
+	tap_fails_with "a second device on pci/$BDF is refused" "File exists" \
+		vdpa dev add name vp1 mgmtdev "pci/$BDF"
+fi
 
 peer=$(vp_netif "$PEER")
 peer=${peer##*/}
@@ -156,10 +166,16 @@ tap_run "iperf3 to the peer: ${b:-no} bytes received" \
 # A virtio-pci function has no vendor counters to report.  Debian 12's
 # tool prints the kernel's refusal but exits 0 for vstats: the message and
 # the errno are what count.
+# The in-tree vdpa gives no reason, only the errno.
 v=$(vdpa dev vstats show vp0 qidx 0 2>&1)
-tap_run "vdpa dev vstats show vp0 qidx 0: refused, no vendor counters" \
-	eval 'grep -q "^Error: vdpa: the parent has no vendor statistics" <<<"$v" &&
-		grep -q "^kernel answers: Operation not supported" <<<"$v"'
+if [ "$intree" = 1 ]; then
+	tap_run "vdpa dev vstats show vp0 qidx 0: refused (EOPNOTSUPP), no vendor counters" \
+		grep -q "^kernel answers: Operation not supported" <<<"$v"
+else
+	tap_run "vdpa dev vstats show vp0 qidx 0: refused, no vendor counters" \
+		eval 'grep -q "^Error: vdpa: the parent has no vendor statistics" <<<"$v" &&
+			grep -q "^kernel answers: Operation not supported" <<<"$v"'
+fi
 tap_run "vdpa dev del vp0: netdev gone" \
 	sh -c "vdpa dev del vp0 && [ -n '$ifc' ] && ! ip link show '$ifc' >/dev/null 2>&1"
 tap_run "unbind from $pdrv: pci/$BDF gone" \

@@ -129,7 +129,8 @@ tap_run "under virtio_blk: mount, every file reads back with its checksum" \
 BDF1=$(vp_fn 0000:00:13.0)
 news() { dmesg | grep -c "\[$1\] new size"; }
 if [ "$VP_INTREE" = 1 ]; then
-	for t in "vps0 added" "one interrupt line" "fio verify" "no config change" "block_resize" "dev del"; do
+	for t in "vps0 added" "one interrupt line" "fio verify" "no config change" \
+		"block_resize" "one config change" "dev del"; do
 		tap_skip "shared vector: $t" "the in-tree vp_vdpa needs a vector per queue and config"
 	done
 else

@@ -14,9 +14,13 @@
 #                          or virtio-pci), or nothing
 #   vp_disk BDF            the virtio_blk disk under BDF, or nothing
 #   vp_gone PATH...        true when none of PATH exists
-#   vp_load                load vp_vdpa and virtio_vdpa: ours by modprobe,
-#                          or with VP_VDPA_INTREE=1 the test kernel's own
-#                          vdpa, vp_vdpa and virtio_vdpa by insmod
+#   vp_load [MOD...]       load MODs (default: vp_vdpa virtio_vdpa): ours
+#                          by modprobe, or with VP_VDPA_INTREE=1 the test
+#                          kernel's own files by insmod, each after the
+#                          in-tree modules it needs (modinfo's depends);
+#                          first unloads the other set's vdpa and every
+#                          module that uses it, then checks that each MOD
+#                          loaded is of the set asked for (taint O: ours)
 #   vp_wait SECONDS CMD... wait_for (tests/lib/e2e.sh) without a fork per
 #                          round: the 0.1 s nap is a read with a timeout
 #                          on a pipe nobody writes to
@@ -31,20 +35,77 @@ VP_PCI=/sys/bus/pci
 # Both ends of a pipe, held by this shell: reads on it time out.
 exec {_vp_nap}<> <(:)
 VP_INTREE=${VP_VDPA_INTREE:-0}
-VP_PDRV=vp_vdpa
-[ "$VP_INTREE" != 1 ] || VP_PDRV=vp-vdpa
+# shellcheck disable=SC2034 # for the sourcing scripts
+if [ "$VP_INTREE" = 1 ]; then VP_PDRV=vp-vdpa; else VP_PDRV=vp_vdpa; fi
 
-vp_load() {
-	local m kdir
+# The in-tree modules vp_load may insmod, each after those it needs.
+VP_INTREE_KO="virt/lib/irqbypass drivers/vhost/vhost_iotlb drivers/vhost/vhost
+	drivers/vdpa/vdpa drivers/vdpa/virtio_pci/vp_vdpa
+	drivers/virtio/virtio_vdpa drivers/vhost/vhost_vdpa"
 
-	if [ "$VP_INTREE" != 1 ]; then
-		modprobe -a vp_vdpa virtio_vdpa
-		return
+# _vp_ours MOD: the loaded module MOD is out of tree (taint O).
+_vp_ours() {
+	local t=
+
+	read -r t 2>/dev/null <"/sys/module/$1/taint"
+	[[ $t == *O* ]]
+}
+
+# _vp_of_set MOD: the loaded module MOD is of the set VP_VDPA_INTREE asks
+# for.
+_vp_of_set() {
+	if [ "$VP_INTREE" = 1 ]; then
+		! _vp_ours "$1"
+	else
+		_vp_ours "$1"
 	fi
-	kdir=/lib/modules/$(uname -r)/kernel
-	for m in drivers/vdpa/vdpa drivers/vdpa/virtio_pci/vp_vdpa \
-		drivers/virtio/virtio_vdpa; do
-		grep -q "^${m##*/} " /proc/modules || insmod "$kdir/$m.ko" || return 1
+}
+
+# _vp_rmmod_tree MOD: rmmod MOD after every module that uses it.
+_vp_rmmod_tree() {
+	local h
+
+	[ -e "/sys/module/$1" ] || return 0
+	for h in "/sys/module/$1/holders"/*; do
+		[ ! -e "$h" ] || _vp_rmmod_tree "${h##*/}" || return 1
+	done
+	rmmod "$1"
+}
+
+# Both sets answer the vdpa tool's netlink family: a "vdpa" run while no
+# vdpa module is loaded (an exit trap after e2e_end, say) autoloads ours,
+# which the in-tree vp_vdpa cannot link against (insmod: EINVAL, "disagrees
+# about version of symbol"), and the other way round for modprobe.  So the
+# other set's vdpa goes first, with everything that uses it.
+vp_load() {
+	local m mods=("$@") kdir need=" " f deps rev=()
+
+	[ $# -gt 0 ] || mods=(vp_vdpa virtio_vdpa)
+	if [ -e /sys/module/vdpa ] && ! _vp_of_set vdpa; then
+		_vp_rmmod_tree vdpa ||
+			{ echo "vp_load: cannot unload the other set's vdpa"; return 1; }
+	fi
+	if [ "$VP_INTREE" != 1 ]; then
+		modprobe -a "${mods[@]}" || return 1
+	else
+		kdir=/lib/modules/$(uname -r)/kernel
+		for m in "${mods[@]}"; do need+="$m "; done
+		# Backwards through the list: a needed module adds what it needs.
+		for m in $VP_INTREE_KO; do rev=("$m" "${rev[@]}"); done
+		for m in "${rev[@]}"; do
+			[[ $need == *" ${m##*/} "* ]] || continue
+			deps=$(modinfo -F depends "$kdir/$m.ko") || return 1
+			need+="${deps//,/ } "
+		done
+		for m in $VP_INTREE_KO; do
+			f=${m##*/}
+			[[ $need == *" $f "* ]] && [ ! -e "/sys/module/$f" ] || continue
+			insmod "$kdir/$m.ko" || { echo "vp_load: insmod $kdir/$m.ko failed"; return 1; }
+		done
+	fi
+	for m in "${mods[@]}"; do
+		[ -e "/sys/module/$m" ] || { echo "vp_load: $m is not loaded"; return 1; }
+		_vp_of_set "$m" || { echo "vp_load: $m is of the other set"; return 1; }
 	done
 }
 
