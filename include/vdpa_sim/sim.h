@@ -25,8 +25,9 @@
  * (``dma_map``/``dma_unmap`` or ``set_map``, chosen per device when it is
  * created, plus ``reset_map``), ``suspend``/``resume``, vendor statistics
  * and ``set_dirty_log`` (unless the device was created with the module
- * parameter ``dirty_log`` at 0). A class describes itself in a &struct vdpasim_dev_attr and
- * supplies the datapath in &vdpasim_class_ops.process.
+ * parameter ``dirty_log`` at 0). A class describes itself in a
+ * &struct vdpasim_dev_attr and supplies the datapath in
+ * &vdpasim_class_ops.process.
  *
  * Workers: each virtqueue has its own work item on an unbound workqueue,
  * so queues of one device, and of different devices, run on different
