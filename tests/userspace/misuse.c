@@ -140,9 +140,13 @@ static int status_clear_bit(struct vdev *d)
 	return err_of(ioctl(d->fd, VHOST_VDPA_SET_STATUS, &s));
 }
 
+/* Moving a running ring (ours accepts the same rings: a new log flag). */
 static int addr_after_driver_ok(struct vdev *d)
 {
-	struct vhost_vring_addr a = { .index = 0 };
+	struct vhost_vring_addr a = {
+		.index = 0, .desc_user_addr = 0x10000,
+		.avail_user_addr = 0x20000, .used_user_addr = 0x30000,
+	};
 	__u8 s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 		    VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
 
@@ -307,7 +311,8 @@ static const struct misuse cases[] = {
 	/* in-tree reads a vq index first for any unknown ioctl */
 	{ "unknown ioctl 0xff, index 0xffff", unknown_ioctl_bad_index, ENOBUFS,
 	  ENOTTY },
-	{ "VHOST_SET_LOG_BASE (unsupported)", log_base, ENOTTY, SAME },
+	/* ours logs for the simulator (dirty_log=1): base 0 detaches */
+	{ "VHOST_SET_LOG_BASE 0", log_base, ENOTTY, 0 },
 	{ "VHOST_SET_OWNER twice", set_owner_twice, EBUSY, SAME },
 	{ "VHOST_SET_VRING_NUM 0", num_zero, EINVAL, SAME },
 	{ "VHOST_SET_VRING_NUM 3 (not a power of 2)", num_not_pow2, EINVAL,
