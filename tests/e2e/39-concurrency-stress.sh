@@ -14,8 +14,9 @@
 #   unbind, bind, driver_override set to the driver or cleared, and
 #   drivers_probe (ENODEV, ENOENT, EBUSY, EAGAIN are the races allowed,
 #   and EACCES: bash opens with O_CREAT, and a driver directory whose
-#   bind and unbind files are not there yet or any more refuses the
-#   creation with EACCES);
+#   bind and unbind files are not there yet or any more, or a device
+#   directory whose driver_override is already gone (the device being
+#   deleted), refuses the creation with EACCES);
 # - modules: rmmod of vdpa_sim_blk, virtio_vdpa or vhost_vdpa, and
 #   modprobe of it again at once ("in use" is an outcome, counted: a
 #   hammer holds vhost_vdpa);
@@ -167,8 +168,8 @@ w_bind() {
 		case $((RANDOM % 7)) in
 		0 | 1) sysw unbind "ENODEV|ENOENT|EACCES" "$bus/drivers/$drv/unbind" "$d" ;;
 		2 | 3) sysw bind "ENODEV|ENOENT|EACCES|EBUSY|EAGAIN" "$bus/drivers/$drv/bind" "$d" ;;
-		4) sysw override "ENODEV|ENOENT" "$bus/devices/$d/driver_override" "$drv" ;;
-		5) sysw override "ENODEV|ENOENT" "$bus/devices/$d/driver_override" "" ;;
+		4) sysw override "ENODEV|ENOENT|EACCES" "$bus/devices/$d/driver_override" "$drv" ;;
+		5) sysw override "ENODEV|ENOENT|EACCES" "$bus/devices/$d/driver_override" "" ;;
 		6) sysw probe ENODEV "$bus/drivers_probe" "$d" ;;
 		esac
 	done
