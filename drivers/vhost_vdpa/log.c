@@ -184,23 +184,14 @@ static int vhv_log_pin_pages(struct vhost_vdpa *v, struct vhv_log *l)
 	return 0;
 }
 
-/* The pinned log; v->lock held. */
-static struct vhv_log *vhv_log_cur(struct vhost_vdpa *v)
-{
-	return rcu_dereference_protected(v->log, lockdep_is_held(&v->lock));
-}
-
 /*
  * Pin the log at @base for the current window, extended to IOVA page
  * @pages - 1; v->lock and v->map_lock held (the first is dropped while
- * pinning). NULL in *@out for base 0. The log it replaces is released
- * once the new one is in place: its pages are not charged twice.
+ * pinning). NULL in *@out for base 0.
  */
 static int vhv_log_pin(struct vhost_vdpa *v, u64 base, u64 pages,
 		       struct vhv_log **out)
 {
-	struct vhv_log *cur = vhv_log_cur(v);
-	unsigned long credit = cur ? cur->npages : 0;
 	unsigned long first_bit = (base & ~PAGE_MASK) * BITS_PER_BYTE;
 	u64 window = max(vhv_log_window(v), pages);
 	struct vhv_log *l;
@@ -214,7 +205,7 @@ static int vhv_log_pin(struct vhost_vdpa *v, u64 base, u64 pages,
 	npages = vhv_log_vma_pages(base, npages ?: 1);
 	if (npages < 0)
 		return npages;
-	err = vhost_vdpa_charge_check(v, npages > credit ? npages - credit : 0);
+	err = vhost_vdpa_charge_check(v, npages);
 	if (err)
 		return err;
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
@@ -401,7 +392,8 @@ int vhost_vdpa_log_features(struct vhost_vdpa *v, u64 features)
  */
 int vhost_vdpa_log_cover(struct vhost_vdpa *v, u64 last)
 {
-	struct vhv_log *cur = vhv_log_cur(v);
+	struct vhv_log *cur = rcu_dereference_protected(v->log,
+						lockdep_is_held(&v->lock));
 	u64 pages = (last >> VHV_LOG_SHIFT) + 1;
 	struct vhv_log *l;
 	int err;
@@ -429,7 +421,7 @@ static int vhv_log_show(struct seq_file *s, void *unused)
 	struct vhv_log *l;
 
 	mutex_lock(&v->lock);
-	l = vhv_log_cur(v);
+	l = rcu_dereference_protected(v->log, lockdep_is_held(&v->lock));
 	seq_printf(s, "logging: %d\nbase: 0x%llx\npinned: %lu\nbits: %llu\n",
 		   v->logging, v->log_base, l ? l->npages : 0,
 		   l ? l->nbits : 0);
