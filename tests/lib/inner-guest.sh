@@ -22,10 +22,25 @@
 #                               (INNER-HOLD), powered off or QEMU ended;
 #                               0 iff it holds
 #   inner_release DIR           tell the holding guest to power off
+#   inner_send DIR LINE         send LINE to the guest's control port
 #   inner_wait                  wait for QEMU; sets INNER_RC (124: timeout)
 #   inner_field DIR TAG KEY [MAC]
 #                               KEY's value on the guest's last "INNER-TAG"
 #                               line (of the interface with MAC)
+#   inner_until DIR SEC CMD [ARGS...]
+#                               run CMD every 0.2 s until it exits 0
+#                               (returns 0) or SEC seconds passed (1);
+#                               the timer is a read of DIR/nap, no fork
+#   inner_qmp_open NAME SOCKET  start tests/lib/qmp.py on QEMU's QMP unix
+#                               socket SOCKET (waits for it), for
+#                               inner_qmp NAME; 0 once it is connected
+#   inner_qmp NAME CMD [SEC]    run QMP command CMD ("query-status", or
+#                               "migrate {\"uri\": ...}", or a whole JSON
+#                               command); QEMU's answer, one JSON line, in
+#                               INNER_QMP_REPLY (no fork); 0 iff it is a
+#                               "return", 1 for an error or no answer
+#                               within SEC (30) s
+#   inner_qmp_close NAME        end that client (inner_cleanup ends all)
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
@@ -34,7 +49,10 @@
 # INNER_APPEND (more inner.* parameters for inner_init, e.g. its ping mode:
 # "inner.ip=192.0.2.3/24 inner.ping=192.0.2.2") and INNER_NET_OPTS (more
 # options of each virtio-net-pci, e.g. "page-per-vq=on", without which
-# QEMU cannot use a vhost-vdpa doorbell page as the guest's notifier).
+# QEMU cannot use a vhost-vdpa doorbell page as the guest's notifier),
+# INNER_NETDEV_OPTS (more options of each -netdev vhost-vdpa, e.g.
+# "x-svq=on"), and the array INNER_QEMU_ARGS (more arguments for QEMU,
+# e.g. a QMP socket, -incoming or -S), which the sourcing script sets.
 
 INNER_FRAMES=${INNER_FRAMES:-32}
 INNER_MEM_MB=${INNER_MEM_MB:-256}
@@ -42,6 +60,7 @@ INNER_TIMEOUT=${INNER_TIMEOUT:-480}
 INNER_HOLD=${INNER_HOLD:-120}
 INNER_PID=
 INNER_RC=
+INNER_QMP_REPLY=
 
 _inner_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$_inner_repo/tests/lib/splat.sh"
@@ -106,6 +125,11 @@ _inner_host_path() {
 
 # Undo _inner_host_path's bind mount (call before leaving).
 inner_cleanup() {
+	local q
+
+	for q in "${!_inner_qmp_pid[@]}"; do
+		inner_qmp_close "$q"
+	done
 	[ -z "$INNER_PID" ] || kill "$INNER_PID" 2>/dev/null || true
 	if mountpoint -q "$_INNER_HOSTROOT" 2>/dev/null; then
 		umount "$_INNER_HOSTROOT" && rmdir "$_INNER_HOSTROOT"
@@ -189,7 +213,7 @@ inner_start() {
 	shift
 	[ -n "${INNER_KERNEL:-}" ] || inner_pick_kernel || return 1
 	while [ "$#" -ge 2 ]; do
-		net+=(-netdev "vhost-vdpa,vhostdev=$(_inner_qesc "$1"),id=n$n"
+		net+=(-netdev "vhost-vdpa,vhostdev=$(_inner_qesc "$1"),id=n$n${INNER_NETDEV_OPTS:+,$INNER_NETDEV_OPTS}"
 		      -device "virtio-net-pci,netdev=n$n,disable-legacy=on,romfile=${2:+,mac=$2}${INNER_NET_OPTS:+,$INNER_NET_OPTS}")
 		n=$((n + 1))
 		shift 2
@@ -227,6 +251,7 @@ inner_start() {
 		-serial chardev:con \
 		-chardev "pipe,id=ctl,path=$(_inner_qesc "$dir/ctl")" \
 		-serial chardev:ctl "${net[@]}" \
+		${INNER_QEMU_ARGS[@]+"${INNER_QEMU_ARGS[@]}"} \
 		</dev/null >"$dir/qemu.out" 2>"$dir/qemu.err" &
 	INNER_PID=$!
 }
@@ -268,6 +293,14 @@ inner_release() {
 	exec {fd}>&-
 }
 
+inner_send() {
+	local fd
+
+	exec {fd}<>"$1/ctl.in" || return 1
+	printf '%s\n' "$2" >&"$fd"
+	exec {fd}>&-
+}
+
 inner_wait() {
 	INNER_RC=0
 	wait "$INNER_PID" || INNER_RC=$?
@@ -284,6 +317,59 @@ inner_field() {
 		[[ $l =~ \ $3=([^ ]*) ]] && v=${BASH_REMATCH[1]}
 	done <"$1/console.log"
 	[ -z "$v" ] || echo "$v"
+}
+
+inner_until() {
+	local dir=$1 end=$((SECONDS + $2)) nap rc=1
+
+	shift 2
+	exec {nap}<>"$dir/nap" || return 1
+	while :; do
+		if "$@"; then
+			rc=0
+			break
+		fi
+		[ "$SECONDS" -lt "$end" ] || break
+		read -r -t 0.2 -u "$nap" _
+	done
+	exec {nap}>&-
+	return "$rc"
+}
+
+# QMP clients by name: their pid and the two ends of their FIFOs.
+declare -gA _inner_qmp_pid=() _inner_qmp_in=() _inner_qmp_out=()
+
+inner_qmp_open() {
+	local name=$1 sock=$2 w r line
+
+	rm -f "$sock.in" "$sock.out"
+	mkfifo "$sock.in" "$sock.out" || return 1
+	# Read-write opens: neither side blocks for the other.
+	exec {w}<>"$sock.in" {r}<>"$sock.out" || return 1
+	python3 -S "$_inner_repo/tests/lib/qmp.py" "$sock" 60 \
+		<"$sock.in" >"$sock.out" 2>"$sock.events" {w}>&- {r}>&- &
+	_inner_qmp_pid[$name]=$! _inner_qmp_in[$name]=$w _inner_qmp_out[$name]=$r
+	IFS= read -r -t 90 -u "$r" line && [ "$line" = ready ]
+}
+
+inner_qmp() {
+	INNER_QMP_REPLY=
+	[ -n "${_inner_qmp_in[$1]:-}" ] || return 1
+	printf '%s\n' "$2" >&"${_inner_qmp_in[$1]}" || return 1
+	IFS= read -r -t "${3:-30}" -u "${_inner_qmp_out[$1]}" INNER_QMP_REPLY ||
+		return 1
+	[[ $INNER_QMP_REPLY == '{"return"'* ]]
+}
+
+inner_qmp_close() {
+	local w=${_inner_qmp_in[$1]:-} r=${_inner_qmp_out[$1]:-}
+
+	[ -n "$w" ] || return 0
+	exec {w}>&- {r}>&-
+	kill "${_inner_qmp_pid[$1]}" 2>/dev/null
+	wait "${_inner_qmp_pid[$1]}" 2>/dev/null
+	unset "_inner_qmp_pid[$1]" "_inner_qmp_in[$1]" "_inner_qmp_out[$1]"
+	return 0
 }
 
 # --- The shared test body (TAP, tests/lib/tap.sh) ---------------------------

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * inner_init: PID 1 of the nested guest of tests/e2e/75-vhost-vdpa-qemu.sh.
+ * inner_init: PID 1 of the nested guest of tests/e2e/75-vhost-vdpa-qemu.sh
+ * (and 76-vhost-vdpa-migrate.sh, 81-vp-vdpa-vhost.sh).
  *
  * The outer test VM runs QEMU with one or more virtio-net-pci devices, each
  * backed by a vhost-vdpa device (the simulator, a VDUSE daemon) that loops
@@ -27,6 +28,37 @@
  *
  *   INNER-PING mac=52:54:00:12:34:70 to=192.0.2.2 sent=8 replies=8 bad=0
  *
+ * With inner.flow=S (live migration, tests/e2e/76-vhost-vdpa-migrate.sh)
+ * the first interface carries a steady flow instead: frames to its own MAC
+ * of varying length (200 to 1514 bytes), each with a sequence number and
+ * the CRC32 of its payload, at most inner.window of them in flight, every
+ * one verified as it comes back (in order, once, intact).  A second packet
+ * socket, never read while it holds fewer than inner.park frames, keeps
+ * the latest ones in the receive buffers the device wrote them to (the
+ * kernel hands the socket the same pages, no copy): they are verified
+ * when they leave it, and all of them when the flow ends, so a page the
+ * device wrote but a migration did not carry over shows up as a damaged
+ * or stale frame.  A line a second tells the counters so far:
+ *
+ *   INNER-FLOW mac=... sent=N received=N lost=0 dup=0 bad=0 parked=N
+ *              park_checked=N park_bad=0 rx_packets=N tx_packets=N
+ *
+ * (one line).  Lines on the second serial port steer it: "churn" starts a
+ * process that only sleeps inner.churn microseconds at a time (for QEMU
+ * 7.2's migration under TCG, see churn_start()) and "calm" stops it, each
+ * answered by "INNER-CHURN on" or "INNER-CHURN off"; any other line ends
+ * the flow, as do S seconds.  The frames in flight are waited for, the
+ * parked ones verified, then:
+ *
+ *   INNER-RESULT mac=... sent=N received=N dup=0 bad=0 lost=0
+ *   INNER-PARK mac=... held=N first=SEQ last=SEQ bad=0 seqerr=0 drops=0
+ *   INNER-STATS mac=... rx_packets=N ...
+ *
+ * where held is how many frames the park held at the end, first and last
+ * their sequence numbers (-1 if none), bad and seqerr count the damaged
+ * and out-of-order frames that ever left the park, drops the frames the
+ * park socket lost to its buffer limit.
+ *
  * After the results it waits (inner.hold seconds at most) for a line on the
  * second serial port, so that the host can read the devices' statistics
  * while the devices are still live, then powers the guest off.
@@ -43,6 +75,12 @@
  *                    at most 4)
  *   inner.ip=A.B.C.D/P  the (first) interface's address, with inner.ping
  *   inner.ping=A.B.C.D  ping this address instead of sending frames
+ *   inner.flow=S     the flow above for at most S seconds (default 0: off)
+ *   inner.window=N   frames in flight in the flow (default 8, at most 256)
+ *   inner.park=N     frames the park holds (default 2048, at most 65536)
+ *   inner.rate=N     frames per second at most in the flow (default 0: as
+ *                    fast as they come back)
+ *   inner.churn=US   the period of the churn (default 1000), see below
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -56,6 +94,7 @@
 #include <netinet/ip_icmp.h>
 #include <netpacket/packet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +106,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +124,11 @@ struct params {
 	unsigned int nics;
 	char ip[32];
 	char ping[32];
+	unsigned int flow_s;
+	unsigned int window;
+	unsigned int park;
+	unsigned int rate;
+	unsigned int churn_us;
 };
 
 struct iface {
@@ -707,6 +752,407 @@ static void ping_test(const struct iface *ifc, const struct params *p)
 	    p->ping, sent, replies, bad);
 }
 
+/* --- The migration flow (inner.flow) --------------------------------------- */
+
+#define MIG_MAGIC	"VDPA-MIG"
+#define MIG_HDR		32	/* Ethernet, magic, seq, length, CRC32 */
+#define MIG_MIN		200	/* above virtio_net's copy limit (128 bytes) */
+#define MIG_MAX		1514
+#define MIG_STALL_S	10.0	/* no frame back for this long: in flight lost */
+#define MIG_PARK_BUF	(64 << 20)
+
+static unsigned int crc_table[256];
+
+static void crc_init(void)
+{
+	unsigned int i, j, c;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (j = 0; j < 8; j++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+static unsigned int crc32_of(const unsigned char *p, size_t len)
+{
+	unsigned int c = ~0u;
+
+	while (len--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return ~c;
+}
+
+/* The length of flow frame @seq: every length from MIG_MIN to MIG_MAX. */
+static unsigned int mig_len(unsigned int seq)
+{
+	return MIG_MIN + (seq * 7919u) % (MIG_MAX - MIG_MIN + 1);
+}
+
+static void put_be32(unsigned char *p, unsigned int v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static unsigned int get_be32(const unsigned char *p)
+{
+	return (unsigned int)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* Flow frame @seq into @f (MIG_MAX bytes); returns its length. */
+static unsigned int build_mig_frame(unsigned char *f, const struct iface *ifc,
+				    unsigned int seq)
+{
+	unsigned int len = mig_len(seq), x = seq * 2654435761u ^ 0x9e3779b9u;
+	unsigned int i;
+
+	memcpy(f, ifc->mac, 6);
+	memcpy(f + 6, ifc->mac, 6);
+	f[12] = ETH_TYPE_TEST >> 8;
+	f[13] = ETH_TYPE_TEST & 0xff;
+	memcpy(f + 14, MIG_MAGIC, 8);
+	put_be32(f + 22, seq);
+	f[26] = len >> 8;
+	f[27] = len;
+	if (!x)
+		x = 1;
+	for (i = MIG_HDR; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		f[i] = x;
+	}
+	put_be32(f + 28, crc32_of(f + MIG_HDR, len - MIG_HDR));
+	return len;
+}
+
+/*
+ * The sequence number of received flow frame @f (@n bytes), or -1 if it is
+ * not one intact: addresses, magic, the length its number gives and the
+ * one it carries, the CRC32 of its payload.
+ */
+static long check_mig_frame(const unsigned char *f, ssize_t n,
+			    const struct iface *ifc)
+{
+	unsigned int seq;
+
+	if (n < MIG_HDR || memcmp(f, ifc->mac, 6) ||
+	    memcmp(f + 6, ifc->mac, 6) || memcmp(f + 14, MIG_MAGIC, 8))
+		return -1;
+	seq = get_be32(f + 22);
+	if ((unsigned int)n != mig_len(seq) ||
+	    (unsigned int)n != ((unsigned int)f[26] << 8 | f[27]) ||
+	    crc32_of(f + MIG_HDR, n - MIG_HDR) != get_be32(f + 28))
+		return -1;
+	return seq;
+}
+
+struct flow {
+	unsigned long long sent, received, lost, dup, bad;
+	unsigned long long next_recv;	/* the sequence number due next */
+	unsigned long long taken;	/* frames read from the main socket */
+	unsigned long long park_read;	/* frames read from the park */
+	unsigned long long park_next;	/* the park's number due next */
+	unsigned long long park_bad;	/* damaged frames out of the park */
+	unsigned long long park_seqerr;	/* ... and out of order */
+	double progress;		/* when a frame last came back */
+};
+
+/* One frame from socket @s, or -1 if none: its sequence number, or -2. */
+static long read_mig_frame(int s, const struct iface *ifc)
+{
+	unsigned char f[2048];
+	ssize_t n;
+	long seq;
+
+	n = recv(s, f, sizeof(f), MSG_DONTWAIT);
+	if (n < 0)
+		return -1;
+	seq = check_mig_frame(f, n, ifc);
+	return seq < 0 ? -2 : seq;
+}
+
+/* Everything waiting on the main socket, counted. */
+static void flow_receive(int s, const struct iface *ifc, struct flow *fl)
+{
+	long seq;
+
+	while ((seq = read_mig_frame(s, ifc)) != -1) {
+		fl->taken++;
+		if (seq == -2 || (unsigned long long)seq >= fl->sent) {
+			fl->bad++;
+		} else if ((unsigned long long)seq == fl->next_recv) {
+			fl->received++;
+			fl->next_recv++;
+			fl->progress = now_s();
+		} else if ((unsigned long long)seq > fl->next_recv) {
+			/* In order on a loopback: the ones between are lost. */
+			fl->lost += seq - fl->next_recv;
+			fl->received++;
+			fl->next_recv = seq + 1;
+			fl->progress = now_s();
+		} else {
+			fl->dup++;
+		}
+	}
+}
+
+/* One frame out of the park, checked; 0, or -1 if the park was empty. */
+static int park_take(int pk, const struct iface *ifc, struct flow *fl,
+		     long *seqp)
+{
+	long seq = read_mig_frame(pk, ifc);
+
+	if (seq == -1)
+		return -1;
+	fl->park_read++;
+	*seqp = seq;
+	if (seq == -2) {
+		fl->park_bad++;
+		return 0;
+	}
+	if ((unsigned long long)seq != fl->park_next)
+		fl->park_seqerr++;
+	fl->park_next = seq + 1;
+	return 0;
+}
+
+static int open_park_socket(const struct iface *ifc)
+{
+	int s = open_packet_socket(ifc), one = 1, buf = MIG_PARK_BUF;
+
+	if (s < 0)
+		return s;
+	if (setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		       sizeof(one)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf))) {
+		int err = -errno;
+
+		close(s);
+		return err;
+	}
+	return s;
+}
+
+static int open_control_port(void)
+{
+	struct termios t;
+	int fd;
+
+	fd = open("/dev/ttyS1", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && !tcgetattr(fd, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+static void flow_line(const struct iface *ifc, const struct flow *fl)
+{
+	out("INNER-FLOW mac=%s sent=%llu received=%llu lost=%llu dup=%llu bad=%llu parked=%llu park_checked=%llu park_bad=%llu rx_packets=%llu tx_packets=%llu",
+	    ifc->macs, fl->sent, fl->received, fl->lost, fl->dup, fl->bad,
+	    fl->taken - fl->park_read, fl->park_read,
+	    fl->park_bad + fl->park_seqerr, stat_of(ifc, "rx_packets"),
+	    stat_of(ifc, "tx_packets"));
+}
+
+/* Send while the window and the rate allow; -errno if a send failed. */
+static int flow_send(int s, const struct iface *ifc, const struct params *p,
+		     struct flow *fl, double start)
+{
+	unsigned char f[MIG_MAX];
+	unsigned int len;
+
+	while (fl->sent - fl->next_recv < p->window) {
+		if (p->rate && fl->sent >= (now_s() - start) * p->rate)
+			break;
+		len = build_mig_frame(f, ifc, fl->sent);
+		/* Never blocks: a device that stopped must not stop the flow. */
+		if (send(s, f, len, MSG_DONTWAIT) != (ssize_t)len) {
+			if (errno == ENOBUFS || errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		fl->sent++;
+	}
+	return 0;
+}
+
+/*
+ * A process that only sleeps @us at a time, so that the kernel switches
+ * address spaces (writes CR3) thousands of times a second.  Under QEMU
+ * 7.2's TCG every CR3 write flushes the emulated TLB, and that is what
+ * keeps its migration correct: its dirty-bitmap sync clears the
+ * migration bits without dropping the TLB entries that let the vCPU
+ * write a page unrecorded (fixed upstream in 9.0 by "physmem: Fix
+ * migration dirty bitmap coherency with TCG memory access"), so without
+ * a flush the guest's own writes to memory QEMU already sent can be lost
+ * and the kernel on the destination finds its lists corrupt.  The host
+ * asks for it while it migrates the guest.  Returns the child's pid, or 0.
+ */
+static pid_t churn_start(unsigned int us)
+{
+	pid_t pid;
+
+	pid = fork();
+	if (pid)
+		return pid < 0 ? 0 : pid;
+	for (;;)
+		usleep(us);
+}
+
+static void churn_stop(pid_t pid)
+{
+	if (!pid)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The host's lines on the control port @ctl, gathered in @line (@len
+ * bytes so far): "churn" and "calm" switch the churn (*@churn, its pid);
+ * returns 1 when another line asks the flow to end.
+ */
+static int flow_control(int ctl, char *line, size_t *len, pid_t *churn,
+			const struct params *p)
+{
+	char buf[64];
+	ssize_t n, i;
+
+	n = read(ctl, buf, sizeof(buf));
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\r')
+			continue;
+		if (buf[i] != '\n') {
+			if (*len < 63)
+				line[(*len)++] = buf[i];
+			continue;
+		}
+		line[*len] = '\0';
+		*len = 0;
+		if (!strcmp(line, "churn")) {
+			if (!*churn)
+				*churn = churn_start(p->churn_us);
+			out("INNER-CHURN %s", *churn ? "on" : "failed");
+		} else if (!strcmp(line, "calm")) {
+			churn_stop(*churn);
+			*churn = 0;
+			out("INNER-CHURN off");
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The flow on @ifc until the host's line or inner.flow seconds; then the
+ * frames in flight, the park drained and checked, the results.
+ */
+static void flow_test(const struct iface *ifc, const struct params *p)
+{
+	static struct flow fl;
+	double start, end, next_line;
+	long seq, first = -1, last = -1;
+	struct pollfd pfd[2];
+	unsigned long long held = 0;
+	struct { unsigned int packets, drops; } st = { 0, 0 };
+	socklen_t stlen = sizeof(st);
+	int s, pk, ctl, err = 0;
+	pid_t churn = 0;
+	char line[64];
+	size_t llen = 0;
+
+	memset(&fl, 0, sizeof(fl));
+	crc_init();
+	s = open_packet_socket(ifc);
+	pk = open_park_socket(ifc);
+	ctl = open_control_port();
+	if (s < 0 || pk < 0 || ctl < 0) {
+		out("INNER-ERROR flow sockets on %s: %d %d, /dev/ttyS1: %d",
+		    ifc->name, s, pk, ctl);
+		goto out;
+	}
+	pfd[0].fd = s;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = ctl;
+	pfd[1].events = POLLIN;
+	start = now_s();
+	fl.progress = start;
+	end = start + p->flow_s;
+	next_line = start;
+	out("INNER-FLOW-START mac=%s window=%u park=%u rate=%u churn=%u",
+	    ifc->macs, p->window, p->park, p->rate, p->churn_us);
+	while (now_s() < end) {
+		err = flow_send(s, ifc, p, &fl, start);
+		if (err) {
+			out("INNER-ERROR send of flow frame %llu: %s", fl.sent,
+			    strerror(-err));
+			break;
+		}
+		if (poll(pfd, 2, p->rate ? 10 : 100) < 0 && errno != EINTR)
+			break;
+		flow_receive(s, ifc, &fl);
+		while (fl.taken - fl.park_read > p->park &&
+		       !park_take(pk, ifc, &fl, &seq))
+			;
+		if (fl.sent > fl.next_recv &&
+		    now_s() - fl.progress > MIG_STALL_S) {
+			out("INNER-ERROR flow stalled: frames %llu to %llu lost",
+			    fl.next_recv, fl.sent - 1);
+			fl.lost += fl.sent - fl.next_recv;
+			fl.next_recv = fl.sent;
+			fl.progress = now_s();
+		}
+		if (now_s() >= next_line) {
+			flow_line(ifc, &fl);
+			next_line += 1.0;
+		}
+		if ((pfd[1].revents & POLLIN) &&
+		    flow_control(ctl, line, &llen, &churn, p))
+			break;
+	}
+	churn_stop(churn);
+	churn = 0;
+	/* The frames in flight, then what the park holds. */
+	end = now_s() + MIG_STALL_S;
+	while (fl.sent > fl.next_recv && now_s() < end) {
+		if (poll(pfd, 1, 100) > 0)
+			flow_receive(s, ifc, &fl);
+	}
+	fl.lost += fl.sent - fl.next_recv;
+	fl.next_recv = fl.sent;
+	while (!park_take(pk, ifc, &fl, &seq)) {
+		if (!held++)
+			first = seq;
+		last = seq;
+	}
+	if (getsockopt(pk, SOL_PACKET, PACKET_STATISTICS, &st, &stlen))
+		st.drops = ~0u;
+	flow_line(ifc, &fl);
+	out("INNER-RESULT mac=%s sent=%llu received=%llu dup=%llu bad=%llu lost=%llu",
+	    ifc->macs, fl.sent, fl.received, fl.dup, fl.bad, fl.lost);
+	out("INNER-PARK mac=%s held=%llu first=%ld last=%ld bad=%llu seqerr=%llu drops=%u",
+	    ifc->macs, held, first, last, fl.park_bad, fl.park_seqerr,
+	    st.drops);
+	out("INNER-STATS mac=%s rx_packets=%llu tx_packets=%llu rx_dropped=%llu tx_dropped=%llu",
+	    ifc->macs, stat_of(ifc, "rx_packets"), stat_of(ifc, "tx_packets"),
+	    stat_of(ifc, "rx_dropped"), stat_of(ifc, "tx_dropped"));
+out:
+	churn_stop(churn);
+	if (s >= 0)
+		close(s);
+	if (pk >= 0)
+		close(pk);
+	if (ctl >= 0)
+		close(ctl);
+}
+
 /* Carrier, then the frames, of one prepared interface. */
 static void test_iface(const struct iface *ifc, const struct params *p)
 {
@@ -723,6 +1169,10 @@ static void test_iface(const struct iface *ifc, const struct params *p)
 	out("INNER-LINK up mac=%s", ifc->macs);
 	if (p->ping[0]) {
 		ping_test(ifc, p);
+		return;
+	}
+	if (p->flow_s) {
+		flow_test(ifc, p);
 		return;
 	}
 	err = exchange(ifc, p, &c);
@@ -773,6 +1223,15 @@ int main(void)
 		p.nics = 1;
 	cmdline_str("inner.ip", p.ip, sizeof(p.ip));
 	cmdline_str("inner.ping", p.ping, sizeof(p.ping));
+	p.flow_s = cmdline_uint("inner.flow", 0, 86400);
+	p.window = cmdline_uint("inner.window", 8, 256);
+	if (!p.window)
+		p.window = 1;
+	p.park = cmdline_uint("inner.park", 2048, 65536);
+	p.rate = cmdline_uint("inner.rate", 0, 1000000);
+	p.churn_us = cmdline_uint("inner.churn", 1000, 1000000);
+	if (!p.churn_us)
+		p.churn_us = 1000;
 	out("INNER-START frames=%u timeout=%u hold=%u nics=%u", p.frames,
 	    p.timeout_s, p.hold_s, p.nics);
 	load_modules();
