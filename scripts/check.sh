@@ -119,20 +119,61 @@ vm_summary() {
 }
 
 # vm_once SERIAL OUT [VM-RUN OPTIONS...] -- [FILTERS...]: boot the VM once;
-# returns vm-run.sh's status.
+# returns vm-run.sh's status.  The option --vu-wire (ours, not vm-run.sh's)
+# starts the vhost-user wire of the multiqueue NICs first (wire_start).
 vm_once() {
-	local serial=$1 out=$2
+	local serial=$1 out=$2 wire=0 rc
 	shift 2
 	local opts=()
 	while [ "$1" != -- ]; do
-		opts+=("$1")
+		if [ "$1" = --vu-wire ]; then
+			wire=1
+		else
+			opts+=("$1")
+		fi
 		shift
 	done
 	shift
+	if [ "$wire" = 1 ] && ! wire_start; then
+		echo "vm-run: not booted: tests/userspace/vu_wire did not start (.check/vu-wire.log)" | tee "$out"
+		return 125
+	fi
 	scripts/vm-run.sh --timeout "$vm_timeout" --log "$serial" "${opts[@]}" \
 		-- tests/run-in-vm.sh "$@" 2>&1 | tee "$out"
-	return "${PIPESTATUS[0]}"
+	rc=${PIPESTATUS[0]}
+	[ "$wire" = 0 ] || wire_stop
+	return "$rc"
 }
+
+# The debug VM's multiqueue NICs (scripts/vp-vdpa-devs.sh, vp_vdpa_mq) are
+# joined by tests/userspace/vu_wire, a vhost-user back-end on the host:
+# it must listen before QEMU connects, one per boot.  wire_start starts
+# it as a coprocess on $vu_dir/{a,b}.sock, its log in .check/vu-wire.log,
+# and waits for its "ready"; it ends by itself when QEMU's connections
+# close, and wire_stop (or this shell's end) closes its standard input,
+# which ends it too (--stdin), then reaps it: no signal to a process id
+# that may have been reused.
+vu_dir=$(mktemp -d "${TMPDIR:-/tmp}/vdpa-vu.XXXXXX") || exit 1
+wire_pid=
+wire_start() {
+	local line=
+	coproc WIRE { exec "$root/tests/userspace/vu_wire" --stdin \
+		--log "$logs/vu-wire.log" "$vu_dir/a.sock" "$vu_dir/b.sock" \
+		2>>"$logs/vu-wire.log"; }
+	wire_pid=$WIRE_PID
+	read -r -t 10 -u "${WIRE[0]}" line
+	[ "$line" = ready ] && return 0
+	wire_stop
+	return 1
+}
+wire_stop() {
+	local in=${WIRE[1]:-}
+	[ -n "$wire_pid" ] || return 0
+	[ -z "$in" ] || exec {in}>&-
+	wait "$wire_pid" 2>/dev/null
+	wire_pid=
+}
+trap 'wire_stop; rm -rf "$vu_dir"' EXIT
 
 # Whether the guest runner got to its first item (its marker is in the
 # serial log $1): a death after that is the tests' business.
@@ -234,12 +275,17 @@ main() {
 # scripts/vp-vdpa-devs.sh, shared with the benchmark VM.  The guest drives
 # QEMU's monitor itself (--guest-monitor, tests/lib/qemu-monitor.sh): 83
 # unplugs and replugs the functions with it.
+# The multiqueue NICs of 84 (vp_vdpa_mq) need the wire above and the RAM
+# as a shared memfd.
 vp_vdpa_img=$logs/vp-blk.img
+debug_mem=1536
 # shellcheck source-path=SCRIPTDIR source=vp-vdpa-devs.sh
 . "$root/scripts/vp-vdpa-devs.sh" "$vp_vdpa_img"
-# The debug VM's vm-run.sh options (make check's debug tier and --reference).
-debug_vm=(--mem 1536 --guest-monitor "${vp_vdpa_iommu[@]}"
-	--qemu-arg "-device pci-testdev" "${vp_vdpa_devs[@]}")
+vp_vdpa_mq_devs "$vu_dir" "$debug_mem"
+# The debug VM's vm-run.sh options (make check's debug tier and --reference;
+# both start the wire too).
+debug_vm=(--mem "$debug_mem" --guest-monitor "${vp_vdpa_iommu[@]}"
+	--qemu-arg "-device pci-testdev" "${vp_vdpa_devs[@]}" "${vp_vdpa_mq[@]}")
 run_tiers() {
 	local release=$1 fd=() fs=()
 	shift
@@ -250,7 +296,7 @@ run_tiers() {
 	fi
 	if [ $# = 0 ] || [ ${#fd[@]} -gt 0 ]; then
 		rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
-		run_vm vm-debug "${debug_vm[@]}" -- "${fd[@]}"
+		run_vm vm-debug --vu-wire "${debug_vm[@]}" -- "${fd[@]}"
 	fi
 	if [ -n "$release" ] && { [ $# = 0 ] || [ ${#fs[@]} -gt 0 ]; }; then
 		run_vm vm-stock --stock --mem 1536 -- "${fs[@]}"
@@ -281,9 +327,13 @@ reference() {
 	make -j"$(nproc)" KDIR="$kdir" modules >"$logs/build.log" 2>&1 &&
 		make -C tests/userspace >"$logs/userspace.log" 2>&1 || return 125
 	rm -f "$vp_vdpa_img" && truncate -s 256M "$vp_vdpa_img"
+	wire_start || { echo "tests/userspace/vu_wire did not start (.check/vu-wire.log)"; return 125; }
+	local rc=0
 	scripts/vm-run.sh --timeout "$vm_timeout" \
 		--log "$logs/serial-reference.log" "${debug_vm[@]}" \
-		-- "$script" "$@"
+		-- "$script" "$@" || rc=$?
+	wire_stop
+	return "$rc"
 }
 
 if [ "${1:-}" = --reference ]; then

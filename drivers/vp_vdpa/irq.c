@@ -2,8 +2,9 @@
 /*
  * vp_vdpa interrupts: MSI-X, a vector per virtqueue and one for
  * configuration changes, or a single vector shared by all of them when the
- * function has fewer. Requested when the driver sets DRIVER_OK (the
- * queues are set up by then), freed by reset.
+ * function has fewer, or the function's INTx line when it has no MSI-X at
+ * all. Requested when the driver sets DRIVER_OK (the queues are set up by
+ * then), freed by reset.
  */
 
 #include <linux/pci.h>
@@ -44,20 +45,25 @@ static irqreturn_t vp_vdpa_config_irq(int irq, void *arg)
 }
 
 /*
- * The shared vector: every queue may have used buffers; the configuration
- * changed only if the ISR says so (the device sets its config bit before
- * any config interrupt, MSI-X or not; reading the ISR clears it). Without
- * that check every completion would look like a config change to the bus
- * driver (virtio_blk re-reads its capacity each time).
+ * The shared vector or INTx line: every queue may have used buffers; the
+ * configuration changed only if the ISR says so (the device sets its
+ * config bit before any config interrupt, MSI-X or not; reading the ISR
+ * clears it, and deasserts INTx). Without that check every completion
+ * would look like a config change to the bus driver (virtio_blk re-reads
+ * its capacity each time). An INTx line may be shared with other devices:
+ * an ISR of 0 means the interrupt was not the function's.
  */
 static irqreturn_t vp_vdpa_shared_irq(int irq, void *arg)
 {
 	struct vp_vdpa *vp = arg;
+	u8 isr = ioread8(vp_mdev(vp)->isr);
 	u32 i;
 
+	if (vp->intx && !isr)
+		return IRQ_NONE;
 	for (i = 0; i < vp->nvqs; i++)
 		vp_vdpa_vq_cb(&vp->vqs[i]);
-	if (ioread8(vp_mdev(vp)->isr) & VIRTIO_PCI_ISR_CONFIG)
+	if (isr & VIRTIO_PCI_ISR_CONFIG)
 		vp_vdpa_config_cb(vp);
 	return IRQ_HANDLED;
 }
@@ -113,8 +119,8 @@ static int vp_vdpa_irqs_one(struct vp_vdpa *vp)
 
 	snprintf(vp->config_name, sizeof(vp->config_name), "vp-vdpa-%s",
 		 pci_name(pdev));
-	err = request_irq(pci_irq_vector(pdev, 0), vp_vdpa_shared_irq, 0,
-			  vp->config_name, vp);
+	err = request_irq(pci_irq_vector(pdev, 0), vp_vdpa_shared_irq,
+			  vp->intx ? IRQF_SHARED : 0, vp->config_name, vp);
 	if (!err)
 		vp->config_irq = pci_irq_vector(pdev, 0);
 	return err;
@@ -130,7 +136,8 @@ static void __vp_vdpa_irqs_free(struct vp_vdpa *vp)
 	lockdep_assert_held(&vp->irq_lock);
 	if (!vp->nvec)
 		return;
-	vp_vdpa_vectors_set(vp, false);
+	if (!vp->intx)
+		vp_vdpa_vectors_set(vp, false);
 	for (i = 0; i < vp->nvqs; i++) {
 		vq = &vp->vqs[i];
 		if (vq->irq >= 0) {
@@ -145,6 +152,7 @@ static void __vp_vdpa_irqs_free(struct vp_vdpa *vp)
 	vp->config_irq = -1;
 	pci_free_irq_vectors(pdev);
 	vp->nvec = 0;
+	vp->intx = false;
 }
 
 /**
@@ -152,7 +160,9 @@ static void __vp_vdpa_irqs_free(struct vp_vdpa *vp)
  * @vp: the device
  *
  * A queue the bus driver gave an affinity (set_vq_affinity) gets it on its
- * own vector; a shared vector keeps the default.
+ * own vector; a shared vector keeps the default. A function without MSI-X
+ * gets its INTx line (shared with other devices), and no vector is written
+ * to it.
  *
  * Context: process context, before DRIVER_OK reaches the function.
  * Return: 0 or -errno (nothing is left allocated then).
@@ -163,15 +173,17 @@ int vp_vdpa_irqs_request(struct vp_vdpa *vp)
 	int n, err;
 
 	mutex_lock(&vp->irq_lock);
-	n = pci_alloc_irq_vectors(pdev, 1, vp->nvqs + 1, PCI_IRQ_MSIX);
+	n = pci_alloc_irq_vectors(pdev, 1, vp->nvqs + 1,
+				  PCI_IRQ_MSIX | PCI_IRQ_INTX);
 	if (n < 0) {
 		mutex_unlock(&vp->irq_lock);
 		return n;
 	}
 	vp->nvec = n;
-	vp->shared = n < vp->nvqs + 1;
+	vp->intx = !pdev->msix_enabled;
+	vp->shared = vp->intx || n < vp->nvqs + 1;
 	err = vp->shared ? vp_vdpa_irqs_one(vp) : vp_vdpa_irqs_per_vq(vp);
-	if (!err && !vp_vdpa_vectors_set(vp, true))
+	if (!err && !vp->intx && !vp_vdpa_vectors_set(vp, true))
 		err = -EBUSY;
 	if (err)
 		__vp_vdpa_irqs_free(vp);

@@ -104,7 +104,7 @@ static int vp_vdpa_dev_add(struct vdpa_mgmt_dev *mgmt, const char *name,
 		return PTR_ERR(vp);
 	vp->fn = fn;
 	vp->features = features;
-	vp->nvqs = vp_modern_get_num_queues(&fn->mdev);
+	vp->nvqs = vp_vdpa_num_queues(fn);
 	vp->config_irq = -1;
 	spin_lock_init(&vp->config_lock);
 	mutex_init(&vp->irq_lock);
@@ -177,7 +177,7 @@ static int vp_vdpa_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MTU) |
 			BIT_ULL(VDPA_ATTR_DEV_NET_CFG_MAX_VQP);
 	fn->mgmt.supported_features = vp_modern_get_features(&fn->mdev);
-	fn->mgmt.max_supported_vqs = vp_modern_get_num_queues(&fn->mdev);
+	fn->mgmt.max_supported_vqs = vp_vdpa_num_queues(fn);
 	pci_set_drvdata(pdev, fn);
 	err = vdpa_mgmtdev_register(&fn->mgmt);
 	if (err) {

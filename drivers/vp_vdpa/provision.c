@@ -112,6 +112,52 @@ VISIBLE_IF_KUNIT int vp_vdpa_net_check(const struct vp_vdpa_net_caps *caps,
 EXPORT_SYMBOL_IF_KUNIT(vp_vdpa_net_check);
 
 /**
+ * vp_vdpa_net_queues() - how many virtqueues a net function has at most
+ * @caps: its configuration
+ * @num_queues: what its common configuration reports now
+ *
+ * The specification makes num_queues the most queues the device supports,
+ * but QEMU's virtio-net (7.2) reports the queues that exist at the moment:
+ * after a reset, until a driver accepts %VIRTIO_NET_F_MQ, one pair and the
+ * control queue, whatever max_virtqueue_pairs says. A function with
+ * %VIRTIO_NET_F_MQ therefore has at least two queues per pair, plus the
+ * control queue with %VIRTIO_NET_F_CTRL_VQ.
+ *
+ * Return: the larger of the two counts, at most U16_MAX.
+ */
+VISIBLE_IF_KUNIT u16 vp_vdpa_net_queues(const struct vp_vdpa_net_caps *caps,
+					u16 num_queues)
+{
+	u32 n = 2 * (u32)caps->pairs;
+
+	if (!(caps->features & BIT_ULL(VIRTIO_NET_F_MQ)))
+		return num_queues;
+	if (caps->features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
+		n++;
+	return min_t(u32, max_t(u32, n, num_queues), U16_MAX);
+}
+EXPORT_SYMBOL_IF_KUNIT(vp_vdpa_net_queues);
+
+/**
+ * vp_vdpa_num_queues() - the function's virtqueues, for the management
+ *                        device's limit and each vDPA device
+ * @fn: the function
+ *
+ * Return: num_queues of its common configuration, or for a net function
+ * what vp_vdpa_net_queues() makes of it.
+ */
+u16 vp_vdpa_num_queues(struct vp_vdpa_fn *fn)
+{
+	u16 n = vp_modern_get_num_queues(&fn->mdev);
+	struct vp_vdpa_net_caps caps;
+
+	if (fn->mdev.id.device != VIRTIO_ID_NET)
+		return n;
+	vp_vdpa_net_caps_read(fn, &caps);
+	return vp_vdpa_net_queues(&caps, n);
+}
+
+/**
  * vp_vdpa_provision() - check the attributes of "vdpa dev add" against
  *                       the function
  * @fn: the function

@@ -48,12 +48,15 @@ struct vp_vdpa_fn;
  *            device_features attribute of "vdpa dev add")
  * @config_lock: protects @config_cb; irqsave, held while it runs
  * @config_cb: the bus driver's configuration change callback
- * @irq_lock: protects the interrupts: @nvec, @shared, @config_irq and each
- *            queue's irq, affine and affinity (requested and freed under
- *            it, so set_vq_affinity never reaches a freed vector)
+ * @irq_lock: protects the interrupts: @nvec, @shared, @intx, @config_irq
+ *            and each queue's irq, affine and affinity (requested and
+ *            freed under it, so set_vq_affinity never reaches a freed
+ *            vector)
  * @config_irq: the configuration interrupt while DRIVER_OK, else -1
- * @nvec: MSI-X vectors allocated (0: none)
+ * @nvec: interrupt vectors allocated (0: none; INTx counts as one)
  * @shared: one vector serves every queue and the configuration
+ * @intx: that vector is the function's INTx line (it has no MSI-X),
+ *        possibly shared with other devices
  * @config_name: the configuration interrupt's name
  */
 struct vp_vdpa {
@@ -68,6 +71,7 @@ struct vp_vdpa {
 	int config_irq;
 	int nvec;
 	bool shared;
+	bool intx;
 	char config_name[48];
 };
 
@@ -128,11 +132,13 @@ struct vp_vdpa_net_caps {
 /* provision.c */
 int vp_vdpa_provision(struct vp_vdpa_fn *fn,
 		      const struct vdpa_dev_set_config *cfg);
+u16 vp_vdpa_num_queues(struct vp_vdpa_fn *fn);
 int vp_vdpa_sriov_configure(struct pci_dev *pdev, int num_vfs);
 #if IS_ENABLED(CONFIG_KUNIT)
 int vp_vdpa_net_check(const struct vp_vdpa_net_caps *caps,
 		      const struct vdpa_dev_set_config *cfg);
 int vp_vdpa_sriov_check(u64 features, int num_vfs, bool assigned);
+u16 vp_vdpa_net_queues(const struct vp_vdpa_net_caps *caps, u16 num_queues);
 #endif
 
 /* ops.c */

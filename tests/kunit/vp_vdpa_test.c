@@ -6,6 +6,8 @@
  * vp_vdpa_net_check:   which "vdpa dev add" net attributes a function
  *                      honours, and the message of each refusal
  * vp_vdpa_sriov_check: when sriov_numvfs may enable or disable VFs
+ * vp_vdpa_net_queues:  a net function's queue count, whatever num_queues
+ *                      says before MQ is negotiated (QEMU's virtio-net)
  */
 
 #include <kunit/test.h>
@@ -127,10 +129,36 @@ static void vp_vdpa_sriov_check_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vp_vdpa_sriov_check(plain, 0, false), 0);
 }
 
+/*
+ * QEMU's virtio-net reports in num_queues the queues that exist: 3 after
+ * a reset for a function of 2 pairs and a control queue, 5 once MQ is
+ * accepted.
+ */
+static void vp_vdpa_net_queues_test(struct kunit *test)
+{
+	u64 mq = BIT_ULL(VIRTIO_NET_F_MQ), cvq = BIT_ULL(VIRTIO_NET_F_CTRL_VQ);
+	struct vp_vdpa_net_caps caps = { .features = mq | cvq, .pairs = 2 };
+
+	KUNIT_EXPECT_EQ(test, vp_vdpa_net_queues(&caps, 3), 5);
+	KUNIT_EXPECT_EQ(test, vp_vdpa_net_queues(&caps, 5), 5);
+	/* A device that reports more is taken at its word. */
+	KUNIT_EXPECT_EQ(test, vp_vdpa_net_queues(&caps, 9), 9);
+	caps.features = mq;
+	KUNIT_EXPECT_EQ(test, vp_vdpa_net_queues(&caps, 2), 4);
+	/* Without MQ, max_virtqueue_pairs means nothing. */
+	caps.features = cvq;
+	KUNIT_EXPECT_EQ(test, vp_vdpa_net_queues(&caps, 3), 3);
+	/* The largest count the specification allows stays in a u16. */
+	caps.features = mq | cvq;
+	caps.pairs = 0x8000;
+	KUNIT_EXPECT_EQ(test, vp_vdpa_net_queues(&caps, 3), U16_MAX);
+}
+
 static struct kunit_case vp_vdpa_cases[] = {
 	KUNIT_CASE_PARAM(vp_vdpa_net_check_test, net_gen_params),
 	KUNIT_CASE(vp_vdpa_net_check_no_extack),
 	KUNIT_CASE(vp_vdpa_sriov_check_test),
+	KUNIT_CASE(vp_vdpa_net_queues_test),
 	{}
 };
 
