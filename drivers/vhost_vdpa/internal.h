@@ -52,6 +52,7 @@
 
 struct vhost_vdpa;
 struct vhv_log;
+struct vhv_share;
 
 /**
  * struct vhost_vdpa_vq - one virtqueue as userspace set it up
@@ -120,6 +121,8 @@ struct vhost_vdpa_vq {
  * @opened: one opener at a time
  * @owner: mm of the process that did VHOST_SET_OWNER (mmgrab()ed); pins
  *         are charged to it
+ * @share: with @owner: the registry of the pages @owner's devices pinned
+ *         for mappings, which charges each page once (share.c)
  * @backend_features: accepted VHOST_BACKEND_F_* bits
  * @features: accepted device features
  * @vq_num_max: largest ring size the parent takes
@@ -164,6 +167,7 @@ struct vhost_vdpa {
 	struct vhost_iotlb *iotlb;
 	atomic_t opened;
 	struct mm_struct *owner;
+	struct vhv_share *share;
 	u64 backend_features;
 	u64 features;
 	u16 vq_num_max;
@@ -314,6 +318,15 @@ int vhost_vdpa_log_cover(struct vhost_vdpa *v, u64 last);
 void vhost_vdpa_log_stop(struct vhost_vdpa *v);
 void vhost_vdpa_log_init(struct vhost_vdpa *v, struct dentry *root);
 void vhost_vdpa_log_close(struct vhost_vdpa *v);
+
+/* share.c */
+struct vhv_share *vhv_share_get(struct mm_struct *mm);
+void vhv_share_put(struct vhv_share *s);
+int vhv_share_charge(struct vhv_share *s, unsigned long pfn, unsigned long n,
+		     unsigned long limit);
+void vhv_share_uncharge(struct vhv_share *s, unsigned long pfn,
+			unsigned long n);
+unsigned long vhv_share_fresh_max(struct vhv_share *s, unsigned long n);
 
 /* mmap.c */
 int vhost_vdpa_mmap(struct file *file, struct vm_area_struct *vma);
