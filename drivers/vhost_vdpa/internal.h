@@ -43,7 +43,10 @@
  * outside the mm's mmap_lock (pinning takes that), so the mmap and
  * page-fault paths, which run under mmap_lock, use
  * &vhost_vdpa.doorbell_lock instead: removal sets &vhost_vdpa.gone under
- * it before anything else. Kick eventfd wakeups
+ * it before anything else. The shared pinning registry of the owner's mm
+ * (share.c) has its own mutex, taken under &vhost_vdpa.lock and holding
+ * nothing else; the global list of registries has another, taken at
+ * VHOST_SET_OWNER and at close, never under a registry's. Kick eventfd wakeups
  * run in atomic context under the eventfd's own lock and only call the
  * parent's kick_vq, which may be called in any context.
  */
