@@ -7,10 +7,11 @@
 #   scripts/bench.sh [--rounds N] [--only GROUP,...] [--out DIR]
 #                    [--timeout SEC] [--pktgen-seconds S] [--fio-seconds S]
 #                    [--iperf-seconds S] [--vhost-frames N] [--lifecycle N]
-#                    [--scale N] [--profile] [--vp-parts PARTS]
+#                    [--scale N] [--profile] [--vp-parts PARTS] [--mem MB]
 #
 #   --rounds N        repetitions of every workload on each side (default 3)
-#   --only GROUPS     memcpy,net,blk,vhost,lifecycle,vduse,vp (default: all)
+#   --only GROUPS     memcpy,net,blk,vhost,vmap,lifecycle,vduse,vp (default: all)
+#   --mem MB          guest memory (default 4608: vmap maps 2 GiB)
 #   --out DIR         results folder (default results/bench/<UTC time>)
 #   --timeout SEC     bound of the VM run (default 2700)
 #   --profile         also a flat perf profile of each side (profile-*.txt)
@@ -47,10 +48,11 @@ rounds=3
 only=
 out=
 timeout_s=2700
+mem_mb=4608
 guest_args=()
 
 usage() {
-	sed -n '7,18s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,19s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -67,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--only) only=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--mem) mem_mb=${2:?}; shift 2 ;;
 	--pktgen-seconds | --fio-seconds | --iperf-seconds | --vhost-frames | \
 		--lifecycle | --scale | --vp-parts)
 		guest_args+=("$1" "${2:?}"); shift 2 ;;
@@ -158,7 +161,7 @@ run_vm() {
 	. "$root/scripts/vp-vdpa-devs.sh" "$img"
 	monitor_host &
 	monitor_pid=$!
-	(cd "$copy" && scripts/vm-run.sh --timeout "$timeout_s" \
+	(cd "$copy" && scripts/vm-run.sh --timeout "$timeout_s" --mem "$mem_mb" \
 		--log "$out/serial.log" "${vp_vdpa_iommu[@]}" "${vp_vdpa_devs[@]}" \
 		-- tests/bench/run-in-vm.sh "${guest_args[@]}") \
 		2> >(tee "$out/vm-run.err" >&2) | tee "$out/raw.txt" |

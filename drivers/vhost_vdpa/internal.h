@@ -43,7 +43,10 @@
  * outside the mm's mmap_lock (pinning takes that), so the mmap and
  * page-fault paths, which run under mmap_lock, use
  * &vhost_vdpa.doorbell_lock instead: removal sets &vhost_vdpa.gone under
- * it before anything else. Kick eventfd wakeups
+ * it before anything else. The shared pinning registry of the owner's mm
+ * (share.c) has its own mutex, taken under &vhost_vdpa.lock and holding
+ * nothing else; the global list of registries has another, taken at
+ * VHOST_SET_OWNER and at close, never under a registry's. Kick eventfd wakeups
  * run in atomic context under the eventfd's own lock and only call the
  * parent's kick_vq, which may be called in any context.
  */
@@ -52,6 +55,7 @@
 
 struct vhost_vdpa;
 struct vhv_log;
+struct vhv_share;
 
 /**
  * struct vhost_vdpa_vq - one virtqueue as userspace set it up
@@ -120,6 +124,8 @@ struct vhost_vdpa_vq {
  * @opened: one opener at a time
  * @owner: mm of the process that did VHOST_SET_OWNER (mmgrab()ed); pins
  *         are charged to it
+ * @share: with @owner: the registry of the pages @owner's devices pinned
+ *         for mappings, which charges each page once (share.c)
  * @backend_features: accepted VHOST_BACKEND_F_* bits
  * @features: accepted device features
  * @vq_num_max: largest ring size the parent takes
@@ -164,6 +170,7 @@ struct vhost_vdpa {
 	struct vhost_iotlb *iotlb;
 	atomic_t opened;
 	struct mm_struct *owner;
+	struct vhv_share *share;
 	u64 backend_features;
 	u64 features;
 	u16 vq_num_max;
@@ -314,6 +321,15 @@ int vhost_vdpa_log_cover(struct vhost_vdpa *v, u64 last);
 void vhost_vdpa_log_stop(struct vhost_vdpa *v);
 void vhost_vdpa_log_init(struct vhost_vdpa *v, struct dentry *root);
 void vhost_vdpa_log_close(struct vhost_vdpa *v);
+
+/* share.c */
+struct vhv_share *vhv_share_get(struct mm_struct *mm);
+void vhv_share_put(struct vhv_share *s);
+int vhv_share_charge(struct vhv_share *s, unsigned long pfn, unsigned long n,
+		     unsigned long limit);
+void vhv_share_uncharge(struct vhv_share *s, unsigned long pfn,
+			unsigned long n);
+unsigned long vhv_share_fresh_max(struct vhv_share *s, unsigned long n);
 
 /* mmap.c */
 int vhost_vdpa_mmap(struct file *file, struct vm_area_struct *vma);

@@ -105,11 +105,17 @@ static long vhost_vdpa_set_owner(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 
 	if (v->owner)
 		return -EBUSY;
+	v->share = vhv_share_get(current->mm);
+	if (!v->share)
+		return -ENOMEM;
 	/* use_va parents that translate in the owner's mm need to know it */
 	if (v->vdpa->use_va && ops->bind_mm) {
 		err = ops->bind_mm(v->vdpa, current->mm);
-		if (err)
+		if (err) {
+			vhv_share_put(v->share);
+			v->share = NULL;
 			return err;
+		}
 	}
 	mmgrab(current->mm);
 	v->owner = current->mm;

@@ -13,6 +13,7 @@
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include <linux/uio.h>
 
 #include "internal.h"
@@ -94,8 +95,8 @@ static void vhv_release(struct vhost_vdpa *v, const struct vhv_retired *r)
 	npages = PFN_DOWN(r->addr + (r->last - r->start)) - first + 1;
 	unpin_user_page_range_dirty_lock(pfn_to_page(first), npages,
 					 r->perm & VHOST_MAP_WO);
-	if (v->owner)
-		atomic64_sub(npages, &v->owner->pinned_vm);
+	if (v->share)
+		vhv_share_uncharge(v->share, first, npages);
 }
 
 /* For vhv_release_retired(): every address space (after a reset). */
@@ -298,20 +299,36 @@ struct vhv_run {
 	u64 len;		/* bytes, whole pages */
 };
 
-/* Record @run clipped to the requested [@first, @last]; pins move to it. */
+/* RLIMIT_MEMLOCK in pages, or no limit with CAP_IPC_LOCK. */
+static unsigned long vhv_memlock_pages(void)
+{
+	if (capable(CAP_IPC_LOCK))
+		return ULONG_MAX;
+	return PFN_DOWN(rlimit(RLIMIT_MEMLOCK));
+}
+
+/*
+ * Record @run clipped to the requested [@first, @last]; pins move to it.
+ * Its pages are charged first (pages another mapping of the owner's
+ * devices holds are charged already): -ENOMEM past RLIMIT_MEMLOCK.
+ */
 static int vhv_flush_run(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
 			 u64 first, u64 last, u32 perm)
 {
 	u64 start = max(run->iova, first);
 	u64 end = min(run->iova + run->len - 1, last);
+	unsigned long pfn = PFN_DOWN(run->pa), n = run->len >> PAGE_SHIFT;
 	int err;
 
 	if (!run->len)
 		return 0;
+	err = vhv_share_charge(v->share, pfn, n, vhv_memlock_pages());
+	if (err)
+		return err;
 	err = vhv_add(v, asid, start, end, run->pa + (start - run->iova), perm,
 		      NULL);
-	if (!err)
-		atomic64_add(run->len >> PAGE_SHIFT, &v->owner->pinned_vm);
+	if (err)
+		vhv_share_uncharge(v->share, pfn, n);
 	return err;
 }
 
@@ -386,6 +403,17 @@ long vhost_vdpa_pin_unlocked(struct vhost_vdpa *v, unsigned long uaddr,
 	return got ? got : -EFAULT;
 }
 
+/*
+ * Pages pinned per pin_user_pages_fast() call: 64 KiB of page pointers
+ * (16 times what one page holds), fewer lock round trips and calls.
+ */
+#define VHV_PIN_BATCH	(SZ_64K / sizeof(struct page *))
+
+/*
+ * Pin the user memory of @msg and map it in runs of physically
+ * contiguous pages, each charged once per owner mm (share.c). On failure
+ * nothing of @msg stays mapped, pinned or charged.
+ */
 static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 		       const struct vhost_iotlb_msg *msg)
 {
@@ -393,7 +421,7 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 			   (msg->perm & VHOST_MAP_WO ? FOLL_WRITE : 0);
 	unsigned long off = msg->uaddr & ~PAGE_MASK;
 	unsigned long npages = PFN_UP(off + msg->size), done = 0;
-	unsigned long batch = PAGE_SIZE / sizeof(struct page *);
+	unsigned long batch = min_t(unsigned long, npages, VHV_PIN_BATCH);
 	u64 iova = msg->iova - off;
 	struct vhv_run run = { };
 	struct page **pages;
@@ -402,10 +430,11 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 
 	if ((msg->iova & ~PAGE_MASK) != off)
 		return -EINVAL;
-	err = vhost_vdpa_charge_check(v, npages);
+	/* what the owner's devices hold already may be mapped again */
+	err = vhost_vdpa_charge_check(v, vhv_share_fresh_max(v->share, npages));
 	if (err)
 		return err;
-	pages = (struct page **)__get_free_page(GFP_KERNEL);
+	pages = kvmalloc_array(batch, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
 	while (done < npages && !err) {
@@ -428,7 +457,7 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 		vhv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
 				false);
 	}
-	free_page((unsigned long)pages);
+	kvfree(pages);
 	return err;
 }
 

@@ -76,6 +76,8 @@ static void vhost_vdpa_close_locked(struct vhost_vdpa *v)
 	if (v->owner) {
 		if (v->vdpa && v->vdpa->use_va && v->vdpa->config->unbind_mm)
 			v->vdpa->config->unbind_mm(v->vdpa);
+		vhv_share_put(v->share);
+		v->share = NULL;
 		mmdrop(v->owner);
 		v->owner = NULL;
 	}

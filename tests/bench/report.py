@@ -25,11 +25,12 @@ import sys
 
 # Metrics where less is better; every other one is a rate.
 LOWER_BETTER = {"p99_us", "total_s", "add_s", "del_s", "ms_per_dev",
-                "mem_kb_per_dev", "slab_kb_per_dev", "not_returned_kb"}
+                "mem_kb_per_dev", "slab_kb_per_dev", "not_returned_kb",
+                "map_s", "unmap_s", "pin_kb"}
 # Shown in the table (every metric is in the JSON).
 TABLE_METRICS = {"tx_pps", "rx_pps", "iops", "p99_us", "pps", "total_s",
                  "bytes_per_s", "mem_kb_per_dev", "slab_kb_per_dev", "add_s",
-                 "gbit_s"}
+                 "gbit_s", "map_s", "unmap_s", "pin_kb"}
 # The sides a workload may have: the vp group adds "virtio_pci" (the same
 # function under the kernel's virtio_pci: the limit); memcpy has "vm".
 SIDES = ("intree", "ours", "virtio_pci", "vm")
@@ -38,7 +39,8 @@ UNITS = {"tx_pps": "pkt/s sent", "rx_pps": "pkt/s recv", "pps": "pkt/s",
          "iops": "IOPS", "p99_us": "p99 us", "total_s": "s add+del",
          "add_s": "s add", "del_s": "s del", "ms_per_dev": "ms/dev",
          "bytes_per_s": "bytes/s", "mem_kb_per_dev": "KiB/dev avail",
-         "slab_kb_per_dev": "KiB/dev slab", "not_returned_kb": "KiB kept"}
+         "slab_kb_per_dev": "KiB/dev slab", "not_returned_kb": "KiB kept",
+         "map_s": "s map", "unmap_s": "s unmap", "pin_kb": "KiB VmPin"}
 
 
 def target(workload, metric):

@@ -14,7 +14,9 @@
 # Groups (default all, in this order): memcpy, net (vdpasim_net under
 # virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
 # virtio_vdpa + virtio_blk, driven by fio), vhost (vdpasim_net under
-# vhost_vdpa, driven by tests/userspace/vdpa_user net-loop --bench),
+# vhost_vdpa, driven by tests/userspace/vdpa_user net-loop --bench), vmap
+# (vdpa_user map-bench through vhost_vdpa on vdpasim_net: 256 MiB, 1 GiB
+# and 2 GiB of 4 KiB, THP and hugetlbfs memory mapped and unmapped),
 # lifecycle (vdpa dev add + bind + del of --lifecycle devices; once,
 # --scale devices alive together and the memory they take), vduse
 # (qemu-storage-daemon's vduse-blk export of a file in the guest's tmpfs,
@@ -59,7 +61,7 @@ pg=/proc/net/pktgen
 MAC=02:00:00:00:be:01
 
 rounds=3
-only=memcpy,net,blk,vhost,lifecycle,vduse,vp
+only=memcpy,net,blk,vhost,vmap,lifecycle,vduse,vp
 pktgen_s=3
 iperf_s=3
 during=
@@ -403,6 +405,114 @@ run_vhost() {
 			"$round" --dirty-log || { vdpa dev del bv0; return 1; }
 	done
 	vdpa dev del bv0
+}
+
+# --- vmap: vhost_vdpa mapping cost (vdpa_user map-bench) ---------------------
+
+# Sizes in MiB and backings of the vmap group; each size once per round.
+vmap_sizes="256 1024 2048"
+vmap_backings="4k thp hugetlb"
+
+# vmap_load SIDE: vdpasim_net under vhost_vdpa, with room for 2^20 IOTLB
+# entries on either side in both modules (2 GiB of 4 KiB pages may take
+# one per page; the in-tree vhost_vdpa holds 2048 by default),
+# the in-tree simulator mapping by physical address (use_va=0: it maps by
+# VA by default, which pins nothing and skips anonymous memory).
+vmap_load() {
+	local side=$1 m out args=()
+	if [ "$side" = ours ]; then
+		out=$(modprobe vdpa_sim max_iotlb_entries=1048576 2>&1 &&
+			modprobe vhost_vdpa max_iotlb_entries=1048576 2>&1) ||
+			{ echo "modprobe: $out"; return 1; }
+	else
+		for m in $intree_core $intree_vhost; do
+			[ -e "/sys/module/${m##*/}" ] && continue
+			args=()
+			[ "${m##*/}" = vdpa_sim ] &&
+				args=(max_iotlb_entries=1048576 use_va=0)
+			[ "${m##*/}" = vhost_vdpa ] && args=(max_iotlb_entries=1048576)
+			out=$(insmod "$kdir/$m.ko" "${args[@]}" 2>&1) ||
+				{ echo "insmod $m: $out"; return 1; }
+		done
+	fi
+	load "$side" net vhost_vdpa
+}
+
+# vmap_room MIB BACKING: enough memory for it, hugetlb pages reserved;
+# else the reason on stdout.
+vmap_room() {
+	local mib=$1 backing=$2 avail_mib got
+	avail_mib=$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) / 1024))
+	if [ "$backing" = hugetlb ]; then
+		echo $((mib / 2)) >/proc/sys/vm/nr_hugepages
+		got=$(cat /proc/sys/vm/nr_hugepages)
+		[ "$got" -ge $((mib / 2)) ] && return 0
+		echo 0 >/proc/sys/vm/nr_hugepages
+		echo "memory short: $got of $((mib / 2)) 2 MiB hugetlb pages (MemAvailable $avail_mib MiB)"
+		return 1
+	fi
+	[ "$avail_mib" -ge $((mib + 384)) ] && return 0
+	echo "memory short: MemAvailable $avail_mib MiB for $mib MiB"
+	return 1
+}
+
+# vmap_one NODE NODE2 MIB BACKING SIDE ROUND: one map-bench row; NODE2
+# (the same memory mapped on a second device: its time and VmPin) at
+# 256 MiB only.
+vmap_one() {
+	local node=$1 node2=$2 mib=$3 backing=$4 side=$5 round=$6 row why out rc kv
+	local also=()
+	row="vmap-$backing-${mib}M"
+	[ "$mib" = 256 ] && also=(--also "$node2")
+	if ! why=$(vmap_room "$mib" "$backing"); then
+		na "$row" "$side" "$why"
+		say "$row $side: not measured: $why"
+		return 0
+	fi
+	out=$("$repo/tests/userspace/vdpa_user" map-bench --dev "$node" \
+		"${also[@]}" --backing "$backing" --mbytes "$mib" --rounds 1 2>&1)
+	rc=$?
+	echo 0 >/proc/sys/vm/nr_hugepages
+	out=$(grep '^map-bench ' <<<"$out" || echo "$out")
+	if [ "$rc" = 77 ]; then
+		na "$row" "$side" "$(tail -n 1 <<<"$out")"
+		return 0
+	fi
+	if [ "$rc" != 0 ]; then
+		na "$row" "$side" "failed: $(tail -n 1 <<<"$out")"
+		echo "vdpa_user: $(tail -n 5 <<<"$out")"
+		return 1
+	fi
+	say "$row $side: $out"
+	for kv in $out; do
+		case $kv in
+		map_s=* | unmap_s=*) result "$row" "$side" "$round" "${kv%%=*}" "${kv#*=}" ;;
+		thp_kb=*) [ "$backing" != thp ] || result "$row" "$side" "$round" thp_kb "${kv#*=}" ;;
+		map2_s=*) result "vmap2-$backing-${mib}M" "$side" "$round" map_s "${kv#*=}" ;;
+		pin2_kb=*) result "vmap2-$backing-${mib}M" "$side" "$round" pin_kb "${kv#*=}" ;;
+		esac
+	done
+}
+
+# Mapping and unmapping 256 MiB, 1 GiB and 2 GiB of anonymous memory
+# through the IOTLB, per backing (tests/userspace/map_bench.c).
+run_vmap() {
+	local side=$1 round=$2 node node2 mib backing rc=0
+	vmap_load "$side" || return 1
+	vdpa dev add name bm0 mgmtdev vdpasim_net mac $MAC || return 1
+	vdpa dev add name bm1 mgmtdev vdpasim_net mac 02:00:00:00:be:02 || return 1
+	node=$(vhost_node bm0)
+	node2=$(vhost_node bm1)
+	[ -c "$node" ] && [ -c "$node2" ] || { echo "bm0/bm1: no vhost-vdpa node"; return 1; }
+	for mib in $vmap_sizes; do
+		for backing in $vmap_backings; do
+			vmap_one "$node" "$node2" "$mib" "$backing" "$side" "$round" ||
+				rc=1
+		done
+	done
+	vdpa dev del bm1
+	vdpa dev del bm0
+	return $rc
 }
 
 # --- lifecycle ---------------------------------------------------------------
@@ -952,7 +1062,7 @@ main() {
 	for ((round = 1; round <= rounds; round++)); do
 		sides="intree ours"
 		[ $((round % 2)) = 0 ] && sides="ours intree"
-		for group in net blk vhost lifecycle vduse vp profile; do
+		for group in net blk vhost vmap lifecycle vduse vp profile; do
 			wanted "$group" || continue
 			[ "$group" = vp ] && sides=$(vp_sides "$round")
 			for side in $sides; do

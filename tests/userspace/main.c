@@ -14,6 +14,9 @@
  *   vdpa_user hammer --dev DEV [--threads N] [--timeout MS]
  *   vdpa_user stall --dev DEV --exec CMD [--timeout MS]
  *   vdpa_user log --dev DEV --case NAME [--packed]
+ *   vdpa_user map-bench --dev DEV [--also DEV2] --backing 4k|thp|hugetlb
+ *                       [--mbytes N] [--rounds N]
+ *   vdpa_user share --dev DEV [--also DEV]... [--mbytes N] [--exec CMD]
  *
  * Common: --ring N (default 256, clamped to the device's maximum),
  * --timeout MS (default 5000).  Exit status: 0 passed, 1 failed, 2 bad
@@ -51,12 +54,14 @@ static const struct subcommand subcommands[] = {
 	{ "hammer", cmd_hammer },
 	{ "stall", cmd_stall },
 	{ "log", cmd_log },
+	{ "map-bench", cmd_map_bench },
+	{ "share", cmd_share },
 };
 
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
 	O_BENCH, O_DIRTY_LOG, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC,
-	O_STOP_PROBE, O_DOORBELL };
+	O_STOP_PROBE, O_DOORBELL, O_BACKING, O_ALSO, O_ROUNDS };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -83,12 +88,15 @@ static const struct option longopts[] = {
 	{ "ops", required_argument, NULL, O_OPS },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "exec", required_argument, NULL, O_EXEC },
+	{ "backing", required_argument, NULL, O_BACKING },
+	{ "also", required_argument, NULL, O_ALSO },
+	{ "rounds", required_argument, NULL, O_ROUNDS },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int print_usage(void)
 {
-	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer|stall|log\n"
+	fputs("usage: vdpa_user net-loop|blk-rw|misuse|pin-check|doorbell|iommu-map|config-call|abuse|fuzz|hammer|stall|log|map-bench|share\n"
 	      "         --dev /dev/vhost-vdpa-N\n"
 	      "         [--frames N] [--size BYTES] [--packed] [--batch] [--asid]\n"
 	      "         [--suspend-resume] [--stop-probe] [--doorbell]\n"
@@ -99,7 +107,8 @@ static int print_usage(void)
 	      "                 invalidate-batch|size-wrap|cvq-index|thp|hugetlb|\n"
 	      "                 iotlb-full|live]  (abuse)\n"
 	      "         [--case net|toggle|switch|munmap|small|blk|errno|nolog]  (log)\n"
-	      "         [--seed S] [--ops N] [--threads N] [--exec CMD]\n",
+	      "         [--seed S] [--ops N] [--threads N] [--exec CMD]\n"
+	      "         [--also DEV] [--backing 4k|thp|hugetlb] [--rounds N]\n",
 	      stderr);
 	return EXIT_USAGE;
 }
@@ -217,6 +226,16 @@ static int parse_one(struct options *o, int c, const char *arg)
 	case O_EXEC:
 		o->exec = arg;
 		return 0;
+	case O_BACKING:
+		o->backing = arg;
+		return 0;
+	case O_ALSO:
+		if (o->nalso == ARRAY_SIZE(o->also))
+			return -1;
+		o->also[o->nalso++] = arg;
+		return 0;
+	case O_ROUNDS:
+		return parse_uint(arg, 1000, &o->rounds);
 	case O_EXPECT:
 		o->expect_ours = !strcmp(arg, "ours");
 		return o->expect_ours || !strcmp(arg, "intree") ? 0 : -1;
@@ -234,7 +253,7 @@ int main(int argc, char **argv)
 {
 	struct options o = {
 		.frames = 1000, .size = 1514, .sectors = 2048, .mbytes = 64,
-		.ring = 256, .timeout_ms = 5000,
+		.ring = 256, .timeout_ms = 5000, .backing = "4k", .rounds = 1,
 	};
 	unsigned int i;
 	int c;

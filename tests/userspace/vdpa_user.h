@@ -63,7 +63,12 @@
  * @seed: fuzz: seed of the random sequence
  * @ops: fuzz: number of operations (0: the default)
  * @threads: hammer: threads (0: the default)
- * @exec: stall: shell command to run while calls are stalled in faults
+ * @exec: stall: shell command to run while calls are stalled in faults;
+ *	  share: command that removes the last device, while it is mapped
+ * @backing: map-bench: 4k, thp or hugetlb
+ * @also: map-bench, share: further devices (--also, up to 3)
+ * @nalso: how many
+ * @rounds: map-bench: rounds of map and unmap
  */
 struct options {
 	const char *dev;
@@ -90,6 +95,10 @@ struct options {
 	unsigned int ops;
 	unsigned int threads;
 	const char *exec;
+	const char *backing;
+	const char *also[3];
+	unsigned int nalso;
+	unsigned int rounds;
 };
 
 /**
@@ -291,6 +300,8 @@ int cmd_fuzz(const struct options *o);
 int cmd_hammer(const struct options *o);
 int cmd_stall(const struct options *o);
 int cmd_log(const struct options *o);
+int cmd_map_bench(const struct options *o);
+int cmd_share(const struct options *o);
 
 /* pin.c */
 int vm_read(struct vm_kb *v);
