@@ -8,6 +8,7 @@
 #                    [--timeout SEC] [--pktgen-seconds S] [--fio-seconds S]
 #                    [--iperf-seconds S] [--vhost-frames N] [--lifecycle N]
 #                    [--scale N] [--profile] [--vp-parts PARTS] [--mem MB]
+#                    [--vcpus N]
 #
 #   --rounds N        repetitions of every workload on each side (default 3)
 #   --only GROUPS     memcpy,net,blk,vhost,vmap,lifecycle,vduse,vp (default: all)
@@ -16,6 +17,7 @@
 #   --timeout SEC     bound of the VM run (default 2700)
 #   --profile         also a flat perf profile of each side (profile-*.txt)
 #   --vp-parts PARTS  the vp group's parts: net,fio,pt (default: all)
+#   --vcpus N         the VM's vCPUs (-smp; default 2, vm-run.sh's)
 #   the rest          workload knobs, passed to tests/bench/run-in-vm.sh
 #
 # Steps:
@@ -49,10 +51,11 @@ only=
 out=
 timeout_s=2700
 mem_mb=4608
+vcpus=
 guest_args=()
 
 usage() {
-	sed -n '7,19s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,21s/^# \{0,1\}//p' "$0" >&2
 	exit 125
 }
 
@@ -70,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--mem) mem_mb=${2:?}; shift 2 ;;
+	--vcpus) vcpus=${2:?}; shift 2 ;;
 	--pktgen-seconds | --fio-seconds | --iperf-seconds | --vhost-frames | \
 		--lifecycle | --scale | --vp-parts)
 		guest_args+=("$1" "${2:?}"); shift 2 ;;
@@ -79,6 +83,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive number"
+[[ -z $vcpus || $vcpus =~ ^[1-9][0-9]*$ ]] || die "--vcpus wants a positive number"
 guest_args+=(--rounds "$rounds")
 [ -z "$only" ] || guest_args+=(--only "$only")
 
@@ -153,7 +158,8 @@ monitor_host() {
 # The vp group's functions, as in the debug VM (scripts/check.sh): every
 # run has them, so that all groups always run on the same machine.
 run_vm() {
-	local img=$out/vp-blk.img
+	local img=$out/vp-blk.img smp=()
+	[ -z "$vcpus" ] || smp=(--smp "$vcpus")
 	say "VM run (TCG: about 25 minutes; serial log: $out/serial.log)"
 	vm_rc=0
 	rm -f "$img" && truncate -s 256M "$img"
@@ -162,7 +168,8 @@ run_vm() {
 	monitor_host &
 	monitor_pid=$!
 	(cd "$copy" && scripts/vm-run.sh --timeout "$timeout_s" --mem "$mem_mb" \
-		--log "$out/serial.log" "${vp_vdpa_iommu[@]}" "${vp_vdpa_devs[@]}" \
+		--log "$out/serial.log" "${smp[@]}" \
+		"${vp_vdpa_iommu[@]}" "${vp_vdpa_devs[@]}" \
 		-- tests/bench/run-in-vm.sh "${guest_args[@]}") \
 		2> >(tee "$out/vm-run.err" >&2) | tee "$out/raw.txt" |
 		grep --line-buffered '^# ' || true

@@ -6,7 +6,8 @@
 
 RAW holds the guest's output (R/N/I/K records, see run-in-vm.sh). Writes
 OUTDIR/results.json (every sample, median, min, max and spread of each
-side, the ratio ours/in-tree, for the vp group also ours/virtio_pci, the
+side, the ratio ours/in-tree, for the vp group also ours/virtio_pci, for
+the blk group also ours/null_blk (irqmode 0 and 1: the limits), the
 issue's targets, the memcpy fractions),
 OUTDIR/results.txt (the table, also printed on stdout), the perf
 profiles of a --profile run (OUTDIR/profile-WORKLOAD-SIDE.txt) and
@@ -32,8 +33,14 @@ TABLE_METRICS = {"tx_pps", "rx_pps", "iops", "p99_us", "pps", "total_s",
                  "bytes_per_s", "mem_kb_per_dev", "slab_kb_per_dev", "add_s",
                  "gbit_s", "map_s", "unmap_s", "pin_kb"}
 # The sides a workload may have: the vp group adds "virtio_pci" (the same
-# function under the kernel's virtio_pci: the limit); memcpy has "vm".
-SIDES = ("intree", "ours", "virtio_pci", "vm")
+# function under the kernel's virtio_pci: the limit); the blk group adds
+# "null_blk0" and "null_blk1" (its fio runs on null_blk, irqmode 0 and 1:
+# its limits); memcpy has "vm".
+SIDES = ("intree", "ours", "virtio_pci", "null_blk0", "null_blk1", "vm")
+# The limit sides, each with its ratio ours/limit (key "ratio_<side>").
+LIMITS = ("virtio_pci", "null_blk0", "null_blk1")
+# The group a limit side belongs to.
+LIMIT_GROUP = {"virtio_pci": "vp", "null_blk0": "blk", "null_blk1": "blk"}
 UNITS = {"tx_pps": "pkt/s sent", "rx_pps": "pkt/s recv", "pps": "pkt/s",
          "gbit_s": "Gbit/s",
          "iops": "IOPS", "p99_us": "p99 us", "total_s": "s add+del",
@@ -48,8 +55,8 @@ def target(workload, metric):
     if workload.startswith("net-virtio-64B-1qp") and metric in ("tx_pps",
                                                                 "rx_pps"):
         return (">=", 3.0)
-    if workload.startswith("blk-") and "-qd32-" in workload and \
-            metric == "iops":
+    if workload.startswith("blk-") and metric == "iops" and \
+            ("-qd32-" in workload or "-qd1-" in workload):
         return (">=", 2.0)
     if workload.startswith("vduse-blk-") and metric == "iops":
         if "-qd32-" in workload:
@@ -72,6 +79,14 @@ def target_virtio_pci(workload, metric):
     """The issue's target for ours/virtio_pci, as (op, value), or None."""
     if workload.startswith("vp-") and metric in VP_RATES:
         return (">=", 0.95)
+    return None
+
+
+def target_null_blk(workload, metric):
+    """The issue's target for ours/null_blk irqmode=1, or None."""
+    if workload.startswith("blk-") and metric == "iops" and \
+            ("-qd32-" in workload or "-qd1-" in workload):
+        return (">=", 0.5)
     return None
 
 
@@ -145,11 +160,11 @@ def build(samples, notes, info, reports, order, profiles):
         group = wl.split("-")[0]
         for side in SIDES:
             if side not in row and side in notes.get(group, {}) and \
-                    (side != "virtio_pci" or group == "vp"):
+                    LIMIT_GROUP.get(side, group) == group:
                 row[side] = {"note": notes[group][side]}
         ours = row.get("ours", {}).get("median")
-        for key, base in (("ratio", "intree"),
-                          ("ratio_virtio_pci", "virtio_pci")):
+        for base in ("intree",) + LIMITS:
+            key = "ratio" if base == "intree" else f"ratio_{base}"
             if ours is not None and row.get(base, {}).get("median"):
                 row[key] = ours / row[base]["median"]
         tgt = target(wl, metric)
@@ -158,6 +173,9 @@ def build(samples, notes, info, reports, order, profiles):
         tgt = target_virtio_pci(wl, metric)
         if tgt and "ratio_virtio_pci" in row:
             row["target_virtio_pci"] = check(row["ratio_virtio_pci"], tgt)
+        tgt = target_null_blk(wl, metric)
+        if tgt and "ratio_null_blk1" in row:
+            row["target_null_blk1"] = check(row["ratio_null_blk1"], tgt)
         size = frame_bytes(wl)
         if memcpy_bps and size and metric in ("rx_pps", "pps"):
             row["memcpy_fraction"] = {
@@ -198,11 +216,18 @@ def fmt_side(cell):
 def table(result):
     # The virtio_pci columns only when some workload has that side.
     vpci = any("virtio_pci" in row for row in result["rows"])
+    # The null_blk columns only when some workload has those sides.
+    nblk = any("null_blk1" in row or "null_blk0" in row
+               for row in result["rows"])
     head = ("workload", "metric", "in-tree", "ours", "ours/in-tree",
             "target", "of memcpy (in-tree/ours)")
     if vpci:
         head = head[:4] + ("virtio_pci",) + head[4:5] + \
             ("ours/virtio_pci",) + head[5:]
+    if nblk:
+        at = head.index("ours/in-tree") + 1
+        head = head[:at] + ("null_blk i0", "null_blk i1", "ours/i0",
+                            "ours/i1") + head[at:]
     lines = []
     for row in result["rows"]:
         if row["metric"] not in TABLE_METRICS and row["metric"] != "-" or \
@@ -210,13 +235,15 @@ def table(result):
             continue
         intree, ours = row.get("intree"), row.get("ours")
         ratios = []
-        for key in ("ratio", "ratio_virtio_pci"):
+        for key in ("ratio", "ratio_virtio_pci", "ratio_null_blk0",
+                    "ratio_null_blk1"):
             r = f"{row[key]:.2f}x" if key in row else "-"
             if key in row and row["better"] == "lower":
                 r += " (lower better)"
             ratios.append(r)
         tgts = []
-        for key, what in (("target", ""), ("target_virtio_pci", " of v_p")):
+        for key, what in (("target", ""), ("target_virtio_pci", " of v_p"),
+                          ("target_null_blk1", " of i1")):
             if key in row:
                 t = row[key]
                 tgts.append(f"{t['op']}{t['value']:g}x{what} " +
@@ -233,6 +260,9 @@ def table(result):
             cells += (fmt_side(row.get("virtio_pci")), ratios[0], ratios[1])
         else:
             cells += (ratios[0],)
+        if nblk:
+            cells += (fmt_side(row.get("null_blk0")),
+                      fmt_side(row.get("null_blk1")), ratios[2], ratios[3])
         lines.append(cells + (tgt, frac))
     widths = [max(len(x[i]) for x in lines + [head]) for i in range(len(head))]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)),
@@ -250,6 +280,10 @@ def table(result):
         out.append("virtio_pci: the vp group's functions under the kernel's "
                    "virtio_pci (the limit); \"of v_p\": a target for "
                    "ours/virtio_pci.")
+    if nblk:
+        out.append("null_blk i0, i1: the blk group's fio runs on null_blk "
+                   "(queue_mode=2, irqmode 0 and 1): the limits; \"of i1\": "
+                   "a target for ours/null_blk irqmode=1.")
     out.append(f"kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs "
                f"(TCG), {info.get('rounds', '?')} rounds per side; median ±half "
                "the min-max range; ratios of medians.")
@@ -267,9 +301,10 @@ def chart_rows(result):
         label = f"{row['workload']} {UNITS.get(row['metric'], row['metric'])}"
         if "ratio" in row:
             rows.append((label, row["ratio"], row["better"] == "lower"))
-        if "ratio_virtio_pci" in row:
-            rows.append((f"{label} (of virtio_pci)", row["ratio_virtio_pci"],
-                         row["better"] == "lower"))
+        for limit in LIMITS:
+            if f"ratio_{limit}" in row:
+                rows.append((f"{label} (of {limit})", row[f"ratio_{limit}"],
+                             row["better"] == "lower"))
     return rows
 
 

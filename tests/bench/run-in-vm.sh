@@ -13,8 +13,10 @@
 #
 # Groups (default all, in this order): memcpy, net (vdpasim_net under
 # virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
-# virtio_vdpa + virtio_blk, driven by fio), vhost (vdpasim_net under
-# vhost_vdpa, driven by tests/userspace/vdpa_user net-loop --bench), vmap
+# virtio_vdpa + virtio_blk, driven by fio; its limits null_blk0 and
+# null_blk1, the same fio runs on null_blk with irqmode 0 and 1), vhost
+# (vdpasim_net under vhost_vdpa, driven by tests/userspace/vdpa_user
+# net-loop --bench), vmap
 # (vdpa_user map-bench through vhost_vdpa on vdpasim_net: 256 MiB, 1 GiB
 # and 2 GiB of 4 KiB, THP and hugetlbfs memory mapped and unmapped),
 # lifecycle (vdpa dev add + bind + del of --lifecycle devices; once,
@@ -351,8 +353,40 @@ fio_rec() {
 	result "$wl" "$side" "$round" p99_us "$p99"
 }
 
+# blk_limits GROUP: the sides that only the blk group has, its limits:
+# null_blk (queue_mode=2, one submission queue like both simulators) with
+# irqmode 0 (completed inline in the submitter's context) and 1 (from the
+# block softirq), "null_blk0" and "null_blk1".
+blk_limits() {
+	[ "$1" != blk ] || echo null_blk0 null_blk1
+}
+
+# The fio workloads of the blk group on DEV.
+blk_fio() {
+	local side=$1 round=$2 dev=$3 rw qd jobs
+	for rw in randread randwrite; do
+		for qd in 1 32; do
+			for jobs in 1 2; do
+				fio_rec "blk-4k-$rw-qd$qd-j$jobs" "$side" "$round" \
+					"$dev" "$rw" "$qd" "$jobs" || return 1
+			done
+		done
+	done
+}
+
+# The same workloads on null_blk: no device work, no data moved.
+run_null_blk() {
+	local side=$1 round=$2 out
+	out=$(modprobe null_blk queue_mode=2 irqmode="${side#null_blk}" \
+		nr_devices=1 submit_queues=1 gb=1 2>&1) ||
+		{ echo "modprobe null_blk: $out"; return 1; }
+	wait_for 10 test -b /dev/nullb0 || { echo "no /dev/nullb0"; return 1; }
+	blk_fio "$side" "$round" /dev/nullb0
+}
+
 run_blk() {
-	local side=$1 round=$2 d rw qd jobs
+	local side=$1 round=$2 d
+	[[ $side != null_blk* ]] || { run_null_blk "$side" "$round"; return; }
 	load "$side" blk virtio_vdpa || return 1
 	vdpa dev add name bb0 mgmtdev vdpasim_blk || return 1
 	d=$(disk bb0)
@@ -361,15 +395,7 @@ run_blk() {
 	# on both sides (ours would read holes as zeros without copying) and
 	# writes land on allocated storage (ours allocates on first write).
 	dd if=/dev/zero of="/dev/$d" bs=1M oflag=direct status=none 2>/dev/null
-	for rw in randread randwrite; do
-		for qd in 1 32; do
-			for jobs in 1 2; do
-				fio_rec "blk-4k-$rw-qd$qd-j$jobs" "$side" "$round" \
-					"/dev/$d" "$rw" "$qd" "$jobs" ||
-					{ vdpa dev del bb0; return 1; }
-			done
-		done
-	done
+	blk_fio "$side" "$round" "/dev/$d" || { vdpa dev del bb0; return 1; }
 	vdpa dev del bb0
 }
 
@@ -1065,7 +1091,7 @@ main() {
 		for group in net blk vhost vmap lifecycle vduse vp profile; do
 			wanted "$group" || continue
 			[ "$group" = vp ] && sides=$(vp_sides "$round")
-			for side in $sides; do
+			for side in $sides $(blk_limits "$group"); do
 				run_side "$group" "$side" "$round"
 			done
 		done
