@@ -132,6 +132,9 @@ struct vdring_map {
  * @max: capacity of @vec and @iova (grow on demand up to %VDRING_IOV_MAX)
  * @iova: the IOVA of each segment's first byte (a segment is contiguous
  *        in IOVA too)
+ * @nowait: set by the owner while it fills the list where it must not
+ *          sleep: growing then allocates with %GFP_NOWAIT, and a call
+ *          that cannot grow fails with -ENOMEM (the ring is not broken)
  *
  * Initialise with vdring_iov_init(), free with vdring_iov_free(). Read the
  * readable part with an iov_iter from vdring_iov_iter_out() and fill the
@@ -146,6 +149,7 @@ struct vdring_iov {
 	u32 out_len;
 	u32 in_len;
 	unsigned int max;
+	bool nowait;
 };
 
 /* Most segments one buffer may have; more is treated as malformed. */
@@ -234,6 +238,7 @@ bool vdring_need_notify(struct vdring *r);
 int vdring_notify_disable(struct vdring *r);
 int vdring_notify_enable(struct vdring *r);
 bool vdring_is_broken(const struct vdring *r);
+bool vdring_is_prepared(const struct vdring *r);
 const char *vdring_broken_reason(const struct vdring *r);
 
 void vdring_get_state(const struct vdring *r, bool packed,

@@ -40,6 +40,15 @@
  * worker then shares the CPU of the guest thread that kicks it (see
  * "Where we stand" in Documentation/benchmarks.rst).
  *
+ * Inline kicks: a class whose datapath can run without sleeping (block)
+ * serves the kick of an idle queue in the kicker's context, with
+ * vdpasim_vq_kick_inline() as its &vdpasim_class_ops.kick: one batch
+ * under the queue's lock (only tried), the driver's callback called from
+ * there, as a driver completing in its submission path does; the work
+ * item takes over whatever would have to wait or sleep. This saves the
+ * wakeup of a worker and a context switch per kick, which on one or two
+ * vCPUs is most of the cost of a small request.
+ *
  * Address spaces: before the driver maps anything, every address space is
  * passthrough (IOVA == physical address, what the DMA API gives a device
  * without IOMMU, i.e. virtio_vdpa's view). The first ``dma_map``,
@@ -94,8 +103,10 @@
  * &vdpasim.running. Every config op that changes device state takes it.
  *
  * &vdpasim_vq.lock (mutex) protects one queue: its ring, addresses, size,
- * readiness, callback and address space pointer. The queue's worker holds
- * it while processing; config ops that change the queue take it.
+ * readiness, callback, address space pointer and &vdpasim_vq.nowait. The
+ * queue's worker holds it while processing, an inline kick while it
+ * handles its batch (it only tries the lock: a kicker may not sleep);
+ * config ops that change the queue take it.
  *
  * &vdpasim_as.lock (rw_semaphore) protects one address space's mappings
  * and its dirty log (&vdring_map.log): workers hold it for reading while
@@ -104,9 +115,10 @@
  * reading takes its peer queue's lock).
  *
  * &vdpasim.running is written under &vdpasim.lock; workers read it with
- * READ_ONCE() under their queue's lock. Stopping clears it and then
- * cancels every queue's work synchronously, so no worker runs afterwards
- * (workers never take &vdpasim.lock). &vdpasim.needs_reset is set from
+ * READ_ONCE() under their queue's lock. Stopping clears it, then cancels
+ * every queue's work synchronously and takes every queue's lock once (an
+ * inline batch in progress ends first), so no worker and no inline batch
+ * runs afterwards (neither takes &vdpasim.lock). &vdpasim.needs_reset is set from
  * any context without a lock and cleared by reset.
  */
 
@@ -121,14 +133,20 @@ struct vdpasim_vq;
  *           driver notifications and re-checks), -EAGAIN when blocked on
  *           another queue (net: no receive buffers; the class arranges to
  *           be scheduled again, e.g. by the peer's kick, and the core
- *           leaves notifications as they are), or another negative errno
- *           if the ring is malformed (the core then sets NEEDS_RESET).
- *           Called from the queue's work with &vdpasim_vq.lock held, the
+ *           leaves notifications as they are), -EBUSY in an inline run
+ *           (&vdpasim_vq.nowait) when a buffer needs to sleep (the class
+ *           gives it back with vdring_unpop() unanswered; the core queues
+ *           the work, which serves it), or another negative errno if the
+ *           ring is malformed (the core then sets NEEDS_RESET).
+ *           Called from the queue's work, or inline from a kick (see
+ *           vdpasim_vq_kick_inline(), with &vdpasim_vq.nowait set: then it
+ *           must not sleep), with &vdpasim_vq.lock held, the
  *           queue's address space read-locked, only while the device runs
  *           and the queue is ready. Publish and notify with
  *           vdpasim_vq_notify() before returning.
  * @kick: optional; what a driver kick of queue @vq does (default: queue
- *        its own work). Called in any context, must not sleep
+ *        its own work; vdpasim_vq_kick_inline(): handle it right there
+ *        when the queue is idle). Called in any context, must not sleep
  * @get_vq_group: optional; the group of queue @idx (default 0)
  * @get_config: optional; refresh &vdpasim.config before the driver reads
  *              it; called with &vdpasim.lock held
@@ -229,6 +247,9 @@ struct vdpasim_as {
  * @num: queue size
  * @idx: queue index
  * @ready: the driver enabled the queue and its ring is set up
+ * @nowait: the batch being handled runs inline in a kicker's context
+ *          (vdpasim_vq_kick_inline()): &vdpasim_class_ops.process must
+ *          not sleep
  * @state_set: a vq state was set while not ready (applied at ready)
  * @state: that state
  * @priv: class data for this queue
@@ -247,6 +268,7 @@ struct vdpasim_vq {
 	u32 num;
 	u16 idx;
 	bool ready;
+	bool nowait;
 	bool state_set;
 	struct vdpa_vq_state state;
 	void *priv;
@@ -321,6 +343,7 @@ void vdpasim_unregister(struct vdpasim *vs);
 u64 vdpasim_core_features(void);
 
 void vdpasim_schedule(struct vdpasim_vq *vq);
+void vdpasim_vq_kick_inline(struct vdpasim_vq *vq);
 bool vdpasim_vq_notify(struct vdpasim_vq *vq);
 bool vdpasim_vq_lock_peer(struct vdpasim_vq *peer);
 void vdpasim_vq_unlock_peer(struct vdpasim_vq *peer);

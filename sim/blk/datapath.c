@@ -107,14 +107,32 @@ static size_t vdpasim_blk_piece(u64 pos, u64 end, unsigned long *idx,
 	return min_t(u64, VDPASIM_BLK_CHUNK_SIZE - *off, end - pos);
 }
 
-/* Copy @len bytes at @sector to @to; holes read as zeros. */
+/*
+ * Read-lock the store; with @nowait (an inline run) only try: -EBUSY
+ * when a range operation holds it.
+ */
+static int vdpasim_blk_store_lock(struct vdpasim_blk_store *st, bool nowait)
+{
+	if (!nowait) {
+		down_read(&st->lock);
+		return 0;
+	}
+	return down_read_trylock(&st->lock) ? 0 : -EBUSY;
+}
+
+/*
+ * Copy @len bytes at @sector to @to; holes read as zeros. -EBUSY (with
+ * @nowait, nothing copied) if the store is busy.
+ */
 static int vdpasim_blk_store_read(struct vdpasim_blk_store *st, u64 sector,
-				  u64 len, struct iov_iter *to)
+				  u64 len, struct iov_iter *to, bool nowait)
 {
 	u64 pos = sector << VDPASIM_BLK_SECTOR_SHIFT, end = pos + len;
-	int err = 0;
+	int err;
 
-	down_read(&st->lock);
+	err = vdpasim_blk_store_lock(st, nowait);
+	if (err)
+		return err;
 	while (pos < end) {
 		unsigned long idx;
 		size_t off, n, done;
@@ -134,23 +152,32 @@ static int vdpasim_blk_store_read(struct vdpasim_blk_store *st, u64 sector,
 	return err;
 }
 
-/* Copy @len bytes from @from to the disk at @sector. */
+/*
+ * Copy @len bytes from @from to the disk at @sector. With @nowait, -EBUSY
+ * if the store is busy or a chunk has to be allocated (the write may then
+ * have stored part of its data: served again, it stores the same bytes).
+ */
 static int vdpasim_blk_store_write(struct vdpasim_blk_store *st, u64 sector,
-				   u64 len, struct iov_iter *from)
+				   u64 len, struct iov_iter *from, bool nowait)
 {
 	u64 pos = sector << VDPASIM_BLK_SECTOR_SHIFT, end = pos + len;
-	int err = 0;
+	int err;
 
-	down_read(&st->lock);
+	err = vdpasim_blk_store_lock(st, nowait);
+	if (err)
+		return err;
 	while (pos < end) {
 		unsigned long idx;
 		size_t off, n;
 		void *chunk;
 
 		n = vdpasim_blk_piece(pos, end, &idx, &off);
-		chunk = vdpasim_blk_chunk_get(st, idx);
+		if (nowait)
+			chunk = xa_load(&st->chunks, idx);
+		else
+			chunk = vdpasim_blk_chunk_get(st, idx);
 		if (!chunk) {
-			err = -ENOMEM;
+			err = nowait ? -EBUSY : -ENOMEM;
 			break;
 		}
 		if (copy_from_iter(chunk + off, n, from) != n) {
@@ -216,6 +243,8 @@ static void vdpasim_blk_store_zero(struct vdpasim_blk_store *st, u64 sector,
  * @in_len: bytes in @in
  * @written: bytes written through @in
  * @bytes: data bytes moved, for the byte counters
+ * @nowait: an inline run: serving must not sleep
+ * @retry: not served, it would have to sleep: the queue's work serves it
  */
 struct vdpasim_blk_req {
 	struct vdpasim_blk *blk;
@@ -228,14 +257,21 @@ struct vdpasim_blk_req {
 	u32 in_len;
 	u32 written;
 	u32 bytes;
+	bool nowait;
+	bool retry;
 };
 
 static u8 vdpasim_blk_read(struct vdpasim_blk_req *req)
 {
 	struct vdpasim_blk_store *st = &req->blk->store;
+	int err;
 
-	if (!vdpasim_blk_in_range(st, req->sector, req->in_len) ||
-	    vdpasim_blk_store_read(st, req->sector, req->in_len, &req->in))
+	if (!vdpasim_blk_in_range(st, req->sector, req->in_len))
+		return VIRTIO_BLK_S_IOERR;
+	err = vdpasim_blk_store_read(st, req->sector, req->in_len, &req->in,
+				     req->nowait);
+	req->retry = err == -EBUSY;
+	if (err)
 		return VIRTIO_BLK_S_IOERR;
 	req->written = req->in_len;
 	req->bytes = req->in_len;
@@ -246,10 +282,15 @@ static u8 vdpasim_blk_read(struct vdpasim_blk_req *req)
 static u8 vdpasim_blk_write(struct vdpasim_blk_req *req)
 {
 	struct vdpasim_blk_store *st = &req->blk->store;
+	int err;
 
 	if (req->blk->read_only ||
-	    !vdpasim_blk_in_range(st, req->sector, req->out_len) ||
-	    vdpasim_blk_store_write(st, req->sector, req->out_len, &req->out))
+	    !vdpasim_blk_in_range(st, req->sector, req->out_len))
+		return VIRTIO_BLK_S_IOERR;
+	err = vdpasim_blk_store_write(st, req->sector, req->out_len, &req->out,
+				      req->nowait);
+	req->retry = err == -EBUSY;
+	if (err)
 		return VIRTIO_BLK_S_IOERR;
 	req->bytes = req->out_len;
 	return VIRTIO_BLK_S_OK;
@@ -318,7 +359,8 @@ static u32 vdpasim_blk_ranges_src(struct vdpasim_blk_req *req,
 /*
  * DISCARD, WRITE_ZEROES and SECURE_ERASE: an array of segments. Every
  * segment is checked before any is applied, so a refused request changes
- * nothing; then all are applied under one write lock.
+ * nothing; then all are applied under one write lock, which an inline run
+ * leaves to the queue's work.
  */
 static u8 vdpasim_blk_ranges(struct vdpasim_blk_req *req)
 {
@@ -329,6 +371,10 @@ static u8 vdpasim_blk_ranges(struct vdpasim_blk_req *req)
 	u32 i, len, nsegs;
 	u8 status;
 
+	if (req->nowait) {
+		req->retry = true;
+		return VIRTIO_BLK_S_IOERR;
+	}
 	len = vdpasim_blk_ranges_src(req, &src);
 	nsegs = len / sizeof(seg);
 	if (!nsegs || len % sizeof(seg) || nsegs > VDPASIM_BLK_MAX_RANGE_SEGS)
@@ -422,16 +468,20 @@ static bool vdpasim_blk_put_status(struct vdpasim_vq *vq, u8 status)
 
 /*
  * Serve the request in the queue's buffer; return the bytes written to
- * the buffer (data and status), the used length to report. Every byte
- * stored is reported to the dirty log: the data as far as the request
- * got (a read failing halfway has stored part of it, beyond the used
- * length), then the status byte.
+ * the buffer (data and status), the used length to report, or -EBUSY
+ * (an inline run only) if serving it would sleep: then nothing was
+ * written to the buffer and no counter moved. Every byte stored is
+ * reported to the dirty log: the data as far as the request got (a read
+ * failing halfway has stored part of it, beyond the used length), then
+ * the status byte.
  */
-static u32 vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
+static int vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
 			      struct vdpasim_blk_stats *stats)
 {
 	struct vdring_iov *iov = &vq->iov;
-	struct vdpasim_blk_req req = { .blk = blk, .iov = iov };
+	struct vdpasim_blk_req req = {
+		.blk = blk, .iov = iov, .nowait = vq->nowait,
+	};
 	struct virtio_blk_outhdr hdr;
 	u8 status = VIRTIO_BLK_S_IOERR;
 
@@ -450,6 +500,8 @@ static u32 vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
 		req.sector = __virtio64_to_cpu(true, hdr.sector);
 		req.out_len = iov->out_len - sizeof(hdr);
 		status = vdpasim_blk_dispatch(&req, stats);
+		if (req.retry)
+			return -EBUSY;
 	}
 	vdring_log_in(&vq->ring, iov, 0, req.in_len - iov_iter_count(&req.in));
 
@@ -471,10 +523,13 @@ static u32 vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
  *
  * The &vdpasim_class_ops.process of the block class; see there for the
  * context. Completions dropped by the ``drop_completions`` fault knob
- * are served (data is read or written) but never given back.
+ * are served (data is read or written) but never given back. In an
+ * inline run (&vdpasim_vq.nowait), a request that would sleep (the store
+ * busy with a range operation, a write needing a new chunk, a range
+ * operation) is given back unanswered and ends the batch with -EBUSY.
  *
- * Return: the number of requests taken from the ring, or a negative
- * errno if the ring is malformed.
+ * Return: the number of requests taken from the ring, -EBUSY, or a
+ * negative errno if the ring is malformed.
  */
 int vdpasim_blk_process(struct vdpasim_vq *vq, unsigned int budget)
 {
@@ -482,15 +537,19 @@ int vdpasim_blk_process(struct vdpasim_vq *vq, unsigned int budget)
 	struct vdpasim_blk_stats *stats = &blk->stats[vq->idx];
 	unsigned int done = 0, pushed = 0;
 	struct vdring_elem elem;
-	int err = 0;
-	u32 len;
+	int err = 0, len;
 
 	while (done < budget) {
 		err = vdring_pop(&vq->ring, &vq->iov, &elem);
 		if (err <= 0)
 			break;
-		done++;
 		len = vdpasim_blk_handle(blk, vq, stats);
+		if (len < 0) {
+			vdring_unpop(&vq->ring, &elem);
+			err = len;
+			break;
+		}
+		done++;
 		if (vdpasim_fault_drop(vq->vs)) {
 			stats->v[VDPASIM_BLK_STAT_DROPPED]++;
 			continue;

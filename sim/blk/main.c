@@ -17,6 +17,11 @@
  *
  * "device_features" provisioning is accepted (VIRTIO_BLK_F_RO among them
  * makes the device read-only too).
+ *
+ * - inline_kick (default Y; read at every kick, for every device): serve
+ *   a kick of an idle queue in the kicker's context, the driver's
+ *   callback included, instead of waking the queue's worker
+ *   (vdpasim_vq_kick_inline()); N: every kick queues the work.
  */
 
 #include <linux/debugfs.h>
@@ -32,6 +37,7 @@
 static unsigned int capacity_mib = 128;
 static unsigned int num_queues = 1;
 static bool read_only;
+static bool inline_kick = true;
 
 static int vdpasim_blk_set_capacity(const char *val,
 				    const struct kernel_param *kp)
@@ -64,6 +70,9 @@ MODULE_PARM_DESC(num_queues,
 module_param(read_only, bool, 0644);
 MODULE_PARM_DESC(read_only,
 		 "Devices added from now on are read-only: VIRTIO_BLK_F_RO, writes fail (default N)");
+module_param(inline_kick, bool, 0644);
+MODULE_PARM_DESC(inline_kick,
+		 "Serve a kick of an idle queue in the kicker's context instead of waking a worker (default Y)");
 
 /* What the class implements, VIRTIO_BLK_F_RO aside (a per-device choice). */
 #define VDPASIM_BLK_FEATURES	(BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) | \
@@ -137,8 +146,18 @@ static void vdpasim_blk_free(struct vdpasim *vs)
 	vdpasim_blk_store_destroy(&sim_to_blk(vs)->store);
 }
 
+/* See inline_kick at the top. */
+static void vdpasim_blk_kick(struct vdpasim_vq *vq)
+{
+	if (READ_ONCE(inline_kick))
+		vdpasim_vq_kick_inline(vq);
+	else
+		vdpasim_schedule(vq);
+}
+
 static const struct vdpasim_class_ops vdpasim_blk_class_ops = {
 	.process = vdpasim_blk_process,
+	.kick = vdpasim_blk_kick,
 	.get_stats = vdpasim_blk_get_stats,
 	.debugfs_init = vdpasim_blk_debugfs_init,
 	.free = vdpasim_blk_free,

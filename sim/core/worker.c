@@ -7,6 +7,7 @@
 
 #include <linux/bottom_half.h>
 #include <linux/delay.h>
+#include <linux/preempt.h>
 #include <linux/virtio_config.h>
 #include <net/netlink.h>
 #include <uapi/linux/vdpa.h>
@@ -54,7 +55,11 @@ static void vdpasim_vq_broken(struct vdpasim_vq *vq, int err)
 	vdpasim_set_needs_reset(vq->vs, "malformed ring");
 }
 
-/* One batch of a queue; returns true if the work should run again. */
+/*
+ * One batch of a queue; returns true if the work should run again. With
+ * vq->nowait (an inline run) nothing in it sleeps: the ring must already
+ * be resolved for the current mappings, or the work item does the batch.
+ */
 static bool vdpasim_vq_run(struct vdpasim_vq *vq)
 {
 	unsigned int budget = vq->vs->attr.batch;
@@ -68,6 +73,10 @@ static bool vdpasim_vq_run(struct vdpasim_vq *vq)
 	 */
 	if (!down_read_trylock(&vq->as->lock))
 		return true;
+	if (vq->nowait && !vdring_is_prepared(&vq->ring)) {
+		up_read(&vq->as->lock);
+		return true;
+	}
 	n = vdring_notify_disable(&vq->ring);
 	if (!n)
 		n = vq->vs->attr.ops->process(vq, budget);
@@ -80,8 +89,11 @@ static bool vdpasim_vq_run(struct vdpasim_vq *vq)
 	up_read(&vq->as->lock);
 	if (n == -EAGAIN)
 		return false;
-	/* Short of memory is not the driver's fault: try again later. */
-	if (n == -ENOMEM)
+	/*
+	 * Short of memory is not the driver's fault: try again later. A
+	 * request that must sleep ends an inline run: the work serves it.
+	 */
+	if (n == -ENOMEM || n == -EBUSY)
 		return true;
 	if (n < 0)
 		vdpasim_vq_broken(vq, n);
@@ -109,6 +121,56 @@ void vdpasim_vq_work(struct work_struct *work)
 }
 
 /**
+ * vdpasim_vq_kick_inline() - serve a kick in the kicker's context
+ * @vq: the kicked queue
+ *
+ * The &vdpasim_class_ops.kick of a class whose &vdpasim_class_ops.process
+ * can run without sleeping when &vdpasim_vq.nowait is set (block). When
+ * the queue is idle (its work neither pending nor running), handles one
+ * batch right here, the way a driver completing in its submission path
+ * does, and calls the driver's callback from here: no work item, no
+ * wakeup of a worker thread, no context switch per kick. The queue's work
+ * takes over for whatever would make the kicker wait or sleep: a busy
+ * queue, a full batch (more may be waiting), a ring not yet resolved for
+ * the current mappings, the address space being changed, a request the
+ * class cannot serve without sleeping (-EBUSY from
+ * &vdpasim_class_ops.process), the ``delay_us`` knob.
+ *
+ * The queue lock is only tried, so nothing here waits; while it is held
+ * the queue's worker cannot run, so the datapath of one queue never runs
+ * twice at once. vdpasim_stop() waits for an inline batch to end.
+ *
+ * Context: any. From interrupt context, with bottom halves or interrupts
+ * disabled (where the driver's callback could not run as from an
+ * interrupt handler), the work is queued instead. The bus driver must not
+ * hold a lock that its callback takes (virtio_blk kicks after releasing
+ * its queue lock).
+ */
+void vdpasim_vq_kick_inline(struct vdpasim_vq *vq)
+{
+	bool again;
+
+	if (in_interrupt() || irqs_disabled() ||
+	    READ_ONCE(vq->vs->faults.delay_us) || work_pending(&vq->work) ||
+	    !mutex_trylock(&vq->lock)) {
+		vdpasim_schedule(vq);
+		return;
+	}
+	again = false;
+	if (vdpasim_vq_runnable(vq)) {
+		vq->nowait = true;
+		vq->iov.nowait = true;
+		again = vdpasim_vq_run(vq);
+		vq->iov.nowait = false;
+		vq->nowait = false;
+	}
+	mutex_unlock(&vq->lock);
+	if (again)
+		vdpasim_schedule(vq);
+}
+EXPORT_SYMBOL_GPL(vdpasim_vq_kick_inline);
+
+/**
  * vdpasim_start() - let the workers run, and run every ready queue
  * @vs: the device, with &vdpasim.lock held
  */
@@ -128,6 +190,9 @@ void vdpasim_start(struct vdpasim *vs)
  * @vs: the device, with &vdpasim.lock held
  *
  * Pending kicks are dropped; vdpasim_start() runs every ready queue.
+ * An inline batch (vdpasim_vq_kick_inline()) holds its queue's lock:
+ * taking each lock once waits for one in progress, and a later one sees
+ * &vdpasim.running cleared under that lock.
  */
 void vdpasim_stop(struct vdpasim *vs)
 {
@@ -135,8 +200,11 @@ void vdpasim_stop(struct vdpasim *vs)
 
 	lockdep_assert_held(&vs->lock);
 	WRITE_ONCE(vs->running, false);
-	for (i = 0; i < vs->attr.nvqs; i++)
+	for (i = 0; i < vs->attr.nvqs; i++) {
 		cancel_work_sync(&vs->vqs[i].work);
+		mutex_lock(&vs->vqs[i].lock);
+		mutex_unlock(&vs->vqs[i].lock);
+	}
 }
 
 /**
@@ -154,7 +222,11 @@ bool vdpasim_vq_notify(struct vdpasim_vq *vq)
 	u32 delay = READ_ONCE(vq->vs->faults.delay_us);
 
 	lockdep_assert_held(&vq->lock);
-	if (delay)
+	/*
+	 * An inline batch starts only while the knob is 0; one that finds
+	 * it set meanwhile does not wait (it must not sleep).
+	 */
+	if (delay && !vq->nowait)
 		fsleep(delay);
 	if (vdring_publish(&vq->ring) || !vdring_need_notify(&vq->ring))
 		return false;

@@ -89,6 +89,7 @@ EXPORT_SYMBOL_GPL(vdring_iov_iter_in);
 /* Both arrays grow; @max only once both have (a failure keeps it). */
 static int vdring_iov_grow(struct vdring_iov *iov)
 {
+	gfp_t gfp = iov->nowait ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
 	unsigned int max;
 	struct kvec *vec;
 	u64 *iova;
@@ -96,11 +97,11 @@ static int vdring_iov_grow(struct vdring_iov *iov)
 	if (iov->max >= VDRING_IOV_MAX)
 		return -E2BIG;
 	max = min(max(2 * iov->max, 4U), VDRING_IOV_MAX);
-	vec = krealloc_array(iov->vec, max, sizeof(*vec), GFP_KERNEL);
+	vec = krealloc_array(iov->vec, max, sizeof(*vec), gfp);
 	if (!vec)
 		return -ENOMEM;
 	iov->vec = vec;
-	iova = krealloc_array(iov->iova, max, sizeof(*iova), GFP_KERNEL);
+	iova = krealloc_array(iov->iova, max, sizeof(*iova), gfp);
 	if (!iova)
 		return -ENOMEM;
 	iov->iova = iova;
@@ -450,6 +451,26 @@ int vdring_prepare(struct vdring *r)
 		return 0;
 	return vdring_resolve(r);
 }
+
+/**
+ * vdring_is_prepared() - whether the ring's calls can run without sleeping
+ * @r: the ring, its address space held stable by the owner
+ *
+ * True when the ring areas are resolved for the current mappings, so
+ * that no call on @r resolves (and possibly vmap()s) them: with the
+ * address space held stable and &vdring_iov.nowait set on the segment
+ * list, vdring_pop(), vdring_push(), vdring_publish(),
+ * vdring_need_notify(), vdring_notify_disable() and
+ * vdring_notify_enable() then never sleep.
+ *
+ * Return: true if @r is set up, intact and resolved.
+ */
+bool vdring_is_prepared(const struct vdring *r)
+{
+	return !r->broken && r->cfg.num && r->map &&
+	       r->area[VDRING_AREA_DESC] && r->map_gen == r->map->gen;
+}
+EXPORT_SYMBOL_GPL(vdring_is_prepared);
 
 /**
  * vdring_fail() - mark a ring broken

@@ -213,6 +213,7 @@ EXPORT_SYMBOL_GPL(vdring_set_state);
  *
  * Context: process context, may sleep; the caller serialises calls on @r
  * and keeps its address space stable (see "Device-side virtqueues").
+ * Never sleeps if vdring_is_prepared() and &vdring_iov.nowait is set.
  * Return: 1 if a buffer was popped, 0 if none is available, -EIO if the
  * ring is broken or not set up, -ENOMEM (the ring is left as it was), or
  * one of these for a malformed ring, which is then broken: -ELOOP (chain
@@ -276,7 +277,7 @@ EXPORT_SYMBOL_GPL(vdring_unpop);
  * %VIRTIO_F_IN_ORDER, buffers are pushed in the order they were popped.
  *
  * Context: process context, may sleep (on the first call after a map
- * change).
+ * change; never if vdring_is_prepared()).
  * Return: 0; -EIO if the ring is broken; -EINVAL for an @elem the ring
  * cannot have produced.
  */
