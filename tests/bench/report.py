@@ -35,12 +35,15 @@ TABLE_METRICS = {"tx_pps", "rx_pps", "iops", "p99_us", "pps", "total_s",
 # The sides a workload may have: the vp group adds "virtio_pci" (the same
 # function under the kernel's virtio_pci: the limit); the blk group adds
 # "null_blk0" and "null_blk1" (its fio runs on null_blk, irqmode 0 and 1:
-# its limits); memcpy has "vm".
-SIDES = ("intree", "ours", "virtio_pci", "null_blk0", "null_blk1", "vm")
+# its limits); the net group adds "veth" (its single-pair pktgen runs
+# between the two ends of a veth pair: its limit); memcpy has "vm".
+SIDES = ("intree", "ours", "virtio_pci", "null_blk0", "null_blk1", "veth",
+         "vm")
 # The limit sides, each with its ratio ours/limit (key "ratio_<side>").
-LIMITS = ("virtio_pci", "null_blk0", "null_blk1")
+LIMITS = ("virtio_pci", "null_blk0", "null_blk1", "veth")
 # The group a limit side belongs to.
-LIMIT_GROUP = {"virtio_pci": "vp", "null_blk0": "blk", "null_blk1": "blk"}
+LIMIT_GROUP = {"virtio_pci": "vp", "null_blk0": "blk", "null_blk1": "blk",
+               "veth": "net"}
 UNITS = {"tx_pps": "pkt/s sent", "rx_pps": "pkt/s recv", "pps": "pkt/s",
          "gbit_s": "Gbit/s",
          "iops": "IOPS", "p99_us": "p99 us", "total_s": "s add+del",
@@ -87,6 +90,14 @@ def target_null_blk(workload, metric):
     if workload.startswith("blk-") and metric == "iops" and \
             ("-qd32-" in workload or "-qd1-" in workload):
         return (">=", 0.5)
+    return None
+
+
+def target_veth(workload, metric):
+    """The issue's target for ours/veth, or None."""
+    if workload.startswith("net-virtio-64B-1qp") and metric in ("tx_pps",
+                                                                "rx_pps"):
+        return (">=", 0.6)
     return None
 
 
@@ -176,6 +187,9 @@ def build(samples, notes, info, reports, order, profiles):
         tgt = target_null_blk(wl, metric)
         if tgt and "ratio_null_blk1" in row:
             row["target_null_blk1"] = check(row["ratio_null_blk1"], tgt)
+        tgt = target_veth(wl, metric)
+        if tgt and "ratio_veth" in row:
+            row["target_veth"] = check(row["ratio_veth"], tgt)
         size = frame_bytes(wl)
         if memcpy_bps and size and metric in ("rx_pps", "pps"):
             row["memcpy_fraction"] = {
@@ -228,6 +242,11 @@ def table(result):
         at = head.index("ours/in-tree") + 1
         head = head[:at] + ("null_blk i0", "null_blk i1", "ours/i0",
                             "ours/i1") + head[at:]
+    # The veth columns only when some workload has that side.
+    veth = any("veth" in row for row in result["rows"])
+    if veth:
+        at = head.index("target")
+        head = head[:at] + ("veth", "ours/veth") + head[at:]
     lines = []
     for row in result["rows"]:
         if row["metric"] not in TABLE_METRICS and row["metric"] != "-" or \
@@ -236,14 +255,15 @@ def table(result):
         intree, ours = row.get("intree"), row.get("ours")
         ratios = []
         for key in ("ratio", "ratio_virtio_pci", "ratio_null_blk0",
-                    "ratio_null_blk1"):
+                    "ratio_null_blk1", "ratio_veth"):
             r = f"{row[key]:.2f}x" if key in row else "-"
             if key in row and row["better"] == "lower":
                 r += " (lower better)"
             ratios.append(r)
         tgts = []
         for key, what in (("target", ""), ("target_virtio_pci", " of v_p"),
-                          ("target_null_blk1", " of i1")):
+                          ("target_null_blk1", " of i1"),
+                          ("target_veth", " of veth")):
             if key in row:
                 t = row[key]
                 tgts.append(f"{t['op']}{t['value']:g}x{what} " +
@@ -263,6 +283,8 @@ def table(result):
         if nblk:
             cells += (fmt_side(row.get("null_blk0")),
                       fmt_side(row.get("null_blk1")), ratios[2], ratios[3])
+        if veth:
+            cells += (fmt_side(row.get("veth")), ratios[4])
         lines.append(cells + (tgt, frac))
     widths = [max(len(x[i]) for x in lines + [head]) for i in range(len(head))]
     out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)),
@@ -284,6 +306,10 @@ def table(result):
         out.append("null_blk i0, i1: the blk group's fio runs on null_blk "
                    "(queue_mode=2, irqmode 0 and 1): the limits; \"of i1\": "
                    "a target for ours/null_blk irqmode=1.")
+    if veth:
+        out.append("veth: the net group's single-pair pktgen runs from one "
+                   "end of a veth pair to the other (the limit); \"of "
+                   "veth\": a target for ours/veth.")
     out.append(f"kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs "
                f"(TCG), {info.get('rounds', '?')} rounds per side; median ±half "
                "the min-max range; ratios of medians.")

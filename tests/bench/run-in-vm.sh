@@ -12,7 +12,8 @@
 #                            [--vp-parts PARTS]
 #
 # Groups (default all, in this order): memcpy, net (vdpasim_net under
-# virtio_vdpa + virtio_net, driven by pktgen), blk (vdpasim_blk under
+# virtio_vdpa + virtio_net, driven by pktgen; its limit veth, the
+# single-pair runs between the ends of a veth pair), blk (vdpasim_blk under
 # virtio_vdpa + virtio_blk, driven by fio; its limits null_blk0 and
 # null_blk1, the same fio runs on null_blk with irqmode 0 and 1), vhost
 # (vdpasim_net under vhost_vdpa, driven by tests/userspace/vdpa_user
@@ -224,9 +225,11 @@ pgset() {
 	grep -q '^Result: OK' "$2" || { echo "pktgen '$1' on $2: $(grep Result "$2")"; return 1; }
 }
 
-# pktgen_run SIDE ROUND IFC SIZE PAIRS: one measurement.
+# pktgen_run SIDE ROUND IFC SIZE PAIRS [RXIFC]: one measurement; the
+# frames come back on RXIFC (default IFC: the simulator loops them).
 pktgen_run() {
-	local side=$1 round=$2 ifc=$3 size=$4 pairs=$5 nthr t d devs=() rx0 rx1
+	local side=$1 round=$2 ifc=$3 size=$4 pairs=$5 rxifc=${6:-$3}
+	local nthr t d devs=() rx0 rx1
 	local usec=0 pkts=0 res u p
 	local wl=net-virtio-${size}B-${pairs}qp
 	nthr=$(nproc)
@@ -250,7 +253,7 @@ pktgen_run() {
 			pgset "queue_map_max $(((t + 1) * pairs / nthr - 1))" "$pg/$d" || return 1
 		fi
 	done
-	rx0=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
+	rx0=$(cat "/sys/class/net/$rxifc/statistics/rx_packets")
 	(echo start >$pg/pgctrl) &
 	if [ -n "$during" ]; then
 		$during
@@ -261,7 +264,7 @@ pktgen_run() {
 	wait
 	# Let the frames in flight come back.
 	sleep 0.5
-	rx1=$(cat "/sys/class/net/$ifc/statistics/rx_packets")
+	rx1=$(cat "/sys/class/net/$rxifc/statistics/rx_packets")
 	for d in "${devs[@]}"; do
 		res=$(grep -A1 '^Result: OK' "$pg/$d") ||
 			{ echo "pktgen $d: $(grep Result "$pg/$d")"; return 1; }
@@ -321,8 +324,26 @@ net_device() {
 	vdpa dev del "$name"
 }
 
+# The limit of the net group's single-pair rows: the same pktgen runs from
+# one end of a veth pair to the other (the frames addressed to the far
+# end's MAC, counted there), the same stack on the sending side and no
+# device: what the guest's network stack alone can move.
+run_net_veth() {
+	local side=$1 round=$2 size rc=0
+	ip link add bveth0 type veth peer name bveth1 || return 1
+	ip link set bveth1 address "$MAC" &&
+		if_up bveth0 && if_up bveth1 || rc=1
+	for size in 64 1500; do
+		[ "$rc" = 0 ] || break
+		pktgen_run "$side" "$round" bveth0 "$size" 1 bveth1 || rc=1
+	done
+	ip link del bveth0
+	return "$rc"
+}
+
 run_net() {
 	local side=$1 round=$2
+	[ "$side" != veth ] || { run_net_veth "$side" "$round"; return; }
 	load "$side" net virtio_vdpa || return 1
 	net_device "$side" "$round" bn1 1 || return 1
 	net_device "$side" "$round" bn4 4 || return 1
@@ -359,6 +380,7 @@ fio_rec() {
 # block softirq), "null_blk0" and "null_blk1".
 blk_limits() {
 	[ "$1" != blk ] || echo null_blk0 null_blk1
+	[ "$1" != net ] || echo veth
 }
 
 # The fio workloads of the blk group on DEV.
