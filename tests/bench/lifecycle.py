@@ -7,7 +7,8 @@
 
 Creates N devices of MGMTDEV through the vdpa netlink family (one socket,
 one process: fork and exec are slow under TCG), checks that each one is
-bound to DRIVER (default virtio_vdpa) once created, then deletes them all.
+bound to DRIVER (default virtio_vdpa; none: to no driver) once created,
+then deletes them all.
 Prints one line of NAME=VALUE pairs:
 
   add_s=  del_s=  total_s=  ms_per_dev=
@@ -213,7 +214,8 @@ def main(argv):
     t_add = time.monotonic() - t0
     if sampler:
         sampler.phase = None
-    unbound = [n for n in names if bound_to(n) != opts["driver"]]
+    want = "" if opts["driver"] == "none" else opts["driver"]
+    unbound = [n for n in names if bound_to(n) != want]
 
     if opts["memory"]:
         settle()

@@ -880,8 +880,10 @@ profile_blk() {
 
 # Where adding and deleting devices spend their wall-clock time, waits
 # included: lifecycle.py samples the kernel stack of its requesting thread.
+# Then the memory of $scale_n devices bound to no driver (virtio_vdpa
+# unloaded): the parent's and the bus's share of a device.
 profile_lifecycle() {
-	local side=$1 line
+	local side=$1 line out
 	load "$side" net virtio_vdpa || return 1
 	python3 -S "$repo/tests/bench/lifecycle.py" --count 50 \
 		--mgmtdev vdpasim_net --driver virtio_vdpa \
@@ -889,6 +891,14 @@ profile_lifecycle() {
 	while IFS= read -r line; do
 		rec P lifecycle-stacks "$side" "$line"
 	done <"$work/lc-stacks"
+	rmmod virtio_vdpa || return 1
+	out=$(python3 -S "$repo/tests/bench/lifecycle.py" --count "$scale_n" \
+		--mgmtdev vdpasim_net --driver none --memory \
+		--detail "$work/lc-unbound") || { echo "$out"; return 1; }
+	rec P "scale-$scale_n-unbound-memory" "$side" "$out"
+	while IFS= read -r line; do
+		rec P "scale-$scale_n-unbound-memory" "$side" "$line"
+	done <"$work/lc-unbound"
 	unload_all
 }
 
