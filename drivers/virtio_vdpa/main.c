@@ -27,7 +27,8 @@
  * - The parent's virtqueue and config callbacks land in vring_interrupt()
  *   and virtio_config_changed(). They run inside an RCU read-side critical
  *   section, which is what synchronize_cbs (an RCU grace period) and
- *   del_vqs rely on to know that no callback still uses a queue.
+ *   del_vqs (an expedited one: see vv_del_vqs()) rely on to know that no
+ *   callback still uses a queue.
  * - A config interrupt also has the status read (from a work item:
  *   callbacks may come in atomic context, reading the status may sleep).
  *   A device that sets %VIRTIO_CONFIG_S_NEEDS_RESET gets its virtqueues
@@ -168,7 +169,8 @@ static const char *vv_bus_name(struct virtio_device *vdev)
 
 /*
  * Both callbacks run in an RCU read-side section: vv_synchronize_cbs()
- * and vv_del_vqs() wait for them with an RCU grace period.
+ * and vv_del_vqs() wait for them with an RCU grace period (expedited in
+ * vv_del_vqs()).
  */
 static irqreturn_t vv_vq_interrupt(void *private)
 {
@@ -469,6 +471,17 @@ static int vv_enable_vq_after_reset(struct virtqueue *vq)
 /*
  * Stops every queue and the config callback first, waits for callbacks
  * already running, and only then frees the rings.
+ *
+ * The wait is an expedited grace period. del_vqs runs when a device goes
+ * away or its driver fails to probe, a management path taken once per
+ * device, where a normal grace period (tens of milliseconds) was most of
+ * the time ``vdpa dev del`` took. An expedited one costs the other CPUs
+ * an interrupt each, which such a rare path can afford (unregistering a
+ * network device does the same under the RTNL lock); a system booted
+ * with rcupdate.rcu_normal=1 gets a normal one anyway. Deferring the
+ * free past a grace period instead (call_rcu) would not do: the rings
+ * live in memory mapped for the parent's DMA device, which may be gone
+ * once remove returns.
  */
 static void vv_del_vqs(struct virtio_device *vdev)
 {
@@ -478,7 +491,7 @@ static void vv_del_vqs(struct virtio_device *vdev)
 	list_for_each_entry(vq, &vdev->vqs, list)
 		vv_stop_vq(vv->vdpa, vq);
 	vv_config_cb(vv, false);
-	synchronize_rcu();
+	synchronize_rcu_expedited();
 	cancel_work_sync(&vv->status_work);
 	list_for_each_entry_safe(vq, tmp, &vdev->vqs, list)
 		vring_del_virtqueue(vq);

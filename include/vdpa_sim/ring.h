@@ -207,6 +207,7 @@ struct vdring {
 	void *area[3];			/* desc, driver, device areas */
 	void *vmapped[3];		/* vmap()ed areas to vunmap() */
 	void *indirect_buf;		/* copy of an indirect table */
+	u32 indirect_size;		/* bytes @indirect_buf can hold */
 	u16 last_avail_idx;		/* split: free-running; packed: slot */
 	u16 last_used_idx;		/* split: free-running; packed: slot */
 	u16 shadow_used_idx;		/* split: used idx not yet published */

@@ -148,6 +148,10 @@ struct vdpasim_vq;
  *        its own work; vdpasim_vq_kick_inline(): handle it right there
  *        when the queue is idle). Called in any context, must not sleep
  * @get_vq_group: optional; the group of queue @idx (default 0)
+ * @get_vq_size: optional; the size queue @idx should have, at most
+ *               &vdpasim_dev_attr.vq_num_max (the default): what
+ *               get_vq_size reports until the driver sets a size. A
+ *               driver may still set any size up to vq_num_max
  * @get_config: optional; refresh &vdpasim.config before the driver reads
  *              it; called with &vdpasim.lock held
  * @set_config: optional; the driver wrote @len bytes at @offset of
@@ -166,6 +170,7 @@ struct vdpasim_class_ops {
 	int (*process)(struct vdpasim_vq *vq, unsigned int budget);
 	void (*kick)(struct vdpasim_vq *vq);
 	u32 (*get_vq_group)(struct vdpasim *vs, u16 idx);
+	u16 (*get_vq_size)(struct vdpasim *vs, u16 idx);
 	void (*get_config)(struct vdpasim *vs);
 	void (*set_config)(struct vdpasim *vs, unsigned int offset,
 			   unsigned int len);

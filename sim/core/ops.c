@@ -253,12 +253,22 @@ static int vdpasim_get_vq_stats(struct vdpa_device *vdpa, u16 idx,
 	return err;
 }
 
+/* The size set, or the size the class suggests for the queue. */
 static u16 vdpasim_get_vq_size(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vdpasim *vs = vdpa_to_sim(vdpa);
 	struct vdpasim_vq *vq = vdpasim_vq(vdpa, idx);
+	u16 num = vs->attr.vq_num_max;
+	u32 set;
 
-	return vq && vq->num ? vq->num : vs->attr.vq_num_max;
+	if (!vq)
+		return num;
+	set = READ_ONCE(vq->num);
+	if (set)
+		return set;
+	if (vs->attr.ops->get_vq_size)
+		num = min(num, vs->attr.ops->get_vq_size(vs, idx));
+	return num;
 }
 
 static u32 vdpasim_get_vq_align(struct vdpa_device *vdpa)

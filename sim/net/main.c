@@ -102,6 +102,19 @@ static void vsnet_kick(struct vdpasim_vq *vq)
 		vdpasim_schedule(vq);
 }
 
+/*
+ * The control queue carries one command at a time: a ring of 64 (the
+ * size QEMU's virtio-net gives it) spares the driver the rings and
+ * per-descriptor state of 192 more entries it would never use.
+ */
+#define VDPASIM_NET_CVQ_NUM	64
+
+static u16 vsnet_get_vq_size(struct vdpasim *vs, u16 idx)
+{
+	return vsnet_is_cvq(sim_to_net(vs), idx) ? VDPASIM_NET_CVQ_NUM :
+						   VDPASIM_NET_VQ_NUM_MAX;
+}
+
 static u32 net_get_vq_group(struct vdpasim *vs, u16 idx)
 {
 	return vsnet_is_cvq(sim_to_net(vs), idx) ? VDPASIM_NET_GROUP_CVQ :
@@ -329,6 +342,7 @@ static const struct vdpasim_class_ops vdpasim_net_ops = {
 	.process = vsnet_process,
 	.kick = vsnet_kick,
 	.get_vq_group = net_get_vq_group,
+	.get_vq_size = vsnet_get_vq_size,
 	.get_config = vsnet_get_config,
 	.set_features = vsnet_set_features,
 	.reset = vsnet_reset,

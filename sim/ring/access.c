@@ -10,6 +10,7 @@
 #include <asm/barrier.h>
 #include <linux/align.h>
 #include <linux/io.h>
+#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -20,6 +21,9 @@
 #include <linux/vhost_iotlb.h>
 #include <linux/vmalloc.h>
 #include "ring_internal.h"
+
+/* Descriptors the first copy of an indirect table has room for. */
+#define VDRING_INDIRECT_MIN	16
 
 /* Called once per translated piece of a range, in IOVA order. */
 typedef int (*vdring_seg_fn)(void *ctx, void *va, size_t len);
@@ -535,6 +539,30 @@ static int vdring_copy_piece(void *ctx, void *va, size_t len)
 	return 0;
 }
 
+/*
+ * The copy of an indirect table is allocated when the first table comes,
+ * and grown (to a power of two, at most the queue size in descriptors)
+ * when a longer one does: drivers use short tables (a few descriptors for
+ * a command or a packet), and most queues none at all.
+ */
+static int vdring_indirect_reserve(struct vdring *r, u32 len)
+{
+	u32 size = max_t(u32, roundup_pow_of_two(len),
+			 VDRING_INDIRECT_MIN * sizeof(struct vring_desc));
+	void *buf;
+
+	if (len <= r->indirect_size)
+		return 0;
+	size = min_t(u32, size, r->cfg.num * sizeof(struct vring_desc));
+	buf = kvmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	kvfree(r->indirect_buf);
+	r->indirect_buf = buf;
+	r->indirect_size = size;
+	return 0;
+}
+
 /**
  * vdring_load_indirect() - copy an indirect table into the bounce buffer
  * @r: the ring (broken on failure)
@@ -545,15 +573,16 @@ static int vdring_copy_piece(void *ctx, void *va, size_t len)
  * The table is copied once; the caller walks the copy in
  * &vdring.indirect_buf, so the driver cannot change it under the walk.
  *
- * Return: 0 or a negative errno (see vdring_pop()).
+ * Return: 0 or a negative errno (see vdring_pop()); -ENOMEM when there
+ * is no memory for the copy (the ring is not broken).
  */
 int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
 			 unsigned int *count)
 {
-	u8 *dst = r->indirect_buf;
+	u8 *dst;
 	int err;
 
-	if (!r->cfg.indirect || !dst)
+	if (!r->cfg.indirect)
 		return vdring_fail(r, -EINVAL,
 				   "indirect descriptor not negotiated");
 	if (!len || len % sizeof(struct vring_desc))
@@ -565,6 +594,10 @@ int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
 	if (addr + len - 1 < addr)
 		return vdring_fail(r, -EOVERFLOW,
 				   "indirect table address wraps");
+	err = vdring_indirect_reserve(r, len);
+	if (err)
+		return err;
+	dst = r->indirect_buf;
 	err = vdring_walk(r->map, addr, len, VHOST_MAP_RO, vdring_copy_piece,
 			  &dst);
 	if (err)

@@ -72,15 +72,17 @@ static void packed_read_buf(const struct vring_packed_desc *d, u16 flags,
 static int packed_indirect(struct vdring *r, struct vdring_iov *iov,
 			   const struct vdring_buf *ind)
 {
-	const struct vring_packed_desc *table = r->indirect_buf;
+	const struct vring_packed_desc *table;
 	struct vdring_buf buf;
 	unsigned int n, i;
 	u16 flags;
 	int err;
 
+	/* The copy is (re)allocated by the load: read its address after. */
 	err = vdring_load_indirect(r, ind->addr, ind->len, &n);
 	if (err)
 		return err;
+	table = r->indirect_buf;
 	for (i = 0; i < n; i++) {
 		flags = le16_to_cpu(table[i].flags);
 		if (flags & VRING_DESC_F_INDIRECT)

@@ -57,32 +57,26 @@ static void vdring_init_state(struct vdring *r)
  *
  * Indices start at 0 and the packed wrap counters at 1. A device resuming
  * a saved state calls vdring_set_state() after this function. The ring
- * areas are translated on first use.
+ * areas are translated on first use, and the copy of an indirect table is
+ * allocated by the first vdring_pop() that meets one: a queue the driver
+ * set up but never used costs no more than &struct vdring.
  *
  * Context: process context, may sleep.
  * Return: 0; -EINVAL for a bad size (0, above 32768, or not a power of two
- * for a split ring) or a misaligned or wrapping area; -ENOMEM. On failure
- * @r is unchanged.
+ * for a split ring) or a misaligned or wrapping area. On failure @r is
+ * unchanged.
  */
 int vdring_setup(struct vdring *r, const struct vdring_config *cfg,
 		 struct vdring_map *map)
 {
-	void *buf = NULL;
 	int err;
 
 	err = vdring_check_config(cfg);
 	if (err || !map)
 		return -EINVAL;
-	if (cfg->indirect) {
-		buf = kvmalloc_array(cfg->num, sizeof(struct vring_desc),
-				     GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-	}
 	vdring_release(r);
 	r->cfg = *cfg;
 	r->map = map;
-	r->indirect_buf = buf;
 	vdring_init_state(r);
 	return 0;
 }

@@ -566,7 +566,7 @@ run_vmap() {
 # --- lifecycle ---------------------------------------------------------------
 
 run_lifecycle() {
-	local side=$1 round=$2 out k v
+	local side=$1 round=$2 out k v line
 	load "$side" net virtio_vdpa || return 1
 	out=$(python3 -S "$repo/tests/bench/lifecycle.py" --count "$lifecycle_n" \
 		--mgmtdev vdpasim_net --driver virtio_vdpa 2>&1) ||
@@ -579,12 +579,17 @@ run_lifecycle() {
 	# Scale once per side: memory per device does not need medians.
 	[ "$round" = 1 ] || return 0
 	out=$(python3 -S "$repo/tests/bench/lifecycle.py" --count "$scale_n" \
-		--mgmtdev vdpasim_net --driver virtio_vdpa --memory 2>&1) || {
+		--mgmtdev vdpasim_net --driver virtio_vdpa --memory \
+		--detail "$work/scale-detail" 2>&1) || {
 		na "scale-$scale_n" "$side" "failed: $(tail -n 1 <<<"$out")"
 		echo "lifecycle.py --memory: $out"
 		return 1
 	}
 	say "scale-$scale_n $side: $out"
+	# What grew per device: meminfo fields and slab caches.
+	while IFS= read -r line; do
+		rec P "scale-$scale_n-memory" "$side" "$line"
+	done <"$work/scale-detail"
 	for kv in $out; do
 		k=${kv%%=*} v=${kv#*=}
 		result "scale-$scale_n" "$side" "$round" "$k" "$v"
@@ -1031,6 +1036,30 @@ profile_blk() {
 	vdpa dev del bp1
 }
 
+# Where adding and deleting devices spend their wall-clock time, waits
+# included: lifecycle.py samples the kernel stack of its requesting thread.
+# Then the memory of $scale_n devices bound to no driver (virtio_vdpa
+# unloaded): the parent's and the bus's share of a device.
+profile_lifecycle() {
+	local side=$1 line out
+	load "$side" net virtio_vdpa || return 1
+	python3 -S "$repo/tests/bench/lifecycle.py" --count 50 \
+		--mgmtdev vdpasim_net --driver virtio_vdpa \
+		--stacks "$work/lc-stacks" || return 1
+	while IFS= read -r line; do
+		rec P lifecycle-stacks "$side" "$line"
+	done <"$work/lc-stacks"
+	rmmod virtio_vdpa || return 1
+	out=$(python3 -S "$repo/tests/bench/lifecycle.py" --count "$scale_n" \
+		--mgmtdev vdpasim_net --driver none --memory \
+		--detail "$work/lc-unbound") || { echo "$out"; return 1; }
+	rec P "scale-$scale_n-unbound-memory" "$side" "$out"
+	while IFS= read -r line; do
+		rec P "scale-$scale_n-unbound-memory" "$side" "$line"
+	done <"$work/lc-unbound"
+	unload_all
+}
+
 # One profile per side of the 64-byte pktgen run (1 pair) and of fio
 # randread at iodepth 32: the workloads the issue sets targets for, each
 # when its group is measured (vduse profiles itself, in run_vduse).
@@ -1043,6 +1072,9 @@ run_profile() {
 	fi
 	if wanted blk; then
 		profile_blk "$side" || return 1
+	fi
+	if wanted lifecycle; then
+		profile_lifecycle "$side" || return 1
 	fi
 }
 
