@@ -56,16 +56,12 @@ set -u
 
 . "$(dirname "$0")/../lib/e2e.sh"
 
-repo=$E2E_REPO
 batch_param=/sys/module/vdpa_sim/parameters/batch_mapping
 nr_huge=/proc/sys/vm/nr_hugepages
 thp_enabled=/sys/kernel/mm/transparent_hugepage/enabled
 failslab=/sys/kernel/debug/failslab
 
-[ -e "$repo/vhost_vdpa.ko" ] || tap_bail "our vhost_vdpa.ko is not built (drivers/vhost_vdpa)"
-modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
-	tap_bail "modprobe would not load our vhost_vdpa (not in updates/)"
-e2e_find_vdpa_user || tap_bail "no vdpa_user: run make -C tests/userspace on the host"
+e2e_need_vhost_vdpa_user
 tool=$E2E_VDPA_USER
 "$tool" 2>&1 | grep -q abuse ||
 	tap_bail "$tool has no abuse subcommand: rebuild it (make -C tests/userspace)"

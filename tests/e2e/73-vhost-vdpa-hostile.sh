@@ -45,14 +45,10 @@ set -u
 
 . "$(dirname "$0")/../lib/e2e.sh"
 
-repo=$E2E_REPO
 fuzz_ops=${FUZZ_OPS:-100000}
 unbind=/sys/bus/vdpa/drivers/vhost_vdpa/unbind
 
-[ -e "$repo/vhost_vdpa.ko" ] || tap_bail "our vhost_vdpa.ko is not built (drivers/vhost_vdpa)"
-modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
-	tap_bail "modprobe would not load our vhost_vdpa (not in updates/)"
-e2e_find_vdpa_user || tap_bail "no vdpa_user: run make -C tests/userspace on the host"
+e2e_need_vhost_vdpa_user
 tool=$E2E_VDPA_USER
 usage=$("$tool" 2>&1)
 [[ $usage == *fuzz* && $usage == *hammer* && $usage == *stall* ]] ||

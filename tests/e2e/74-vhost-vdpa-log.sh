@@ -57,10 +57,7 @@ vu=$repo/tests/userspace/vduse_user
 work=/tmp/74-log.$$
 vu_pid=
 
-[ -e "$repo/vhost_vdpa.ko" ] || tap_bail "our vhost_vdpa.ko is not built (drivers/vhost_vdpa)"
-modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
-	tap_bail "modprobe would not load our vhost_vdpa (not in updates/)"
-e2e_find_vdpa_user || tap_bail "no vdpa_user: run make -C tests/userspace on the host"
+e2e_need_vhost_vdpa_user
 tool=$E2E_VDPA_USER
 "$tool" 2>&1 | grep -q '|log' ||
 	tap_bail "$tool has no log subcommand: rebuild it (make -C tests/userspace)"

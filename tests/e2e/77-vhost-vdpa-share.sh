@@ -21,17 +21,7 @@ set -u
 
 . "$(dirname "$0")/../lib/e2e.sh"
 
-repo=$E2E_REPO
-
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-[ -e "$repo/vhost_vdpa.ko" ] || skip_all "our vhost_vdpa.ko is not built (drivers/vhost_vdpa)"
-modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
-	skip_all "modprobe would not load our vhost_vdpa (not in updates/)"
-e2e_find_vdpa_user || skip_all "no vdpa_user: run make -C tests/userspace on the host"
+e2e_need_vhost_vdpa_user
 [ ! -e /sys/module/virtio_vdpa ] || tap_bail "virtio_vdpa is loaded: it could take the devices"
 
 tap_plan 14

@@ -25,6 +25,10 @@
 #   e2e_find_vdpa_user        sets E2E_VDPA_USER to the userspace test driver
 #                             (tests/userspace/vdpa_user), building it here if
 #                             the host did not; returns 1 if it cannot
+#   e2e_need_vhost_vdpa_user  bails out (a failure, not a skip) unless our
+#                             vhost_vdpa.ko is built, modprobe loads it
+#                             from updates/, and vdpa_user is found or
+#                             built; then E2E_VDPA_USER is set
 #   e2e_need_modules MOD...   bails out (a failure, not a skip) unless every
 #                             module MOD is built in the tree or installed
 #   nl ARGS...                the raw netlink client, tests/lib/vdpanl.py ARGS
@@ -170,6 +174,15 @@ e2e_reply() {
 	while read -r -t 60 line <&"$1"; do
 		[ "${line:0:1}" = "#" ] || { echo "$line"; return; }
 	done
+}
+
+e2e_need_vhost_vdpa_user() {
+	[ -e "$E2E_REPO/vhost_vdpa.ko" ] ||
+		tap_bail "our vhost_vdpa.ko is not built (drivers/vhost_vdpa)"
+	modinfo -F filename vhost_vdpa 2>/dev/null | grep -q /updates/ ||
+		tap_bail "modprobe would not load our vhost_vdpa (not in updates/)"
+	e2e_find_vdpa_user ||
+		tap_bail "no vdpa_user: run make -C tests/userspace on the host"
 }
 
 e2e_find_vdpa_user() {
