@@ -545,7 +545,7 @@ static int vdring_copy_piece(void *ctx, void *va, size_t len)
  * when a longer one does: drivers use short tables (a few descriptors for
  * a command or a packet), and most queues none at all.
  */
-static int vdring_indirect_reserve(struct vdring *r, u32 len)
+static int vdring_indirect_reserve(struct vdring *r, u32 len, bool nowait)
 {
 	u32 size = max_t(u32, roundup_pow_of_two(len),
 			 VDRING_INDIRECT_MIN * sizeof(struct vring_desc));
@@ -553,6 +553,9 @@ static int vdring_indirect_reserve(struct vdring *r, u32 len)
 
 	if (len <= r->indirect_size)
 		return 0;
+	/* Allocating (and freeing a vmalloc()ed copy) may sleep. */
+	if (nowait)
+		return -ENOMEM;
 	size = min_t(u32, size, r->cfg.num * sizeof(struct vring_desc));
 	buf = kvmalloc(size, GFP_KERNEL);
 	if (!buf)
@@ -569,15 +572,18 @@ static int vdring_indirect_reserve(struct vdring *r, u32 len)
  * @addr: IOVA of the table
  * @len: its length in bytes, from the descriptor
  * @count: set to the number of descriptors in the table
+ * @nowait: the caller must not sleep (&vdring_iov.nowait)
  *
  * The table is copied once; the caller walks the copy in
  * &vdring.indirect_buf, so the driver cannot change it under the walk.
  *
  * Return: 0 or a negative errno (see vdring_pop()); -ENOMEM when there
- * is no memory for the copy (the ring is not broken).
+ * is no memory for the copy, or with @nowait when the copy would have to
+ * be allocated or grown (the ring is not broken either way: a caller
+ * that may sleep pops the buffer again).
  */
 int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
-			 unsigned int *count)
+			 unsigned int *count, bool nowait)
 {
 	u8 *dst;
 	int err;
@@ -594,7 +600,7 @@ int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
 	if (addr + len - 1 < addr)
 		return vdring_fail(r, -EOVERFLOW,
 				   "indirect table address wraps");
-	err = vdring_indirect_reserve(r, len);
+	err = vdring_indirect_reserve(r, len, nowait);
 	if (err)
 		return err;
 	dst = r->indirect_buf;

@@ -79,7 +79,7 @@ static int packed_indirect(struct vdring *r, struct vdring_iov *iov,
 	int err;
 
 	/* The copy is (re)allocated by the load: read its address after. */
-	err = vdring_load_indirect(r, ind->addr, ind->len, &n);
+	err = vdring_load_indirect(r, ind->addr, ind->len, &n, iov->nowait);
 	if (err)
 		return err;
 	table = r->indirect_buf;

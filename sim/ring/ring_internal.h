@@ -89,7 +89,7 @@ int vdring_prepare(struct vdring *r);
 int vdring_add_buf(struct vdring *r, struct vdring_iov *iov,
 		   const struct vdring_buf *buf);
 int vdring_load_indirect(struct vdring *r, u64 addr, u32 len,
-			 unsigned int *count);
+			 unsigned int *count, bool nowait);
 void __vdring_log_area(struct vdring *r, enum vdring_area i, u64 off,
 		       u64 len);
 

@@ -59,7 +59,7 @@ static int split_indirect(struct vdring *r, struct vdring_iov *iov,
 	if (flags & VRING_DESC_F_NEXT)
 		return vdring_fail(r, -EINVAL,
 				   "indirect descriptor with NEXT");
-	err = vdring_load_indirect(r, buf->addr, buf->len, &n);
+	err = vdring_load_indirect(r, buf->addr, buf->len, &n, iov->nowait);
 	if (err)
 		return err;
 	return split_walk(r, iov, r->indirect_buf, n, 0, true, &unused);
