@@ -49,9 +49,9 @@
 # Each hop's total time and downtime (query-migrate) are printed as
 # diagnostics; VDPA_E2E_MIGRATE_DEBUG=1 also prints every console.
 #
-# Cost (stock VM under TCG, 2026-12-05): 250 s, the split run's five
-# QEMUs (its boot about 70 s, each hop 30 to 40 s); 411 s with the packed
-# run.  VDPA_E2E_SKIP_SLOW=1 skips it.
+# Cost (stock VM under TCG, 2026-12-05): 134 s in a whole make check, up
+# to 250 s with other VMs on the host: the split run's five QEMUs (the
+# inner guest's boot, then 15 to 40 s per hop); 411 s with the packed run.  VDPA_E2E_SKIP_SLOW=1 skips it.
 #
 # QEMU 7.2's TCG loses guest writes during a migration unless the guest
 # flushes its TLB often (tests/userspace/inner_init.c, churn_start()):
