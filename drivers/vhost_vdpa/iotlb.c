@@ -343,9 +343,9 @@ static void vhv_unpin_run(struct vhv_run *run)
 /* Whether @npages more pinned pages fit the owner's RLIMIT_MEMLOCK. */
 int vhost_vdpa_charge_check(struct vhost_vdpa *v, unsigned long npages)
 {
-	unsigned long limit = PFN_DOWN(rlimit(RLIMIT_MEMLOCK));
+	unsigned long limit = vhv_memlock_pages();
 
-	if (capable(CAP_IPC_LOCK))
+	if (limit == ULONG_MAX)
 		return 0;
 	if (npages + atomic64_read(&v->owner->pinned_vm) > limit)
 		return -ENOMEM;

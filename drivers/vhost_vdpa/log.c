@@ -184,6 +184,12 @@ static int vhv_log_pin_pages(struct vhost_vdpa *v, struct vhv_log *l)
 	return 0;
 }
 
+/* The pinned log; v->lock held. */
+static struct vhv_log *vhv_log_cur(struct vhost_vdpa *v)
+{
+	return rcu_dereference_protected(v->log, lockdep_is_held(&v->lock));
+}
+
 /*
  * Pin the log at @base for the current window, extended to IOVA page
  * @pages - 1; v->lock and v->map_lock held (the first is dropped while
@@ -392,8 +398,7 @@ int vhost_vdpa_log_features(struct vhost_vdpa *v, u64 features)
  */
 int vhost_vdpa_log_cover(struct vhost_vdpa *v, u64 last)
 {
-	struct vhv_log *cur = rcu_dereference_protected(v->log,
-						lockdep_is_held(&v->lock));
+	struct vhv_log *cur = vhv_log_cur(v);
 	u64 pages = (last >> VHV_LOG_SHIFT) + 1;
 	struct vhv_log *l;
 	int err;
@@ -421,7 +426,7 @@ static int vhv_log_show(struct seq_file *s, void *unused)
 	struct vhv_log *l;
 
 	mutex_lock(&v->lock);
-	l = rcu_dereference_protected(v->log, lockdep_is_held(&v->lock));
+	l = vhv_log_cur(v);
 	seq_printf(s, "logging: %d\nbase: 0x%llx\npinned: %lu\nbits: %llu\n",
 		   v->logging, v->log_base, l ? l->npages : 0,
 		   l ? l->nbits : 0);
