@@ -103,7 +103,7 @@
  * &vdpasim.running. Every config op that changes device state takes it.
  *
  * &vdpasim_vq.lock (mutex) protects one queue: its ring, addresses, size,
- * readiness, callback, address space pointer and &vdpasim_vq.nowait. The
+ * readiness, callback, address space pointer and &vdpasim_vq.iov. The
  * queue's worker holds it while processing, an inline kick while it
  * handles its batch (it only tries the lock: a kicker may not sleep);
  * config ops that change the queue take it.
@@ -134,15 +134,15 @@ struct vdpasim_vq;
  *           another queue (net: no receive buffers; the class arranges to
  *           be scheduled again, e.g. by the peer's kick, and the core
  *           leaves notifications as they are), -EBUSY in an inline run
- *           (&vdpasim_vq.nowait) when a buffer needs to sleep (the class
- *           gives it back with vdring_unpop() unanswered; the core queues
- *           the work, which serves it), or another negative errno if the
- *           ring is malformed (the core then sets NEEDS_RESET).
- *           Called from the queue's work, or inline from a kick (see
- *           vdpasim_vq_kick_inline(), with &vdpasim_vq.nowait set: then it
- *           must not sleep), with &vdpasim_vq.lock held, the
- *           queue's address space read-locked, only while the device runs
- *           and the queue is ready. Publish and notify with
+ *           (&vdpasim_vq.iov's nowait set) when a buffer needs to sleep
+ *           (the class gives it back with vdring_unpop() unanswered; the
+ *           core queues the work, which serves it), or another negative
+ *           errno if the ring is malformed (the core then sets
+ *           NEEDS_RESET). Called from the queue's work, or inline from a
+ *           kick (see vdpasim_vq_kick_inline(), with &vdpasim_vq.iov's
+ *           nowait set: then it must not sleep), with &vdpasim_vq.lock
+ *           held, the queue's address space read-locked, only while the
+ *           device runs and the queue is ready. Publish and notify with
  *           vdpasim_vq_notify() before returning.
  * @kick: optional; what a driver kick of queue @vq does (default: queue
  *        its own work; vdpasim_vq_kick_inline(): handle it right there
@@ -240,7 +240,9 @@ struct vdpasim_as {
 /**
  * struct vdpasim_vq - one virtqueue
  * @ring: the device side of the ring
- * @iov: scratch segments for the worker
+ * @iov: scratch segments for the worker; its nowait is set while a batch
+ *       runs inline in a kicker's context (vdpasim_vq_kick_inline()):
+ *       &vdpasim_class_ops.process must not sleep then
  * @lock: protects this queue (see "Simulator locking")
  * @work: the queue's worker
  * @vs: the device
@@ -252,9 +254,6 @@ struct vdpasim_as {
  * @num: queue size
  * @idx: queue index
  * @ready: the driver enabled the queue and its ring is set up
- * @nowait: the batch being handled runs inline in a kicker's context
- *          (vdpasim_vq_kick_inline()): &vdpasim_class_ops.process must
- *          not sleep
  * @state_set: a vq state was set while not ready (applied at ready)
  * @state: that state
  * @priv: class data for this queue
@@ -273,7 +272,6 @@ struct vdpasim_vq {
 	u32 num;
 	u16 idx;
 	bool ready;
-	bool nowait;
 	bool state_set;
 	struct vdpa_vq_state state;
 	void *priv;

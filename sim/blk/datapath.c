@@ -480,7 +480,7 @@ static int vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
 {
 	struct vdring_iov *iov = &vq->iov;
 	struct vdpasim_blk_req req = {
-		.blk = blk, .iov = iov, .nowait = vq->nowait,
+		.blk = blk, .iov = iov, .nowait = iov->nowait,
 	};
 	struct virtio_blk_outhdr hdr;
 	u8 status = VIRTIO_BLK_S_IOERR;
@@ -524,7 +524,7 @@ static int vdpasim_blk_handle(struct vdpasim_blk *blk, struct vdpasim_vq *vq,
  * The &vdpasim_class_ops.process of the block class; see there for the
  * context. Completions dropped by the ``drop_completions`` fault knob
  * are served (data is read or written) but never given back. In an
- * inline run (&vdpasim_vq.nowait), a request that would sleep (the store
+ * inline run (vq->iov.nowait), a request that would sleep (the store
  * busy with a range operation, a write needing a new chunk, a range
  * operation) is given back unanswered and ends the batch with -EBUSY.
  *

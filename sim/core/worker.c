@@ -57,7 +57,7 @@ static void vdpasim_vq_broken(struct vdpasim_vq *vq, int err)
 
 /*
  * One batch of a queue; returns true if the work should run again. With
- * vq->nowait (an inline run) nothing in it sleeps: the ring must already
+ * vq->iov.nowait (an inline run) nothing in it sleeps: the ring must already
  * be resolved for the current mappings, or the work item does the batch.
  */
 static bool vdpasim_vq_run(struct vdpasim_vq *vq)
@@ -73,7 +73,7 @@ static bool vdpasim_vq_run(struct vdpasim_vq *vq)
 	 */
 	if (!down_read_trylock(&vq->as->lock))
 		return true;
-	if (vq->nowait && !vdring_is_prepared(&vq->ring)) {
+	if (vq->iov.nowait && !vdring_is_prepared(&vq->ring)) {
 		up_read(&vq->as->lock);
 		return true;
 	}
@@ -125,7 +125,7 @@ void vdpasim_vq_work(struct work_struct *work)
  * @vq: the kicked queue
  *
  * The &vdpasim_class_ops.kick of a class whose &vdpasim_class_ops.process
- * can run without sleeping when &vdpasim_vq.nowait is set (block). When
+ * can run without sleeping when the queue's segment list has its nowait flag set (block). When
  * the queue is idle (its work neither pending nor running), handles one
  * batch right here, the way a driver completing in its submission path
  * does, and calls the driver's callback from here: no work item, no
@@ -158,11 +158,9 @@ void vdpasim_vq_kick_inline(struct vdpasim_vq *vq)
 	}
 	again = false;
 	if (vdpasim_vq_runnable(vq)) {
-		vq->nowait = true;
 		vq->iov.nowait = true;
 		again = vdpasim_vq_run(vq);
 		vq->iov.nowait = false;
-		vq->nowait = false;
 	}
 	mutex_unlock(&vq->lock);
 	if (again)
@@ -226,7 +224,7 @@ bool vdpasim_vq_notify(struct vdpasim_vq *vq)
 	 * An inline batch starts only while the knob is 0; one that finds
 	 * it set meanwhile does not wait (it must not sleep).
 	 */
-	if (delay && !vq->nowait)
+	if (delay && !vq->iov.nowait)
 		fsleep(delay);
 	if (vdring_publish(&vq->ring) || !vdring_need_notify(&vq->ring))
 		return false;
