@@ -107,6 +107,14 @@ def target_veth(workload, metric):
     return None
 
 
+# Each target checked: its key in a row, the ratio it applies to, and the
+# rule giving (op, value) for a workload and metric, or None.
+TARGETS = (("target", "ratio", target),
+           ("target_virtio_pci", "ratio_virtio_pci", target_virtio_pci),
+           ("target_null_blk1", "ratio_null_blk1", target_null_blk),
+           ("target_veth", "ratio_veth", target_veth))
+
+
 def check(ratio, tgt):
     op, val = tgt
     return {"op": op, "value": val,
@@ -184,18 +192,10 @@ def build(samples, notes, info, reports, order, profiles):
             key = "ratio" if base == "intree" else f"ratio_{base}"
             if ours is not None and row.get(base, {}).get("median"):
                 row[key] = ours / row[base]["median"]
-        tgt = target(wl, metric)
-        if tgt and "ratio" in row:
-            row["target"] = check(row["ratio"], tgt)
-        tgt = target_virtio_pci(wl, metric)
-        if tgt and "ratio_virtio_pci" in row:
-            row["target_virtio_pci"] = check(row["ratio_virtio_pci"], tgt)
-        tgt = target_null_blk(wl, metric)
-        if tgt and "ratio_null_blk1" in row:
-            row["target_null_blk1"] = check(row["ratio_null_blk1"], tgt)
-        tgt = target_veth(wl, metric)
-        if tgt and "ratio_veth" in row:
-            row["target_veth"] = check(row["ratio_veth"], tgt)
+        for key, ratio, rule in TARGETS:
+            tgt = rule(wl, metric)
+            if tgt and ratio in row:
+                row[key] = check(row[ratio], tgt)
         size = frame_bytes(wl)
         if memcpy_bps and size and metric in ("rx_pps", "pps"):
             row["memcpy_fraction"] = {
