@@ -41,9 +41,7 @@ ns=vpp$$
 
 [ -n "$BDF" ] && [ -e "$pci/devices/$BDF" ] && [ -e "$pci/devices/$PEER" ] ||
 	tap_bail "no virtio-net-pci at $BDF and $PEER (scripts/check.sh adds them)"
-for t in ping iperf3 jq; do
-	command -v "$t" >/dev/null || tap_bail "$t is not installed"
-done
+e2e_need_tools ping iperf3 jq
 e2e_need_modules vp_vdpa virtio_vdpa
 tap_plan 23
 

@@ -75,9 +75,7 @@ t_start=$SECONDS
 	tap_bail "no virtio-net-pci at $BDF and $PEER (scripts/check.sh adds them)"
 [ -e "$pci/devices/$BDF/iommu_group" ] ||
 	tap_bail "$BDF is in no IOMMU group: boot with QEMU's intel-iommu and intel_iommu=on"
-for t in jq python3 qemu-system-x86_64; do
-	command -v "$t" >/dev/null || tap_bail "$t is not installed"
-done
+e2e_need_tools jq python3 qemu-system-x86_64
 e2e_need_modules vp_vdpa vhost_vdpa
 e2e_find_vdpa_user || tap_bail "no vdpa_user: run make -C tests/userspace on the host"
 [ ! -e /sys/module/virtio_vdpa ] ||

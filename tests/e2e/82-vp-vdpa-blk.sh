@@ -36,9 +36,7 @@ set -u
 BDF=$(vp_fn 0000:00:12.0)
 [ -n "$BDF" ] ||
 	tap_bail "no virtio-blk-pci behind 0000:00:12.0 (scripts/check.sh adds it)"
-for t in fio jq mkfs.ext4 sha256sum; do
-	command -v "$t" >/dev/null || tap_bail "$t is not installed"
-done
+e2e_need_tools fio jq mkfs.ext4 sha256sum
 e2e_need_modules vp_vdpa virtio_vdpa
 tap_plan 27
 

@@ -63,9 +63,7 @@ BLK_DEV="virtio-blk-pci,id=vpblk,drive=vpblk0,bus=vprp1,disable-legacy=on,iommu_
 [ -n "$(vp_fn $NET_RP)" ] && [ -n "$(vp_fn $BLK_RP)" ] && [ -e "$VP_PCI/devices/$PEER" ] ||
 	tap_bail "no virtio-net-pci/virtio-blk-pci behind $NET_RP/$BLK_RP (scripts/check.sh adds them)"
 qemu_monitor_ok || tap_bail "no guest monitor (scripts/vm-run.sh --guest-monitor)"
-for t in iperf3 fio jq mkfs.ext4; do
-	command -v "$t" >/dev/null || tap_bail "$t is not installed"
-done
+e2e_need_tools iperf3 fio jq mkfs.ext4
 e2e_need_modules vp_vdpa virtio_vdpa
 
 ns=vpt$$

@@ -67,9 +67,7 @@ ns=vpmq$$
 
 [ -n "$BDF" ] && [ -e "$pci/devices/$BDF" ] && [ -e "$pci/devices/$PEER" ] ||
 	tap_bail "no multiqueue virtio-net-pci at $BDF and $PEER (scripts/check.sh adds them)"
-for t in ping iperf3 jq ethtool taskset; do
-	command -v "$t" >/dev/null || tap_bail "$t is not installed"
-done
+e2e_need_tools ping iperf3 jq ethtool taskset
 [ "$(nproc)" = 2 ] || tap_bail "needs 2 vCPUs (one per queue pair)"
 e2e_need_modules vp_vdpa virtio_vdpa
 tap_plan 34

@@ -31,6 +31,7 @@
 #                             built; then E2E_VDPA_USER is set
 #   e2e_need_modules MOD...   bails out (a failure, not a skip) unless every
 #                             module MOD is built in the tree or installed
+#   e2e_need_tools CMD...     bails out unless every command CMD is installed
 #   nl ARGS...                the raw netlink client, tests/lib/vdpanl.py ARGS
 #   wait_for SECONDS CMD [ARGS...]
 #                             runs CMD every 0.1 s until it exits 0 (returns
@@ -120,6 +121,14 @@ e2e_need_modules() {
 	for m in "$@"; do
 		[ -f "$E2E_REPO/$m.ko" ] || modinfo "$m" >/dev/null 2>&1 ||
 			tap_bail "module $m is neither built in the tree nor installed"
+	done
+}
+
+e2e_need_tools() {
+	local t
+
+	for t in "$@"; do
+		command -v "$t" >/dev/null || tap_bail "$t is not installed"
 	done
 }
 
