@@ -59,22 +59,14 @@ static void vhv_route_unmap(struct vhost_vdpa *v, u32 asid,
 /* --- releasing ranges ------------------------------------------------- */
 
 /**
- * struct vhv_retired - a range gone from the table, its pages still held
- * @node: in &vhost_vdpa.retired
- * @asid: the address space it was removed from
+ * struct vhv_retired_range - a range gone from the table, its pages held
  * @start: first IOVA it covered
  * @last: last IOVA it covered
  * @addr: physical address of @start (or user address for use_va)
  * @perm: its permission (``VHOST_MAP_*``)
  * @mf: use_va: the backing file, else NULL
- *
- * A set_map parent learns of removals only when the table is committed,
- * at once or at BATCH_END: until then it may still use the range, so the
- * pages stay pinned here.
  */
-struct vhv_retired {
-	struct list_head node;
-	u32 asid;
+struct vhv_retired_range {
 	u64 start;
 	u64 last;
 	u64 addr;
@@ -82,7 +74,33 @@ struct vhv_retired {
 	struct vdpa_map_file *mf;
 };
 
-static void vhv_release(struct vhost_vdpa *v, const struct vhv_retired *r)
+/**
+ * struct vhv_retired - ranges of one address space waiting for a commit
+ * @node: in &vhost_vdpa.retired
+ * @asid: the address space they were removed from
+ * @n: ranges used in @r
+ * @r: the ranges, in the order they were removed
+ *
+ * A set_map parent learns of removals only when the table is committed,
+ * at once or at BATCH_END: until then it may still use the ranges, so
+ * their pages stay pinned here. Ranges are recorded many to an
+ * allocation: unmapping guest memory of fragmented 4 KiB pages removes
+ * one range per physically contiguous run, hundreds of thousands for a
+ * few GiB, and an allocation each would double the cost of the unmap.
+ */
+struct vhv_retired {
+	struct list_head node;
+	u32 asid;
+	u32 n;
+	struct vhv_retired_range r[];
+};
+
+/* Ranges per &struct vhv_retired: what fits one 4 KiB allocation. */
+#define VHV_RETIRED_PER ((SZ_4K - sizeof(struct vhv_retired)) / \
+			 sizeof(struct vhv_retired_range))
+
+static void vhv_release(struct vhost_vdpa *v,
+			const struct vhv_retired_range *r)
 {
 	unsigned long first, npages;
 
@@ -109,13 +127,15 @@ static void vhv_release(struct vhost_vdpa *v, const struct vhv_retired *r)
 static void vhv_release_retired(struct vhost_vdpa *v, u32 asid)
 {
 	struct vhv_retired *r, *tmp;
+	u32 i;
 
 	lockdep_assert_held(&v->lock);
 	list_for_each_entry_safe(r, tmp, &v->retired, node) {
 		if (asid != VHV_ALL_AS && r->asid != asid)
 			continue;
 		list_del(&r->node);
-		vhv_release(v, r);
+		for (i = 0; i < r->n; i++)
+			vhv_release(v, &r->r[i]);
 		kfree(r);
 	}
 }
@@ -145,21 +165,40 @@ static int vhv_route_commit(struct vhost_vdpa *v, u32 asid)
 	return vhv_commit_now(v, asid);
 }
 
+/* Room for one more range retired from @asid: the last record's or a new one. */
+static struct vhv_retired *vhv_retired_room(struct vhost_vdpa *v, u32 asid)
+{
+	struct vhv_retired *r;
+
+	if (!list_empty(&v->retired)) {
+		r = list_last_entry(&v->retired, struct vhv_retired, node);
+		if (r->asid == asid && r->n < VHV_RETIRED_PER)
+			return r;
+	}
+	r = kmalloc(SZ_4K, GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	r->asid = asid;
+	r->n = 0;
+	list_add_tail(&r->node, &v->retired);
+	return r;
+}
+
 /*
  * Take @map out of the table. dma_map parents and the IOMMU domain forget
  * it synchronously, so its pages go at once; a set_map parent forgets it
  * at the next commit, so the pages wait in &vhost_vdpa.retired, unless
  * the parent never saw it (@seen false: an update that failed half way,
- * or a device that was reset). The record is allocated first: without
- * memory the entry stays in the table (-ENOMEM), for the pages may be
- * neither released while the parent may use them nor kept pinned with
+ * or a device that was reset). Room for the record is found first:
+ * without memory the entry stays in the table (-ENOMEM), for the pages may
+ * be neither released while the parent may use them nor kept pinned with
  * nothing left to release them later.
  */
 static int vhv_retire(struct vhost_vdpa *v, u32 asid,
 		      struct vhost_iotlb_map *map, bool seen)
 {
-	struct vhv_retired now = {
-		.asid = asid, .start = map->start, .last = map->last, .addr = map->addr,
+	struct vhv_retired_range now = {
+		.start = map->start, .last = map->last, .addr = map->addr,
 		.perm = map->perm, .mf = map->opaque,
 	};
 	struct vhv_retired *r;
@@ -170,13 +209,12 @@ static int vhv_retire(struct vhost_vdpa *v, u32 asid,
 		vhv_release(v, &now);
 		return 0;
 	}
-	r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = vhv_retired_room(v, asid);
 	if (!r)
 		return -ENOMEM;
-	*r = now;
+	r->r[r->n++] = now;
 	vhv_route_unmap(v, asid, map);
 	vhost_iotlb_map_free(&v->iotlb[asid], map);
-	list_add_tail(&r->node, &v->retired);
 	return 0;
 }
 
@@ -188,11 +226,13 @@ static int vhv_unmap_range(struct vhost_vdpa *v, u32 asid, u64 start,
 			   u64 last, bool seen)
 {
 	struct vhost_iotlb *iotlb = &v->iotlb[asid];
-	struct vhost_iotlb_map *map;
+	struct vhost_iotlb_map *map, *next;
 	int err;
 
 	lockdep_assert_held(&v->lock);
-	while ((map = vhost_iotlb_itree_first(iotlb, start, last))) {
+	for (map = vhost_iotlb_itree_first(iotlb, start, last); map; map = next) {
+		/* the next before @map goes: one tree descent, not one each */
+		next = vhost_iotlb_itree_next(map, start, last);
 		err = vhv_retire(v, asid, map, seen);
 		if (err)
 			return err;
