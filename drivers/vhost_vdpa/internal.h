@@ -56,6 +56,7 @@
 struct vhost_vdpa;
 struct vhv_log;
 struct vhv_share;
+struct vhv_span;
 
 /**
  * struct vhost_vdpa_vq - one virtqueue as userspace set it up
@@ -109,9 +110,13 @@ struct vhost_vdpa_vq {
  * @cdev: the character device
  * @lock: protects the members that change after probe: from @vdpa to
  *        @fork_owner, except @opened (atomic) and @minor, @nvqs, @nas,
- *        @config_size (fixed at probe); not @gone
+ *        @config_size, @use_va (fixed at probe); not @gone
  * @vdpa: the vDPA device; NULL once it was removed
  * @minor: minor number (the N)
+ * @use_va: the parent's &vdpa_device.use_va: IOTLB entries hold user
+ *          addresses (their opaque a &struct vdpa_map_file), not
+ *          physical ones (their opaque the &struct vhv_span they were
+ *          made from, or NULL)
  * @nvqs: number of virtqueues
  * @vqs: the virtqueues
  * @nas: number of address spaces
@@ -163,6 +168,7 @@ struct vhost_vdpa {
 	struct mutex lock;	/* see the kernel-doc above */
 	struct vdpa_device *vdpa;
 	int minor;
+	bool use_va;
 	u32 nvqs;
 	struct vhost_vdpa_vq *vqs;
 	u32 nas;
@@ -323,13 +329,74 @@ void vhost_vdpa_log_init(struct vhost_vdpa *v, struct dentry *root);
 void vhost_vdpa_log_close(struct vhost_vdpa *v);
 
 /* share.c */
-struct vhv_share *vhv_share_get(struct mm_struct *mm);
+
+/**
+ * struct vhv_share_ops - how a registry of shared pins works
+ * @unpin: unpin @n pages from @pfn, dirtied if @dirty
+ * @watch: register an MMU notifier on the mm (current's): spans are used
+ *         while it is registered
+ * @spans: use spans without a notifier: for a test that reports address
+ *         space changes itself (vhv_share_invalidate())
+ */
+struct vhv_share_ops {
+	void (*unpin)(unsigned long pfn, unsigned long n, bool dirty);
+	bool watch;
+	bool spans;
+};
+
+/**
+ * struct vhv_span_run - physically contiguous pages of a span
+ * @pfn: first pfn
+ * @n: pages
+ */
+struct vhv_span_run {
+	unsigned long pfn;
+	unsigned long n;
+};
+
+/**
+ * struct vhv_span_iter - a walk over the pfn runs of pages of a span
+ * @sp: the span
+ * @idx: next run
+ * @skip: pages of that run before the walk's
+ * @left: pages still to walk
+ */
+struct vhv_span_iter {
+	const struct vhv_span *sp;
+	unsigned int idx;
+	unsigned long skip;
+	unsigned long left;
+};
+
+/* vhv_share_hold() flags */
+#define VHV_HOLD_PINNED	BIT(0)	/* the caller hands over one pin a page */
+#define VHV_HOLD_DIRTY	BIT(1)	/* the mapping is writable */
+
+extern const struct vhv_share_ops vhv_share_pin_ops;
+struct vhv_share *vhv_share_get(struct mm_struct *mm,
+				const struct vhv_share_ops *ops);
 void vhv_share_put(struct vhv_share *s);
-int vhv_share_charge(struct vhv_share *s, unsigned long pfn, unsigned long n,
-		     unsigned long limit);
-void vhv_share_uncharge(struct vhv_share *s, unsigned long pfn,
-			unsigned long n);
+void vhv_share_exit(void);
+int vhv_share_hold(struct vhv_share *s, unsigned long pfn, unsigned long n,
+		   unsigned long limit, unsigned int flags);
+void vhv_share_release(struct vhv_share *s, unsigned long pfn,
+		       unsigned long n);
 unsigned long vhv_share_fresh_max(struct vhv_share *s, unsigned long n);
+void vhv_share_invalidate(struct vhv_share *s, unsigned long start,
+			  unsigned long last);
+void vhv_share_invalidate_end(struct vhv_share *s);
+struct vhv_span *vhv_span_begin(struct vhv_share *s, unsigned long uaddr,
+				unsigned long npages, bool writable);
+void vhv_span_add(struct vhv_span *sp, unsigned long pfn, unsigned long n);
+void vhv_span_end(struct vhv_share *s, struct vhv_span *sp, bool ok);
+struct vhv_span *vhv_span_get(struct vhv_span *sp);
+void vhv_span_put(struct vhv_share *s, struct vhv_span *sp);
+struct vhv_span *vhv_span_hold(struct vhv_share *s, unsigned long uaddr,
+			       unsigned long npages, bool writable);
+void vhv_span_iter_init(struct vhv_span_iter *it, const struct vhv_span *sp,
+			unsigned long uaddr, unsigned long n);
+bool vhv_span_iter_next(struct vhv_span_iter *it, unsigned long *pfn,
+			unsigned long *n);
 
 /* mmap.c */
 int vhost_vdpa_mmap(struct file *file, struct vm_area_struct *vma);

@@ -105,7 +105,7 @@ static long vhost_vdpa_set_owner(struct vhost_vdpa *v, union vhost_vdpa_arg *a)
 
 	if (v->owner)
 		return -EBUSY;
-	v->share = vhv_share_get(current->mm);
+	v->share = vhv_share_get(current->mm, &vhv_share_pin_ops);
 	if (!v->share)
 		return -ENOMEM;
 	/* use_va parents that translate in the owner's mm need to know it */

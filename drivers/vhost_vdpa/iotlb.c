@@ -32,9 +32,10 @@ static int vhv_route_map(struct vhost_vdpa *v, u32 asid,
 	const struct vdpa_config_ops *ops = vhv_ops(v);
 	u64 size = map->last - map->start + 1;
 
+	/* a physical mapping's opaque is ours (its span), not the parent's */
 	if (ops->dma_map)
 		return ops->dma_map(v->vdpa, asid, map->start, size, map->addr,
-				    map->perm, map->opaque);
+				    map->perm, v->use_va ? map->opaque : NULL);
 	if (ops->set_map)
 		return 0;	/* the whole table goes at commit */
 	return iommu_map(v->domain, map->start, map->addr, size,
@@ -65,6 +66,7 @@ static void vhv_route_unmap(struct vhost_vdpa *v, u32 asid,
  * @addr: physical address of @start (or user address for use_va)
  * @perm: its permission (``VHOST_MAP_*``)
  * @mf: use_va: the backing file, else NULL
+ * @span: not use_va: the span it was made from (share.c), or NULL
  */
 struct vhv_retired_range {
 	u64 start;
@@ -72,6 +74,7 @@ struct vhv_retired_range {
 	u64 addr;
 	u32 perm;
 	struct vdpa_map_file *mf;
+	struct vhv_span *span;
 };
 
 /**
@@ -111,10 +114,9 @@ static void vhv_release(struct vhost_vdpa *v,
 	}
 	first = PFN_DOWN(r->addr);
 	npages = PFN_DOWN(r->addr + (r->last - r->start)) - first + 1;
-	unpin_user_page_range_dirty_lock(pfn_to_page(first), npages,
-					 r->perm & VHOST_MAP_WO);
-	if (v->share)
-		vhv_share_uncharge(v->share, first, npages);
+	/* the registry unpins what no other mapping holds */
+	vhv_share_release(v->share, first, npages);
+	vhv_span_put(v->share, r->span);
 }
 
 /* For vhv_release_retired(): every address space (after a reset). */
@@ -199,10 +201,14 @@ static int vhv_retire(struct vhost_vdpa *v, u32 asid,
 {
 	struct vhv_retired_range now = {
 		.start = map->start, .last = map->last, .addr = map->addr,
-		.perm = map->perm, .mf = map->opaque,
+		.perm = map->perm,
 	};
 	struct vhv_retired *r;
 
+	if (v->use_va)
+		now.mf = map->opaque;
+	else
+		now.span = map->opaque;
 	if (!seen || !v->vdpa || !vhv_ops(v)->set_map) {
 		vhv_route_unmap(v, asid, map);
 		vhost_iotlb_map_free(&v->iotlb[asid], map);
@@ -315,14 +321,15 @@ int vhost_vdpa_iotlb_open(struct vhost_vdpa *v)
 
 /* --- adding ranges ---------------------------------------------------- */
 
+/* @opaque: use_va, the &struct vdpa_map_file; else the span (or NULL) */
 static int vhv_add(struct vhost_vdpa *v, u32 asid, u64 start, u64 last,
-		   u64 addr, u32 perm, struct vdpa_map_file *mf)
+		   u64 addr, u32 perm, void *opaque)
 {
 	struct vhost_iotlb *iotlb = &v->iotlb[asid];
 	struct vhost_iotlb_map *map;
 	int err;
 
-	err = vhost_iotlb_add_range_ctx(iotlb, start, last, addr, perm, mf);
+	err = vhost_iotlb_add_range_ctx(iotlb, start, last, addr, perm, opaque);
 	if (err)
 		return err;
 	map = vhost_iotlb_itree_first(iotlb, start, last);
@@ -348,28 +355,51 @@ static unsigned long vhv_memlock_pages(void)
 }
 
 /*
- * Record @run clipped to the requested [@first, @last]; pins move to it.
- * Its pages are charged first (pages another mapping of the owner's
- * devices holds are charged already): -ENOMEM past RLIMIT_MEMLOCK.
+ * Map the pages [@pfn, @pfn + @n) the owner's registry holds for this
+ * mapping at IOVA @iova, clipped to the requested [@first, @last], as
+ * one IOTLB entry made from span @sp (which it references). Without
+ * success the hold is released.
+ */
+static int vhv_map_held(struct vhost_vdpa *v, u32 asid, unsigned long pfn,
+			unsigned long n, u64 iova, u64 first, u64 last,
+			u32 perm, struct vhv_span *sp)
+{
+	u64 start = max(iova, first);
+	u64 end = min(iova + ((u64)n << PAGE_SHIFT) - 1, last);
+	int err;
+
+	err = vhv_add(v, asid, start, end, PFN_PHYS(pfn) + (start - iova),
+		      perm, vhv_span_get(sp));
+	if (err) {
+		vhv_span_put(v->share, sp);
+		vhv_share_release(v->share, pfn, n);
+	}
+	return err;
+}
+
+/*
+ * Hand the pins of @run over to the owner's registry (share.c), which
+ * charges the pages no other mapping of the owner's devices holds
+ * (-ENOMEM past RLIMIT_MEMLOCK, the pins still the caller's) and drops
+ * the pins of those it holds already; then map it (vhv_map_held()) and
+ * record it in @sp.
  */
 static int vhv_flush_run(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
-			 u64 first, u64 last, u32 perm)
+			 u64 first, u64 last, u32 perm, struct vhv_span *sp)
 {
-	u64 start = max(run->iova, first);
-	u64 end = min(run->iova + run->len - 1, last);
 	unsigned long pfn = PFN_DOWN(run->pa), n = run->len >> PAGE_SHIFT;
 	int err;
 
 	if (!run->len)
 		return 0;
-	err = vhv_share_charge(v->share, pfn, n, vhv_memlock_pages());
+	err = vhv_share_hold(v->share, pfn, n, vhv_memlock_pages(),
+			     VHV_HOLD_PINNED |
+			     (perm & VHOST_MAP_WO ? VHV_HOLD_DIRTY : 0));
 	if (err)
 		return err;
-	err = vhv_add(v, asid, start, end, run->pa + (start - run->iova), perm,
-		      NULL);
-	if (err)
-		vhv_share_uncharge(v->share, pfn, n);
-	return err;
+	run->len = 0;		/* the pins are the registry's */
+	vhv_span_add(sp, pfn, n);
+	return vhv_map_held(v, asid, pfn, n, run->iova, first, last, perm, sp);
 }
 
 static void vhv_unpin_run(struct vhv_run *run)
@@ -392,10 +422,13 @@ int vhost_vdpa_charge_check(struct vhost_vdpa *v, unsigned long npages)
 	return 0;
 }
 
-/* Add pages[0..n) (pinned, at IOVA *@iova onwards) to @run, flushing it. */
+/*
+ * Add pages[0..n) (pinned, at IOVA *@iova onwards) to @run, flushing it
+ * (recorded in @sp).
+ */
 static int vhv_take_pages(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
 			  struct page **pages, long n, u64 *iova,
-			 const struct vhost_iotlb_msg *msg)
+			  const struct vhost_iotlb_msg *msg, struct vhv_span *sp)
 {
 	u64 last = msg->iova + msg->size - 1;
 	long i;
@@ -408,7 +441,8 @@ static int vhv_take_pages(struct vhost_vdpa *v, u32 asid, struct vhv_run *run,
 			run->len += PAGE_SIZE;
 			continue;
 		}
-		err = vhv_flush_run(v, asid, run, msg->iova, last, msg->perm);
+		err = vhv_flush_run(v, asid, run, msg->iova, last, msg->perm,
+				    sp);
 		if (err) {
 			unpin_user_pages(pages + i, n - i);
 			return err;
@@ -450,12 +484,48 @@ long vhost_vdpa_pin_unlocked(struct vhost_vdpa *v, unsigned long uaddr,
 #define VHV_PIN_BATCH	(SZ_64K / sizeof(struct page *))
 
 /*
- * Pin the user memory of @msg and map it in runs of physically
- * contiguous pages, each charged once per owner mm (share.c). On failure
- * nothing of @msg stays mapped, pinned or charged.
+ * Map @msg from the pages a mapping of the owner's devices pinned at the
+ * same user addresses, if the registry has them (vhv_span_hold()): no
+ * page is pinned. Returns -ENOENT when it has not; on another failure
+ * nothing of @msg stays mapped.
  */
-static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
-		       const struct vhost_iotlb_msg *msg)
+static int vhv_map_from_span(struct vhost_vdpa *v, u32 asid,
+			     const struct vhost_iotlb_msg *msg)
+{
+	unsigned long off = msg->uaddr & ~PAGE_MASK;
+	unsigned long npages = PFN_UP(off + msg->size), pfn, n;
+	u64 iova = msg->iova - off, last = msg->iova + msg->size - 1;
+	struct vhv_span_iter it;
+	struct vhv_span *sp;
+	int err = 0;
+
+	sp = vhv_span_hold(v->share, msg->uaddr - off, npages,
+			   msg->perm & VHOST_MAP_WO);
+	if (!sp)
+		return -ENOENT;
+	vhv_span_iter_init(&it, sp, msg->uaddr - off, npages);
+	while (vhv_span_iter_next(&it, &pfn, &n)) {
+		if (!err)
+			err = vhv_map_held(v, asid, pfn, n, iova, msg->iova,
+					   last, msg->perm, sp);
+		else	/* held for this mapping: released unmapped */
+			vhv_share_release(v->share, pfn, n);
+		iova += (u64)n << PAGE_SHIFT;
+	}
+	if (err)
+		vhv_unmap_range(v, asid, msg->iova, last, false);
+	vhv_span_put(v->share, sp);
+	return err;
+}
+
+/*
+ * Pin the user memory of @msg in batches and map it in runs of
+ * physically contiguous pages (recorded in @sp); the run not mapped yet
+ * is left in @run.
+ */
+static int vhv_pin_runs(struct vhost_vdpa *v, u32 asid,
+			const struct vhost_iotlb_msg *msg, struct vhv_run *run,
+			struct vhv_span *sp)
 {
 	unsigned int gup = FOLL_LONGTERM |
 			   (msg->perm & VHOST_MAP_WO ? FOLL_WRITE : 0);
@@ -463,17 +533,10 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 	unsigned long npages = PFN_UP(off + msg->size), done = 0;
 	unsigned long batch = min_t(unsigned long, npages, VHV_PIN_BATCH);
 	u64 iova = msg->iova - off;
-	struct vhv_run run = { };
 	struct page **pages;
 	long n;
-	int err;
+	int err = 0;
 
-	if ((msg->iova & ~PAGE_MASK) != off)
-		return -EINVAL;
-	/* what the owner's devices hold already may be mapped again */
-	err = vhost_vdpa_charge_check(v, vhv_share_fresh_max(v->share, npages));
-	if (err)
-		return err;
 	pages = kvmalloc_array(batch, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
@@ -487,17 +550,48 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 			break;
 		}
 		done += n;
-		err = vhv_take_pages(v, asid, &run, pages, n, &iova, msg);
-	}
-	if (!err)
-		err = vhv_flush_run(v, asid, &run, msg->iova,
-				    msg->iova + msg->size - 1, msg->perm);
-	if (err) {
-		vhv_unpin_run(&run);
-		vhv_unmap_range(v, asid, msg->iova, msg->iova + msg->size - 1,
-				false);
+		err = vhv_take_pages(v, asid, run, pages, n, &iova, msg, sp);
 	}
 	kvfree(pages);
+	return err;
+}
+
+/*
+ * Map the user memory of @msg: from pages the owner's devices pinned at
+ * the same addresses when the registry knows them, else pinned here (and
+ * recorded for the next device), each page charged once per owner mm
+ * (share.c). On failure nothing of @msg stays mapped, pinned or charged.
+ */
+static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
+		       const struct vhost_iotlb_msg *msg)
+{
+	unsigned long off = msg->uaddr & ~PAGE_MASK;
+	unsigned long npages = PFN_UP(off + msg->size);
+	u64 last = msg->iova + msg->size - 1;
+	struct vhv_run run = { };
+	struct vhv_span *sp;
+	int err;
+
+	if ((msg->iova & ~PAGE_MASK) != off)
+		return -EINVAL;
+	/* what the owner's devices hold already may be mapped again */
+	err = vhost_vdpa_charge_check(v, vhv_share_fresh_max(v->share, npages));
+	if (err)
+		return err;
+	err = vhv_map_from_span(v, asid, msg);
+	if (err != -ENOENT)
+		return err;
+	sp = vhv_span_begin(v->share, msg->uaddr - off, npages,
+			    msg->perm & VHOST_MAP_WO);
+	err = vhv_pin_runs(v, asid, msg, &run, sp);
+	if (!err)
+		err = vhv_flush_run(v, asid, &run, msg->iova, last, msg->perm,
+				    sp);
+	vhv_span_end(v->share, sp, !err);
+	if (err) {
+		vhv_unpin_run(&run);
+		vhv_unmap_range(v, asid, msg->iova, last, false);
+	}
 	return err;
 }
 

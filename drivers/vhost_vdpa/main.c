@@ -179,6 +179,7 @@ static int vhost_vdpa_probe(struct vdpa_device *vdpa)
 	INIT_LIST_HEAD(&v->retired);
 	v->minor = minor;
 	v->vdpa = vdpa;
+	v->use_va = vdpa->use_va;
 	device_initialize(&v->dev);
 	v->dev.release = vhost_vdpa_dev_release;
 	v->dev.parent = &vdpa->dev;
@@ -256,6 +257,7 @@ err_chrdev:
 static void __exit vhost_vdpa_exit(void)
 {
 	vdpa_unregister_driver(&vhost_vdpa_driver);
+	vhv_share_exit();
 	debugfs_remove(vhost_vdpa_debugfs);
 	unregister_chrdev_region(vhost_vdpa_devt, VHOST_VDPA_DEV_MAX);
 }

@@ -17,6 +17,7 @@
  *   vdpa_user map-bench --dev DEV [--also DEV2] --backing 4k|thp|hugetlb
  *                       [--mbytes N] [--rounds N]
  *   vdpa_user share --dev DEV [--also DEV]... [--mbytes N] [--exec CMD]
+ *                   [--pin-once]
  *
  * Common: --ring N (default 256, clamped to the device's maximum),
  * --timeout MS (default 5000).  Exit status: 0 passed, 1 failed, 2 bad
@@ -61,7 +62,8 @@ static const struct subcommand subcommands[] = {
 enum { O_DEV = 256, O_FRAMES, O_SIZE, O_SECTORS, O_MBYTES, O_RING,
 	O_PACKED, O_BATCH, O_ASID, O_SR, O_TIMEOUT, O_VERBOSE, O_EXPECT, O_HOLD,
 	O_BENCH, O_DIRTY_LOG, O_CASE, O_SEED, O_OPS, O_THREADS, O_DMA_MAP, O_EXEC,
-	O_STOP_PROBE, O_DOORBELL, O_BACKING, O_ALSO, O_ROUNDS };
+	O_STOP_PROBE, O_DOORBELL, O_BACKING, O_ALSO, O_ROUNDS,
+	O_PIN_ONCE };
 
 static const struct option longopts[] = {
 	{ "dev", required_argument, NULL, O_DEV },
@@ -91,6 +93,7 @@ static const struct option longopts[] = {
 	{ "backing", required_argument, NULL, O_BACKING },
 	{ "also", required_argument, NULL, O_ALSO },
 	{ "rounds", required_argument, NULL, O_ROUNDS },
+	{ "pin-once", no_argument, NULL, O_PIN_ONCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -108,7 +111,8 @@ static int print_usage(void)
 	      "                 iotlb-full|live]  (abuse)\n"
 	      "         [--case net|toggle|switch|munmap|small|blk|errno|nolog]  (log)\n"
 	      "         [--seed S] [--ops N] [--threads N] [--exec CMD]\n"
-	      "         [--also DEV] [--backing 4k|thp|hugetlb] [--rounds N]\n",
+	      "         [--also DEV] [--backing 4k|thp|hugetlb] [--rounds N]\n"
+	      "         [--pin-once]  (share)\n",
 	      stderr);
 	return EXIT_USAGE;
 }
@@ -181,6 +185,9 @@ static int parse_flag(struct options *o, int c)
 		break;
 	case O_DMA_MAP:
 		o->dma_map = true;
+		break;
+	case O_PIN_ONCE:
+		o->pin_once = true;
 		break;
 	case O_BENCH:
 		o->bench = true;

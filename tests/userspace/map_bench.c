@@ -11,7 +11,11 @@
  *
  *   share: the same memory mapped on every device given (--dev, --also
  *   up to 3 times) must be charged to RLIMIT_MEMLOCK (VmPin) once, and
- *   exactly, through every unmap, close and (--exec) device removal.
+ *   exactly, through every unmap, close and (--exec) device removal, and
+ *   pinned once (the kernel's nr_foll_pin_acquired - released); with
+ *   --pin-once a device mapping memory another one mapped must pin
+ *   nothing (nr_foll_pin_acquired does not move), and memory replaced at
+ *   the same address must be pinned anew.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -96,6 +100,25 @@ static int anon_create(struct anon *a, size_t len, const char *backing)
 		return err;
 	}
 	memset(a->va, 0x5a, len);
+	return 0;
+}
+
+/* New 4 KiB pages in place of @a's (same addresses), touched. */
+static int anon_replace(struct anon *a)
+{
+	void *p = mmap(a->va, a->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		       -1, 0);
+
+	if (p == MAP_FAILED) {
+		fail("mmap(MAP_FIXED): %s", errname(-errno));
+		return -1;
+	}
+	if (madvise(a->va, a->len, MADV_NOHUGEPAGE)) {
+		fail("madvise: %s", errname(-errno));
+		return -1;
+	}
+	memset(a->va, 0xa5, a->len);
 	return 0;
 }
 
@@ -217,6 +240,8 @@ int cmd_map_bench(const struct options *o)
  * @other: 1 MiB of different memory
  * @base: VmPin before anything was mapped, kB
  * @copy_kb: one copy of @a, kB
+ * @pins_base: the kernel's outstanding page pins before, system-wide
+ * @pin_once: --pin-once
  * @bad: checks that failed
  */
 struct share {
@@ -226,6 +251,8 @@ struct share {
 	struct anon other;
 	long base;
 	long copy_kb;
+	long pins_base;
+	bool pin_once;
 	int bad;
 };
 
@@ -254,19 +281,85 @@ static void map_ok(struct share *s, unsigned int i, __u64 iova,
 		s->bad++;
 }
 
+/*
+ * The kernel's page pins, system-wide: acquired in *@acq, and outstanding
+ * (acquired - released) returned; -1 if unknown (reported).
+ */
+static long pins_read(long *acq)
+{
+	long a = -1, r = -1, v;
+	char name[64];
+	FILE *f;
+
+	f = fopen("/proc/sys/vm/stat_refresh", "w");
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			a = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			r = v;
+	}
+	fclose(f);
+	if (a < 0 || r < 0) {
+		fail("share: no nr_foll_pin_* in /proc/vmstat");
+		return -1;
+	}
+	*acq = a;
+	return a - r;
+}
+
+/*
+ * Pages pinned since the base must be @copies copies of the memory, and,
+ * when @fresh >= 0, pages pinned since *@acq @fresh (-1: not checked);
+ * *@acq is updated.
+ */
+static void pins_are(struct share *s, long copies, long fresh, long *acq,
+		     const char *what)
+{
+	long pages = s->copy_kb >> 2, before = *acq;
+	long out = pins_read(acq);
+
+	if (out < 0) {
+		s->bad++;
+		return;
+	}
+	if (out - s->pins_base != copies * pages) {
+		fail("share: %s: %ld pages pinned, want %ld", what,
+		     out - s->pins_base, copies * pages);
+		s->bad++;
+	}
+	if (fresh >= 0 && *acq - before != fresh * pages) {
+		fail("share: %s: %ld pages pinned anew, want %ld", what,
+		     *acq - before, fresh * pages);
+		s->bad++;
+	}
+	diag("share: %s: %ld page(s) pinned, %ld of them anew", what,
+	     out - s->pins_base, *acq - before);
+}
+
 /* Map on every device, then on device 0 again at another IOVA. */
 static void share_map_all(struct share *s)
 {
+	long fresh = s->pin_once ? 0 : -1, acq;
 	char what[64];
 	unsigned int i;
 
+	pins_read(&acq);
 	for (i = 0; i < s->n; i++) {
 		map_ok(s, i, IOVA_BASE, &s->a, VHOST_IOTLB_UPDATE);
 		snprintf(what, sizeof(what), "mapped on %u device(s)", i + 1);
 		pin_is(s, s->copy_kb, what);
+		pins_are(s, 1, i ? fresh : 1, &acq, what);
 	}
 	map_ok(s, 0, SECOND_IOVA, &s->a, VHOST_IOTLB_UPDATE);
 	pin_is(s, s->copy_kb, "mapped twice on device 0");
+	pins_are(s, 1, fresh, &acq, "mapped twice on device 0");
 	map_ok(s, 0, SECOND_IOVA, &s->a, VHOST_IOTLB_INVALIDATE);
 	pin_is(s, s->copy_kb, "second mapping of device 0 invalidated");
 }
@@ -282,6 +375,40 @@ static void share_unmap_all(struct share *s)
 		snprintf(what, sizeof(what), "unmapped on device %u", i);
 		pin_is(s, i + 1 < s->n ? s->copy_kb : 0, what);
 	}
+}
+
+/*
+ * The memory is replaced at the same address while device 0 maps it:
+ * device 1 must pin the new pages (never reuse the old ones), device 1
+ * mapping it again pins nothing more (--pin-once); both copies pinned and
+ * charged until the mappings go.
+ */
+static void share_remap(struct share *s)
+{
+	long acq;
+
+	if (s->n < 2)
+		return;
+	pins_read(&acq);
+	map_ok(s, 0, IOVA_BASE, &s->a, VHOST_IOTLB_UPDATE);
+	pins_are(s, 1, 1, &acq, "remap: mapped on device 0");
+	if (anon_replace(&s->a)) {
+		s->bad++;
+		return;
+	}
+	map_ok(s, 1, IOVA_BASE, &s->a, VHOST_IOTLB_UPDATE);
+	pin_is(s, 2 * s->copy_kb, "remap: new memory mapped on device 1");
+	pins_are(s, 2, 1, &acq, "remap: new memory mapped on device 1");
+	map_ok(s, 1, SECOND_IOVA, &s->a, VHOST_IOTLB_UPDATE);
+	pins_are(s, 2, s->pin_once ? 0 : -1, &acq,
+		 "remap: new memory mapped twice on device 1");
+	map_ok(s, 0, IOVA_BASE, &s->a, VHOST_IOTLB_INVALIDATE);
+	pin_is(s, s->copy_kb, "remap: old memory unmapped");
+	pins_are(s, 1, -1, &acq, "remap: old memory unmapped");
+	map_ok(s, 1, IOVA_BASE, &s->a, VHOST_IOTLB_INVALIDATE);
+	map_ok(s, 1, SECOND_IOVA, &s->a, VHOST_IOTLB_INVALIDATE);
+	pin_is(s, 0, "remap: all unmapped");
+	pins_are(s, 0, -1, &acq, "remap: all unmapped");
 }
 
 /*
@@ -365,6 +492,7 @@ static int share_open(struct share *s, const struct options *o)
 {
 	unsigned int i;
 	struct vm_kb v;
+	long acq;
 	int r;
 
 	s->n = 1 + o->nalso;
@@ -377,12 +505,14 @@ static int share_open(struct share *s, const struct options *o)
 		r = vm_read(&v);
 	s->base = v.pin;
 	s->copy_kb = (long)o->mbytes << 10;
-	return r;
+	s->pin_once = o->pin_once;
+	s->pins_base = pins_read(&acq);
+	return r ?: s->pins_base < 0 ? -EIO : 0;
 }
 
 /**
  * cmd_share() - the share subcommand
- * @o: the command line (--dev, --also, --mbytes, --exec)
+ * @o: the command line (--dev, --also, --mbytes, --exec, --pin-once)
  *
  * Return: exit status.
  */
@@ -401,6 +531,7 @@ int cmd_share(const struct options *o)
 	if (!r) {
 		share_map_all(&s);
 		share_unmap_all(&s);
+		share_remap(&s);
 		share_limit(&s);
 		share_map_all(&s);
 		share_release(&s, o);

@@ -69,6 +69,8 @@
  * @also: map-bench, share: further devices (--also, up to 3)
  * @nalso: how many
  * @rounds: map-bench: rounds of map and unmap
+ * @pin_once: share: a device mapping memory another device mapped pins
+ *	      nothing (the kernel has MMU notifiers)
  */
 struct options {
 	const char *dev;
@@ -99,6 +101,7 @@ struct options {
 	const char *also[3];
 	unsigned int nalso;
 	unsigned int rounds;
+	bool pin_once;
 };
 
 /**
