@@ -120,10 +120,16 @@ build_kernel() {
 
 # The copy: per source tree, kept between runs so that builds are
 # incremental.  Ignored files in it (build products) survive the sync.
+# Files are compared by content (-c) and a changed one gets the time of
+# the sync, not its source's (no -t): a source edited while the previous
+# run was building keeps an mtime older than the object built from its
+# old text, and make, comparing times, would keep that stale object (it
+# happened: a benchmark measured a virtio_vdpa.ko without the change it
+# was run for).
 sync_copy() {
 	copy=$cache/bench-tree-$(printf '%s' "$root" | sha256sum | cut -c1-12)
 	mkdir -p "$copy"
-	rsync -a --delete --exclude=/.git --filter=':- .gitignore' \
+	rsync -rlpc --delete --exclude=/.git --filter=':- .gitignore' \
 		"$root/" "$copy/"
 	cp "$out/kernel.config" "$copy/tests/kernel.config"
 	local k
