@@ -10,8 +10,12 @@
  *
  * - capacity_mib (1..65536, default 128): capacity in MiB. Memory is only
  *   used for what is written (see "Simulated block device").
- * - num_queues (1..8, default 1): request queues; always announced in the
- *   config space with VIRTIO_BLK_F_MQ.
+ * - num_queues (0..8, default 0): request queues; always announced in the
+ *   config space with VIRTIO_BLK_F_MQ. 0: one per online CPU, at most 8,
+ *   as QEMU's virtio-blk-pci offers by default: virtio_blk then gives
+ *   every CPU its own queue, which an inline kick (below) serves on that
+ *   CPU without contending for another's queue lock, and blk-mq puts no
+ *   I/O scheduler on a multi-queue disk.
  * - read_only (default N): offer VIRTIO_BLK_F_RO; the device then fails
  *   OUT, DISCARD, WRITE_ZEROES and SECURE_ERASE with IOERR.
  *
@@ -35,7 +39,7 @@
 #define VDPASIM_BLK_MAX_CAPACITY_MIB	65536
 
 static unsigned int capacity_mib = 128;
-static unsigned int num_queues = 1;
+static unsigned int num_queues;
 static bool read_only;
 static bool inline_kick = true;
 
@@ -48,7 +52,7 @@ static int vdpasim_blk_set_capacity(const char *val,
 static int vdpasim_blk_set_queues(const char *val,
 				  const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 1, VDPASIM_BLK_MAX_QUEUES);
+	return param_set_uint_minmax(val, kp, 0, VDPASIM_BLK_MAX_QUEUES);
 }
 
 static const struct kernel_param_ops vdpasim_blk_capacity_ops = {
@@ -66,7 +70,7 @@ MODULE_PARM_DESC(capacity_mib,
 		 "Capacity in MiB of the devices added from now on (1-65536, default 128; RAM is used only for what is written)");
 module_param_cb(num_queues, &vdpasim_blk_queues_ops, &num_queues, 0644);
 MODULE_PARM_DESC(num_queues,
-		 "Request queues of the devices added from now on (1-8, default 1)");
+		 "Request queues of the devices added from now on (1-8; default 0: one per online CPU, at most 8)");
 module_param(read_only, bool, 0644);
 MODULE_PARM_DESC(read_only,
 		 "Devices added from now on are read-only: VIRTIO_BLK_F_RO, writes fail (default N)");
@@ -228,7 +232,8 @@ static bool vdpasim_blk_fill_attr(struct vdpasim_dev_attr *attr,
 	attr->provisioned = provisioned ? provisioned | ro : 0;
 	attr->config_size = offsetof(struct virtio_blk_config, zoned);
 	attr->alloc_size = sizeof(struct vdpasim_blk);
-	attr->nvqs = READ_ONCE(num_queues);
+	attr->nvqs = READ_ONCE(num_queues) ?:
+		     min(num_online_cpus(), VDPASIM_BLK_MAX_QUEUES);
 	attr->ngroups = 1;
 	attr->nas = 1;
 	attr->vq_num_max = VDPASIM_BLK_VQ_NUM_MAX;

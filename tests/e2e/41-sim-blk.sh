@@ -84,14 +84,17 @@ tap_is "$((${sup:-0} & BLK_MASK))" "$((BLK_BITS | 1 << RO_BIT))" \
 	"supported block features: the class's and RO"
 tap_is "$(bit "${sup:-0}" 32)" 1 "supported features include VERSION_1"
 tap_is "$(cat $P/capacity_mib $P/num_queues $P/read_only | tr '\n' ' ')" \
-	"128 1 N " "parameter defaults: 128 MiB, 1 queue, read-write"
+	"128 0 N " "parameter defaults: 128 MiB, a queue per CPU, read-write"
+# num_queues=0: one queue per online CPU, at most 8.
+nq=$(nproc)
+[ "$nq" -le 8 ] || nq=8
 
 # --- a default device -------------------------------------------------
 tap_run "dev add b0 (defaults)" vdpa dev add name b0 mgmtdev vdpasim_blk
-tap_jq "dev show -j b0: block, 1 queue of 256" "$(vdpa -j dev show b0)" \
+tap_jq "dev show -j b0: block, $nq queues (one per CPU) of 256" "$(vdpa -j dev show b0)" \
 	'.dev.b0 | [.type, .mgmtdev, .max_vqs, .max_vq_size]' \
-	'["block","vdpasim_blk",1,256]'
-tap_is "$(blk_cfg b0)" "$(cfg_default $((128 * 2048)) 1 '')" \
+	"[\"block\",\"vdpasim_blk\",$nq,256]"
+tap_is "$(blk_cfg b0)" "$(cfg_default $((128 * 2048)) "$nq" '')" \
 	"config of b0: 128 MiB, limits, topology, flush, not read-only"
 f=$(dev_features b0)
 tap_is "$((${f:-0} & BLK_MASK))" "$BLK_BITS" "b0 offers the block features, not RO"
@@ -100,11 +103,11 @@ tap_jq "dev config show -j lists b0" "$(vdpa -j dev config show)" \
 tap_is "$(cat $DBG/b0/chunks 2>&1)" 0 "b0 has no RAM allocated"
 
 # --- module parameters ------------------------------------------------
-for bad in "capacity_mib 0" "capacity_mib 65537" "num_queues 0" "num_queues 9"; do
+for bad in "capacity_mib 0" "capacity_mib 65537" "num_queues -1" "num_queues 9"; do
 	# shellcheck disable=SC2086 # two words on purpose
 	tap_fails_with "refused: $bad" "Invalid argument" setp $bad
 done
-tap_is "$(cat $P/capacity_mib $P/num_queues | tr '\n' ' ')" "128 1 " \
+tap_is "$(cat $P/capacity_mib $P/num_queues | tr '\n' ' ')" "128 0 " \
 	"refused values left the parameters alone"
 setp capacity_mib 4
 setp num_queues 3
