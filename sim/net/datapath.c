@@ -9,6 +9,7 @@
  */
 
 #include <asm/byteorder.h>
+#include <linux/cpumask.h>
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -124,10 +125,10 @@ static enum net_verdict vsnet_tx_verdict(struct net_batch *b, const u8 *head,
 	if (frame_len > limit)
 		return VERDICT_TX_ERROR;
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	link = net->state.status & VIRTIO_NET_S_LINK_UP;
 	accept = vdpasim_net_rx_accept(&net->state, head, head_len);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 
 	if (!link || vdpasim_fault_drop(&net->vs))
 		return VERDICT_TX_DROP;
@@ -333,6 +334,101 @@ static void vsnet_batch_account(struct net_batch *b)
 	u64_stats_update_end(&pair->syncp);
 }
 
+/*
+ * tx_irq_cpu: the transmit queue's callback, on the kicker's CPU (an IPI
+ * handler). Pending is cleared before the callback looks at the ring, so
+ * a batch published meanwhile that finds the call still pending needs no
+ * call of its own.
+ */
+static void vsnet_tx_irq(void *data)
+{
+	struct vdpasim_net_pair *pair = data;
+	struct vdpasim_vq *txq = READ_ONCE(pair->txq);
+	irqreturn_t (*cb)(void *data);
+
+	set_bit(VSNET_IRQ_RUNNING, &pair->tx_irq_state);
+	clear_bit(VSNET_IRQ_PENDING, &pair->tx_irq_state);
+	smp_mb__after_atomic();	/* pending cleared before the ring is read */
+	cb = READ_ONCE(txq->cb.callback);
+	if (cb)
+		cb(READ_ONCE(txq->cb.private));
+	clear_bit_unlock(VSNET_IRQ_RUNNING, &pair->tx_irq_state);
+}
+
+/*
+ * Publishes the transmit queue's used buffers and notifies the driver, on
+ * the CPU that kicked the queue last when that is another one (tx_irq_cpu)
+ * and the driver has a plain callback: the way a NIC's transmit interrupt
+ * goes to the CPU the queue is used from. virtio_net then reclaims its
+ * buffers (transmit NAPI, under its transmit queue's lock) on the
+ * transmitting CPU instead of spinning on that lock against it from the
+ * worker's. Otherwise, and with the completion-delay knob set,
+ * vdpasim_vq_notify().
+ */
+static void vsnet_notify_tx(struct net_batch *b)
+{
+	struct vdpasim_net_pair *pair = b->pair;
+	struct vdpasim_vq *txq = b->txq;
+	int cpu = READ_ONCE(pair->kick_cpu);
+
+	if (!READ_ONCE(vdpasim_net_tx_irq_cpu) || cpu < 0 ||
+	    cpu == raw_smp_processor_id() || txq->cb.trigger ||
+	    !txq->cb.callback || READ_ONCE(txq->vs->faults.delay_us)) {
+		vdpasim_vq_notify(txq);
+		return;
+	}
+	if (vdring_publish(&txq->ring) || !vdring_need_notify(&txq->ring))
+		return;
+	if (test_and_set_bit(VSNET_IRQ_PENDING, &pair->tx_irq_state))
+		return;		/* the call to come sees these buffers too */
+	WRITE_ONCE(pair->txq, txq);
+	if (!smp_call_function_single_async(cpu, &pair->tx_irq))
+		return;
+	/* @cpu went offline: call it here. */
+	clear_bit(VSNET_IRQ_PENDING, &pair->tx_irq_state);
+	local_bh_disable();
+	txq->cb.callback(txq->cb.private);
+	local_bh_enable();
+}
+
+/*
+ * Locks the receive queue of @b's pair (the transmit queue's peer); sets
+ * @b->rxq if it can be used. In a batch that must not sleep (inline kick)
+ * the lock is only tried, and a ring not yet resolved for the current
+ * mappings is left to the work too: -EBUSY, nothing locked.
+ */
+static int vsnet_lock_rx(struct net_batch *b, struct vdpasim_vq *rxq)
+{
+	bool nowait = b->txq->iov.nowait;
+	int ret;
+
+	if (!nowait) {
+		if (vdpasim_vq_lock_peer(rxq))
+			b->rxq = rxq;
+		return 0;
+	}
+	ret = vdpasim_vq_trylock_peer(rxq);
+	if (ret < 0)
+		return ret;
+	if (ret && !vdring_is_prepared(&rxq->ring)) {
+		vdpasim_vq_unlock_peer(rxq);
+		return -EBUSY;
+	}
+	if (ret)
+		b->rxq = rxq;
+	/* The receive buffers' segment lists grow without sleeping too. */
+	b->pair->rx_first.nowait = nowait;
+	b->pair->rx_more.nowait = nowait;
+	return 0;
+}
+
+static void vsnet_unlock_rx(struct net_batch *b, struct vdpasim_vq *rxq)
+{
+	b->pair->rx_first.nowait = false;
+	b->pair->rx_more.nowait = false;
+	vdpasim_vq_unlock_peer(rxq);
+}
+
 /**
  * vdpasim_net_data_process() - the worker of a data queue
  * @vq: the queue
@@ -343,11 +439,13 @@ static void vsnet_batch_account(struct net_batch *b)
  * sends up to @budget frames to the receive queue of its pair, which it
  * locks for the batch; it stops early, returning -EAGAIN, when a frame
  * waits for receive buffers (the receive queue's kick schedules it
- * again). Both queues are published and notified once per batch.
+ * again). Both queues are published and notified once per batch. Run
+ * inline from a kick (&vdpasim_vq.iov's nowait set) it only tries the
+ * receive queue's lock: -EBUSY lets the work do the batch.
  *
  * Context: &vdpasim_class_ops.process of a data queue.
- * Return: frames handled, -EAGAIN when blocked, or a negative errno if a
- * ring is broken.
+ * Return: frames handled, -EAGAIN when blocked, -EBUSY (inline only), or
+ * a negative errno if a ring is broken.
  */
 int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 {
@@ -360,25 +458,26 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 	};
 	struct vdpasim_vq *rxq = &vq->vs->vqs[vq->idx - 1];
 	unsigned int done;
-	int ret = 0;
+	int ret;
 
 	if (!(vq->idx & 1)) {
 		vdpasim_schedule(&vq->vs->vqs[vq->idx + 1]);
 		return -EAGAIN;
 	}
 	/* Locked either way; not used if not enabled (frames dropped). */
-	if (vdpasim_vq_lock_peer(rxq))
-		b.rxq = rxq;
+	ret = vsnet_lock_rx(&b, rxq);
+	if (ret)
+		return ret;
 	for (done = 0; done < budget; done++) {
 		ret = vsnet_tx_one(&b);
 		if (ret <= 0)
 			break;
 	}
 	vsnet_batch_account(&b);
-	vdpasim_vq_notify(vq);
+	vsnet_notify_tx(&b);
 	if (b.rxq)
 		vdpasim_vq_notify(rxq);
-	vdpasim_vq_unlock_peer(rxq);
+	vsnet_unlock_rx(&b, rxq);
 	return ret < 0 ? ret : done;
 }
 
@@ -391,6 +490,8 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 int vdpasim_net_pair_init(struct vdpasim_net_pair *pair)
 {
 	u64_stats_init(&pair->syncp);
+	pair->kick_cpu = -1;
+	INIT_CSD(&pair->tx_irq, vsnet_tx_irq, pair);
 	pair->rx_elems = kcalloc(VDPASIM_NET_VQ_NUM_MAX,
 				 sizeof(*pair->rx_elems), GFP_KERNEL);
 	pair->rx_lens = kcalloc(VDPASIM_NET_VQ_NUM_MAX,
@@ -404,11 +505,25 @@ int vdpasim_net_pair_init(struct vdpasim_net_pair *pair)
 }
 
 /**
+ * vdpasim_net_pair_sync() - wait for a transmit callback in flight
+ * @pair: the pair
+ *
+ * Context: process; no worker of the pair's queues may run (reset, free).
+ */
+void vdpasim_net_pair_sync(struct vdpasim_net_pair *pair)
+{
+	while (READ_ONCE(pair->tx_irq_state))
+		cpu_relax();
+	smp_mb();	/* the callback's last access before what follows */
+}
+
+/**
  * vdpasim_net_pair_free() - free what vdpasim_net_pair_init() allocated
  * @pair: the pair
  */
 void vdpasim_net_pair_free(struct vdpasim_net_pair *pair)
 {
+	vdpasim_net_pair_sync(pair);
 	vdring_iov_free(&pair->rx_more);
 	vdring_iov_free(&pair->rx_first);
 	kfree(pair->rx_lens);

@@ -9,6 +9,7 @@
 #include <linux/bitmap.h>
 #include <linux/if_ether.h>
 #include <linux/if_vlan.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <uapi/linux/virtio_net.h>
@@ -31,10 +32,13 @@
  * Locking: &vdpasim_net.state_lock (a spinlock, taken in the workers and
  * in config ops) protects &vdpasim_net.state, which the control queue's
  * worker writes and the transmit workers read for every frame. It nests
- * inside every simulator lock. The counters of a queue pair are written
- * only by the pair's transmit worker (with its queue lock held) and read
- * through &vdpasim_net_pair.syncp; those of the control queue only by its
- * worker, read through &vdpasim_net.cvq_syncp.
+ * inside every simulator lock, and is taken with bottom halves disabled:
+ * a transmit kick served inline (inline_kick) takes it under
+ * virtio_net's transmit queue lock, which softirqs take too. The
+ * counters of a queue pair are written only by the pair's transmit worker
+ * (with its queue lock held) and read through &vdpasim_net_pair.syncp;
+ * those of the control queue only by its worker, read through
+ * &vdpasim_net.cvq_syncp.
  */
 
 /*
@@ -120,9 +124,16 @@ struct vdpasim_net_qstats {
  * @rx_more: segments of the following receive buffers
  * @rx_elems: receive buffers taken for the frame being delivered
  * @rx_lens: bytes written to each of them
+ * @kick_cpu: the CPU of the last transmit kick, -1 before the first
+ *            (written by the kick, any context)
+ * @txq: the transmit queue, for @tx_irq (set before each use)
+ * @tx_irq: calls the transmit queue's callback on @kick_cpu (tx_irq_cpu)
+ * @tx_irq_state: %VSNET_IRQ_PENDING from the worker's request until the
+ *                call starts, %VSNET_IRQ_RUNNING while it runs; reset and
+ *                freeing wait until both are clear
  *
- * Everything but the counters' readers is used only by the pair's
- * transmit worker, with its queue lock held.
+ * Everything but the counters' readers, @kick_cpu and the @tx_irq fields
+ * is used only by the pair's transmit worker, with its queue lock held.
  */
 struct vdpasim_net_pair {
 	struct u64_stats_sync syncp;
@@ -132,7 +143,15 @@ struct vdpasim_net_pair {
 	struct vdring_iov rx_more;
 	struct vdring_elem *rx_elems;
 	u32 *rx_lens;
+	int kick_cpu;
+	struct vdpasim_vq *txq;
+	call_single_data_t tx_irq;
+	unsigned long tx_irq_state;
 };
+
+/* Bits of &vdpasim_net_pair.tx_irq_state. */
+#define VSNET_IRQ_PENDING	0
+#define VSNET_IRQ_RUNNING	1
 
 /**
  * struct vdpasim_net - a simulated network device
@@ -188,6 +207,10 @@ int vdpasim_net_cvq_process(struct vdpasim_vq *vq, unsigned int budget);
 /* datapath.c */
 int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget);
 int vdpasim_net_pair_init(struct vdpasim_net_pair *pair);
+void vdpasim_net_pair_sync(struct vdpasim_net_pair *pair);
 void vdpasim_net_pair_free(struct vdpasim_net_pair *pair);
+
+/* main.c: the datapath's switches (module parameters) */
+extern bool vdpasim_net_tx_irq_cpu;
 
 #endif /* _VDPA_SIM_NET_H */
