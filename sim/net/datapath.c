@@ -9,7 +9,6 @@
  */
 
 #include <asm/byteorder.h>
-#include <linux/cpumask.h>
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -335,63 +334,6 @@ static void vsnet_batch_account(struct net_batch *b)
 }
 
 /*
- * tx_irq_cpu: the transmit queue's callback, on the kicker's CPU (an IPI
- * handler). Pending is cleared before the callback looks at the ring, so
- * a batch published meanwhile that finds the call still pending needs no
- * call of its own.
- */
-static void vsnet_tx_irq(void *data)
-{
-	struct vdpasim_net_pair *pair = data;
-	struct vdpasim_vq *txq = READ_ONCE(pair->txq);
-	irqreturn_t (*cb)(void *data);
-
-	set_bit(VSNET_IRQ_RUNNING, &pair->tx_irq_state);
-	clear_bit(VSNET_IRQ_PENDING, &pair->tx_irq_state);
-	smp_mb__after_atomic();	/* pending cleared before the ring is read */
-	cb = READ_ONCE(txq->cb.callback);
-	if (cb)
-		cb(READ_ONCE(txq->cb.private));
-	clear_bit_unlock(VSNET_IRQ_RUNNING, &pair->tx_irq_state);
-}
-
-/*
- * Publishes the transmit queue's used buffers and notifies the driver, on
- * the CPU that kicked the queue last when that is another one (tx_irq_cpu)
- * and the driver has a plain callback: the way a NIC's transmit interrupt
- * goes to the CPU the queue is used from. virtio_net then reclaims its
- * buffers (transmit NAPI, under its transmit queue's lock) on the
- * transmitting CPU instead of spinning on that lock against it from the
- * worker's. Otherwise, and with the completion-delay knob set,
- * vdpasim_vq_notify().
- */
-static void vsnet_notify_tx(struct net_batch *b)
-{
-	struct vdpasim_net_pair *pair = b->pair;
-	struct vdpasim_vq *txq = b->txq;
-	int cpu = READ_ONCE(pair->kick_cpu);
-
-	if (!READ_ONCE(vdpasim_net_tx_irq_cpu) || cpu < 0 ||
-	    cpu == raw_smp_processor_id() || txq->cb.trigger ||
-	    !txq->cb.callback || READ_ONCE(txq->vs->faults.delay_us)) {
-		vdpasim_vq_notify(txq);
-		return;
-	}
-	if (vdring_publish(&txq->ring) || !vdring_need_notify(&txq->ring))
-		return;
-	if (test_and_set_bit(VSNET_IRQ_PENDING, &pair->tx_irq_state))
-		return;		/* the call to come sees these buffers too */
-	WRITE_ONCE(pair->txq, txq);
-	if (!smp_call_function_single_async(cpu, &pair->tx_irq))
-		return;
-	/* @cpu went offline: call it here. */
-	clear_bit(VSNET_IRQ_PENDING, &pair->tx_irq_state);
-	local_bh_disable();
-	txq->cb.callback(txq->cb.private);
-	local_bh_enable();
-}
-
-/*
  * Locks the receive queue of @b's pair (the transmit queue's peer); sets
  * @b->rxq if it can be used. In a batch that must not sleep (inline kick)
  * the lock is only tried, and a ring not yet resolved for the current
@@ -474,7 +416,7 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 			break;
 	}
 	vsnet_batch_account(&b);
-	vsnet_notify_tx(&b);
+	vdpasim_vq_notify(vq);
 	if (b.rxq)
 		vdpasim_vq_notify(rxq);
 	vsnet_unlock_rx(&b, rxq);
@@ -490,8 +432,6 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 int vdpasim_net_pair_init(struct vdpasim_net_pair *pair)
 {
 	u64_stats_init(&pair->syncp);
-	pair->kick_cpu = -1;
-	INIT_CSD(&pair->tx_irq, vsnet_tx_irq, pair);
 	pair->rx_elems = kcalloc(VDPASIM_NET_VQ_NUM_MAX,
 				 sizeof(*pair->rx_elems), GFP_KERNEL);
 	pair->rx_lens = kcalloc(VDPASIM_NET_VQ_NUM_MAX,
@@ -505,25 +445,11 @@ int vdpasim_net_pair_init(struct vdpasim_net_pair *pair)
 }
 
 /**
- * vdpasim_net_pair_sync() - wait for a transmit callback in flight
- * @pair: the pair
- *
- * Context: process; no worker of the pair's queues may run (reset, free).
- */
-void vdpasim_net_pair_sync(struct vdpasim_net_pair *pair)
-{
-	while (READ_ONCE(pair->tx_irq_state))
-		cpu_relax();
-	smp_mb();	/* the callback's last access before what follows */
-}
-
-/**
  * vdpasim_net_pair_free() - free what vdpasim_net_pair_init() allocated
  * @pair: the pair
  */
 void vdpasim_net_pair_free(struct vdpasim_net_pair *pair)
 {
-	vdpasim_net_pair_sync(pair);
 	vdring_iov_free(&pair->rx_more);
 	vdring_iov_free(&pair->rx_first);
 	kfree(pair->rx_lens);

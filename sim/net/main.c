@@ -14,17 +14,13 @@
  * Vendor statistics: rx_/tx_ packets, bytes, drops, errors for each data
  * queue, cvq_commands and cvq_errors for the control queue.
  *
- * Module parameters (writable, read at every kick or batch, for every device):
+ * Module parameter (writable, read at every kick, for every device):
  *
  * - inline_kick (default N): serve the kick of an idle transmit queue in
  *   the kicker's context (virtio_net's transmit path, bottom halves
  *   disabled), delivering to the receive queue and calling the driver's
  *   callbacks from there (vdpasim_vq_kick_inline_bh()); N: every kick
  *   queues the work.
- * - tx_irq_cpu (default N): call a transmit queue's callback on the CPU
- *   that kicked it last (an IPI, like a NIC's transmit interrupt affined
- *   to the transmitting CPU) instead of on the worker's; N: on the
- *   worker's.
  */
 
 #include <linux/debugfs.h>
@@ -69,11 +65,6 @@ module_param(inline_kick, bool, 0644);
 MODULE_PARM_DESC(inline_kick,
 		 "Serve a transmit kick of an idle queue in the kicker's context instead of waking a worker (default N)");
 
-bool vdpasim_net_tx_irq_cpu;
-module_param_named(tx_irq_cpu, vdpasim_net_tx_irq_cpu, bool, 0644);
-MODULE_PARM_DESC(tx_irq_cpu,
-		 "Call a transmit queue's callback on the CPU of its last kick (default N)");
-
 /**
  * vdpasim_net_cvq_index() - where the control queue is
  * @net: the device
@@ -117,7 +108,7 @@ static int vsnet_process(struct vdpasim_vq *vq, unsigned int budget)
 
 /*
  * A receive queue's kick runs its transmit queue, which delivers. See
- * inline_kick and tx_irq_cpu at the top for a transmit queue's.
+ * inline_kick at the top for a transmit queue's.
  */
 static void vsnet_kick(struct vdpasim_vq *vq)
 {
@@ -131,7 +122,6 @@ static void vsnet_kick(struct vdpasim_vq *vq)
 		vdpasim_schedule(&vq->vs->vqs[vq->idx + 1]);
 		return;
 	}
-	WRITE_ONCE(net->pairs[vq->idx / 2].kick_cpu, raw_smp_processor_id());
 	if (READ_ONCE(inline_kick))
 		vdpasim_vq_kick_inline_bh(vq);
 	else
@@ -182,10 +172,7 @@ static void vsnet_set_features(struct vdpasim *vs)
 static void vsnet_reset(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
-	u16 i;
 
-	for (i = 0; i < net->max_vqp; i++)
-		vdpasim_net_pair_sync(&net->pairs[i]);
 	spin_lock_bh(&net->state_lock);
 	vdpasim_net_state_reset(&net->state, net->mac, net->max_vqp,
 				net->link_up);

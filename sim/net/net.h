@@ -9,7 +9,6 @@
 #include <linux/bitmap.h>
 #include <linux/if_ether.h>
 #include <linux/if_vlan.h>
-#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <uapi/linux/virtio_net.h>
@@ -124,16 +123,9 @@ struct vdpasim_net_qstats {
  * @rx_more: segments of the following receive buffers
  * @rx_elems: receive buffers taken for the frame being delivered
  * @rx_lens: bytes written to each of them
- * @kick_cpu: the CPU of the last transmit kick, -1 before the first
- *            (written by the kick, any context)
- * @txq: the transmit queue, for @tx_irq (set before each use)
- * @tx_irq: calls the transmit queue's callback on @kick_cpu (tx_irq_cpu)
- * @tx_irq_state: %VSNET_IRQ_PENDING from the worker's request until the
- *                call starts, %VSNET_IRQ_RUNNING while it runs; reset and
- *                freeing wait until both are clear
  *
- * Everything but the counters' readers, @kick_cpu and the @tx_irq fields
- * is used only by the pair's transmit worker, with its queue lock held.
+ * Everything but the counters' readers is used only by the pair's
+ * transmit worker, with its queue lock held.
  */
 struct vdpasim_net_pair {
 	struct u64_stats_sync syncp;
@@ -143,15 +135,7 @@ struct vdpasim_net_pair {
 	struct vdring_iov rx_more;
 	struct vdring_elem *rx_elems;
 	u32 *rx_lens;
-	int kick_cpu;
-	struct vdpasim_vq *txq;
-	call_single_data_t tx_irq;
-	unsigned long tx_irq_state;
 };
-
-/* Bits of &vdpasim_net_pair.tx_irq_state. */
-#define VSNET_IRQ_PENDING	0
-#define VSNET_IRQ_RUNNING	1
 
 /**
  * struct vdpasim_net - a simulated network device
@@ -207,10 +191,6 @@ int vdpasim_net_cvq_process(struct vdpasim_vq *vq, unsigned int budget);
 /* datapath.c */
 int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget);
 int vdpasim_net_pair_init(struct vdpasim_net_pair *pair);
-void vdpasim_net_pair_sync(struct vdpasim_net_pair *pair);
 void vdpasim_net_pair_free(struct vdpasim_net_pair *pair);
-
-/* main.c: the datapath's switches (module parameters) */
-extern bool vdpasim_net_tx_irq_cpu;
 
 #endif /* _VDPA_SIM_NET_H */
