@@ -256,8 +256,10 @@ static int vsnet_rx_deliver(struct net_batch *b, struct virtio_net_hdr_v1 *hdr,
 /*
  * Sends one frame on: its header is passed through unchanged (checksum
  * flags included) but for num_buffers. Returns 1 if a transmit buffer was
- * handled, 0 if there was none, -EAGAIN if it waits for receive buffers
- * (and was put back), or the error of a broken ring.
+ * handled, 0 if there was none, -EAGAIN if it waits for receive buffers,
+ * -ENOMEM if memory ran short (an inline batch: a receive segment list or
+ * indirect table that would have to grow; the caller puts the frame back
+ * either way), or the error of a broken ring.
  */
 static int vsnet_tx_send(struct net_batch *b, struct vdring_iov *iov,
 			 struct vdring_elem *elem)
@@ -314,7 +316,13 @@ static int vsnet_tx_one(struct net_batch *b)
 		b->tx.errors++;
 	} else {
 		ret = vsnet_tx_send(b, &txq->iov, &elem);
-		if (ret == -EAGAIN)
+		/*
+		 * Waiting for receive buffers, or short of memory (in an
+		 * inline batch: a receive segment list or indirect table
+		 * that would have to grow): the frame goes back, to be sent
+		 * again by the next run. A broken ring needs a reset.
+		 */
+		if (ret == -EAGAIN || ret == -ENOMEM)
 			vdring_unpop(&txq->ring, &elem);
 		if (ret < 0)
 			return ret;

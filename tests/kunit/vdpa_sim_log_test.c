@@ -1234,11 +1234,15 @@ static void lt_kick_bh_off(struct lt_dev *d, u16 idx)
  * what inline_kick makes vdpa_sim_net do): a frame delivered before the
  * kick returns, logged like the work's; then, the receive queue's lock
  * held elsewhere, the kick leaves the frame to the work, which delivers
- * it once the lock is free.
+ * it once the lock is free; then a receive buffer behind the ring's first
+ * indirect table (its copy must be allocated, which the kick may not do):
+ * the frame goes back to the ring and the work delivers it, and the next
+ * such buffer is filled by the kick.
  */
 static void lt_net_inline_test(struct kunit *test)
 {
-	struct lt_dev *d = lt_net_new(test, test->param_value, 0);
+	struct lt_dev *d = lt_net_new(test, test->param_value,
+				      BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
 	const u32 hlen = sizeof(struct virtio_net_hdr_v1);
 	struct lt_q *rx = &d->q[0], *tx = &d->q[1];
 	struct vdpasim_vq *rxq = &d->vs->vqs[0];
@@ -1277,6 +1281,26 @@ static void lt_net_inline_test(struct kunit *test)
 	lt_check(e, "frame delivered by the work");
 	lt_expect_used(rx, 300 + hlen);
 	lt_expect_used(tx, 0);
+
+	b = (struct lt_seg){ lt_iova(e, 0, 13, 0), 512, LT_W };
+	lt_q_add_indirect(rx, &b, 1, 0);
+	lt_net_send(d, tx, 2048, 100, NULL);
+	lt_snap(e);
+	lt_kick_bh_off(d, tx->idx);
+	lt_settle(d);
+	lt_check(e, "indirect receive buffer: the work delivers");
+	lt_expect_used(rx, 100 + hlen);
+	lt_expect_used(tx, 0);
+
+	b = (struct lt_seg){ lt_iova(e, 0, 14, 0), 512, LT_W };
+	lt_q_add_indirect(rx, &b, 1, 64);
+	lt_net_send(d, tx, 2560, 100, NULL);
+	lt_snap(e);
+	lt_kick_bh_off(d, tx->idx);
+	lt_expect_used(rx, 100 + hlen);
+	lt_expect_used(tx, 0);
+	lt_settle(d);
+	lt_check(e, "indirect receive buffer filled by the kick");
 }
 
 /*
