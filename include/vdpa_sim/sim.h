@@ -47,7 +47,10 @@
  * there, as a driver completing in its submission path does; the work
  * item takes over whatever would have to wait or sleep. This saves the
  * wakeup of a worker and a context switch per kick, which on one or two
- * vCPUs is most of the cost of a small request.
+ * vCPUs is most of the cost of a small request. vdpasim_vq_kick_inline_bh()
+ * also serves kicks made from task context with bottom halves disabled
+ * (net, optional: virtio_net's transmit path); such a class only tries a
+ * second queue's lock (vdpasim_vq_trylock_peer()).
  *
  * Address spaces: before the driver maps anything, every address space is
  * passthrough (IOVA == physical address, what the DMA API gives a device
@@ -347,8 +350,10 @@ u64 vdpasim_core_features(void);
 
 void vdpasim_schedule(struct vdpasim_vq *vq);
 void vdpasim_vq_kick_inline(struct vdpasim_vq *vq);
+void vdpasim_vq_kick_inline_bh(struct vdpasim_vq *vq);
 bool vdpasim_vq_notify(struct vdpasim_vq *vq);
 bool vdpasim_vq_lock_peer(struct vdpasim_vq *peer);
+int vdpasim_vq_trylock_peer(struct vdpasim_vq *peer);
 void vdpasim_vq_unlock_peer(struct vdpasim_vq *peer);
 void vdpasim_config_changed(struct vdpasim *vs);
 void vdpasim_set_needs_reset(struct vdpasim *vs, const char *why);

@@ -120,6 +120,30 @@ void vdpasim_vq_work(struct work_struct *work)
 		vdpasim_schedule(vq);
 }
 
+/*
+ * One batch of an idle queue in the kicker's context; false if the kicker
+ * must queue the work instead (see vdpasim_vq_kick_inline()). @bh_off:
+ * a kicker in task context with bottom halves disabled may serve it.
+ */
+static bool vdpasim_vq_try_inline(struct vdpasim_vq *vq, bool bh_off)
+{
+	bool again = false;
+
+	if (bh_off ? in_hardirq() || in_nmi() || in_serving_softirq() :
+		     in_interrupt())
+		return false;
+	if (irqs_disabled() || READ_ONCE(vq->vs->faults.delay_us) ||
+	    work_pending(&vq->work) || !mutex_trylock(&vq->lock))
+		return false;
+	if (vdpasim_vq_runnable(vq)) {
+		vq->iov.nowait = true;
+		again = vdpasim_vq_run(vq);
+		vq->iov.nowait = false;
+	}
+	mutex_unlock(&vq->lock);
+	return !again;
+}
+
 /**
  * vdpasim_vq_kick_inline() - serve a kick in the kicker's context
  * @vq: the kicked queue
@@ -148,25 +172,33 @@ void vdpasim_vq_work(struct work_struct *work)
  */
 void vdpasim_vq_kick_inline(struct vdpasim_vq *vq)
 {
-	bool again;
-
-	if (in_interrupt() || irqs_disabled() ||
-	    READ_ONCE(vq->vs->faults.delay_us) || work_pending(&vq->work) ||
-	    !mutex_trylock(&vq->lock)) {
-		vdpasim_schedule(vq);
-		return;
-	}
-	again = false;
-	if (vdpasim_vq_runnable(vq)) {
-		vq->iov.nowait = true;
-		again = vdpasim_vq_run(vq);
-		vq->iov.nowait = false;
-	}
-	mutex_unlock(&vq->lock);
-	if (again)
+	if (!vdpasim_vq_try_inline(vq, false))
 		vdpasim_schedule(vq);
 }
 EXPORT_SYMBOL_GPL(vdpasim_vq_kick_inline);
+
+/**
+ * vdpasim_vq_kick_inline_bh() - vdpasim_vq_kick_inline() for a kicker
+ * that may have bottom halves disabled
+ * @vq: the kicked queue
+ *
+ * The same, but a kick from task context with bottom halves disabled is
+ * served inline too (virtio_net kicks from its transmit path, under the
+ * transmit queue's lock with bottom halves disabled). The driver's
+ * callbacks must then only schedule work (virtio_net's schedule NAPI,
+ * which runs when the kicker enables bottom halves again); the class's
+ * &vdpasim_class_ops.process must try, not take, any other lock
+ * (vdpasim_vq_trylock_peer()). Kicks from hard or soft interrupt context
+ * queue the work.
+ *
+ * Context: any.
+ */
+void vdpasim_vq_kick_inline_bh(struct vdpasim_vq *vq)
+{
+	if (!vdpasim_vq_try_inline(vq, true))
+		vdpasim_schedule(vq);
+}
+EXPORT_SYMBOL_GPL(vdpasim_vq_kick_inline_bh);
 
 /**
  * vdpasim_start() - let the workers run, and run every ready queue
@@ -255,6 +287,26 @@ bool vdpasim_vq_lock_peer(struct vdpasim_vq *peer)
 	return peer->ready && !vdring_is_broken(&peer->ring);
 }
 EXPORT_SYMBOL_GPL(vdpasim_vq_lock_peer);
+
+/**
+ * vdpasim_vq_trylock_peer() - vdpasim_vq_lock_peer() for a batch that
+ * must not sleep
+ * @peer: a queue of the same group as the caller's own queue
+ *
+ * Only tries @peer's lock; when it is taken, unlock with
+ * vdpasim_vq_unlock_peer().
+ *
+ * Return: -EBUSY if the lock is held elsewhere (not taken); else 1 if
+ * @peer can be used, 0 if not (ready, ring intact), the lock taken either
+ * way.
+ */
+int vdpasim_vq_trylock_peer(struct vdpasim_vq *peer)
+{
+	if (!mutex_trylock(&peer->lock))
+		return -EBUSY;
+	return peer->ready && !vdring_is_broken(&peer->ring);
+}
+EXPORT_SYMBOL_GPL(vdpasim_vq_trylock_peer);
 
 /**
  * vdpasim_vq_unlock_peer() - undo vdpasim_vq_lock_peer()

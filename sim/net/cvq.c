@@ -324,10 +324,10 @@ static virtio_net_ctrl_ack vsnet_cvq_handle(struct vdpasim_net *net,
 	    copy_from_iter(net->cvq_buf, len, &iter) != len)
 		return VIRTIO_NET_ERR;
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	ack = vdpasim_net_ctrl(&net->state, hdr.class, hdr.cmd, net->cvq_buf,
 			       len);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 	return ack;
 }
 

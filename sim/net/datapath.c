@@ -124,10 +124,10 @@ static enum net_verdict vsnet_tx_verdict(struct net_batch *b, const u8 *head,
 	if (frame_len > limit)
 		return VERDICT_TX_ERROR;
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	link = net->state.status & VIRTIO_NET_S_LINK_UP;
 	accept = vdpasim_net_rx_accept(&net->state, head, head_len);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 
 	if (!link || vdpasim_fault_drop(&net->vs))
 		return VERDICT_TX_DROP;
@@ -256,8 +256,10 @@ static int vsnet_rx_deliver(struct net_batch *b, struct virtio_net_hdr_v1 *hdr,
 /*
  * Sends one frame on: its header is passed through unchanged (checksum
  * flags included) but for num_buffers. Returns 1 if a transmit buffer was
- * handled, 0 if there was none, -EAGAIN if it waits for receive buffers
- * (and was put back), or the error of a broken ring.
+ * handled, 0 if there was none, -EAGAIN if it waits for receive buffers,
+ * -ENOMEM if memory ran short (an inline batch: a receive segment list or
+ * indirect table that would have to grow; the caller puts the frame back
+ * either way), or the error of a broken ring.
  */
 static int vsnet_tx_send(struct net_batch *b, struct vdring_iov *iov,
 			 struct vdring_elem *elem)
@@ -314,7 +316,13 @@ static int vsnet_tx_one(struct net_batch *b)
 		b->tx.errors++;
 	} else {
 		ret = vsnet_tx_send(b, &txq->iov, &elem);
-		if (ret == -EAGAIN)
+		/*
+		 * Waiting for receive buffers, or short of memory (in an
+		 * inline batch: a receive segment list or indirect table
+		 * that would have to grow): the frame goes back, to be sent
+		 * again by the next run. A broken ring needs a reset.
+		 */
+		if (ret == -EAGAIN || ret == -ENOMEM)
 			vdring_unpop(&txq->ring, &elem);
 		if (ret < 0)
 			return ret;
@@ -333,6 +341,44 @@ static void vsnet_batch_account(struct net_batch *b)
 	u64_stats_update_end(&pair->syncp);
 }
 
+/*
+ * Locks the receive queue of @b's pair (the transmit queue's peer); sets
+ * @b->rxq if it can be used. In a batch that must not sleep (inline kick)
+ * the lock is only tried, and a ring not yet resolved for the current
+ * mappings is left to the work too: -EBUSY, nothing locked.
+ */
+static int vsnet_lock_rx(struct net_batch *b, struct vdpasim_vq *rxq)
+{
+	bool nowait = b->txq->iov.nowait;
+	int ret;
+
+	if (!nowait) {
+		if (vdpasim_vq_lock_peer(rxq))
+			b->rxq = rxq;
+		return 0;
+	}
+	ret = vdpasim_vq_trylock_peer(rxq);
+	if (ret < 0)
+		return ret;
+	if (ret && !vdring_is_prepared(&rxq->ring)) {
+		vdpasim_vq_unlock_peer(rxq);
+		return -EBUSY;
+	}
+	if (ret)
+		b->rxq = rxq;
+	/* The receive buffers' segment lists grow without sleeping too. */
+	b->pair->rx_first.nowait = nowait;
+	b->pair->rx_more.nowait = nowait;
+	return 0;
+}
+
+static void vsnet_unlock_rx(struct net_batch *b, struct vdpasim_vq *rxq)
+{
+	b->pair->rx_first.nowait = false;
+	b->pair->rx_more.nowait = false;
+	vdpasim_vq_unlock_peer(rxq);
+}
+
 /**
  * vdpasim_net_data_process() - the worker of a data queue
  * @vq: the queue
@@ -343,11 +389,13 @@ static void vsnet_batch_account(struct net_batch *b)
  * sends up to @budget frames to the receive queue of its pair, which it
  * locks for the batch; it stops early, returning -EAGAIN, when a frame
  * waits for receive buffers (the receive queue's kick schedules it
- * again). Both queues are published and notified once per batch.
+ * again). Both queues are published and notified once per batch. Run
+ * inline from a kick (&vdpasim_vq.iov's nowait set) it only tries the
+ * receive queue's lock: -EBUSY lets the work do the batch.
  *
  * Context: &vdpasim_class_ops.process of a data queue.
- * Return: frames handled, -EAGAIN when blocked, or a negative errno if a
- * ring is broken.
+ * Return: frames handled, -EAGAIN when blocked, -EBUSY (inline only), or
+ * a negative errno if a ring is broken.
  */
 int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 {
@@ -360,15 +408,16 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 	};
 	struct vdpasim_vq *rxq = &vq->vs->vqs[vq->idx - 1];
 	unsigned int done;
-	int ret = 0;
+	int ret;
 
 	if (!(vq->idx & 1)) {
 		vdpasim_schedule(&vq->vs->vqs[vq->idx + 1]);
 		return -EAGAIN;
 	}
 	/* Locked either way; not used if not enabled (frames dropped). */
-	if (vdpasim_vq_lock_peer(rxq))
-		b.rxq = rxq;
+	ret = vsnet_lock_rx(&b, rxq);
+	if (ret)
+		return ret;
 	for (done = 0; done < budget; done++) {
 		ret = vsnet_tx_one(&b);
 		if (ret <= 0)
@@ -378,7 +427,7 @@ int vdpasim_net_data_process(struct vdpasim_vq *vq, unsigned int budget)
 	vdpasim_vq_notify(vq);
 	if (b.rxq)
 		vdpasim_vq_notify(rxq);
-	vdpasim_vq_unlock_peer(rxq);
+	vsnet_unlock_rx(&b, rxq);
 	return ret < 0 ? ret : done;
 }
 

@@ -13,6 +13,14 @@
  *
  * Vendor statistics: rx_/tx_ packets, bytes, drops, errors for each data
  * queue, cvq_commands and cvq_errors for the control queue.
+ *
+ * Module parameter (writable, read at every kick, for every device):
+ *
+ * - inline_kick (default N): serve the kick of an idle transmit queue in
+ *   the kicker's context (virtio_net's transmit path, bottom halves
+ *   disabled), delivering to the receive queue and calling the driver's
+ *   callbacks from there (vdpasim_vq_kick_inline_bh()); N: every kick
+ *   queues the work.
  */
 
 #include <linux/debugfs.h>
@@ -51,6 +59,11 @@
 #define VDPASIM_NET_NAS		2
 
 static struct vdpasim_mgmt vdpasim_net_mgmt;
+
+static bool inline_kick;
+module_param(inline_kick, bool, 0644);
+MODULE_PARM_DESC(inline_kick,
+		 "Serve a transmit kick of an idle queue in the kicker's context instead of waking a worker (default N)");
 
 /**
  * vdpasim_net_cvq_index() - where the control queue is
@@ -93,11 +106,24 @@ static int vsnet_process(struct vdpasim_vq *vq, unsigned int budget)
 	return vdpasim_net_data_process(vq, budget);
 }
 
-/* A receive queue's kick runs its transmit queue, which delivers. */
+/*
+ * A receive queue's kick runs its transmit queue, which delivers. See
+ * inline_kick at the top for a transmit queue's.
+ */
 static void vsnet_kick(struct vdpasim_vq *vq)
 {
-	if (vsnet_is_data(sim_to_net(vq->vs), vq->idx) && !(vq->idx & 1))
+	struct vdpasim_net *net = sim_to_net(vq->vs);
+
+	if (!vsnet_is_data(net, vq->idx)) {
+		vdpasim_schedule(vq);
+		return;
+	}
+	if (!(vq->idx & 1)) {
 		vdpasim_schedule(&vq->vs->vqs[vq->idx + 1]);
+		return;
+	}
+	if (READ_ONCE(inline_kick))
+		vdpasim_vq_kick_inline_bh(vq);
 	else
 		vdpasim_schedule(vq);
 }
@@ -127,19 +153,19 @@ static void vsnet_get_config(struct vdpasim *vs)
 	struct vdpasim_net *net = sim_to_net(vs);
 	struct virtio_net_config *cfg = vs->config;
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	ether_addr_copy(cfg->mac, net->state.mac);
 	cfg->status = __cpu_to_virtio16(true, net->state.status);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 }
 
 static void vsnet_set_features(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	net->state.features = vs->features;
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 }
 
 /* Counters are the device's: they survive a reset. */
@@ -147,10 +173,10 @@ static void vsnet_reset(struct vdpasim *vs)
 {
 	struct vdpasim_net *net = sim_to_net(vs);
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	vdpasim_net_state_reset(&net->state, net->mac, net->max_vqp,
 				net->link_up);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 }
 
 static int vsnet_put_cvq_stats(struct vdpasim_net *net, struct sk_buff *msg)
@@ -232,14 +258,14 @@ static ssize_t vsnet_link_up_write(struct file *file, const char __user *ubuf,
 	err = kstrtobool_from_user(ubuf, len, &up);
 	if (err)
 		return err;
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	changed = net->link_up != up;
 	WRITE_ONCE(net->link_up, up);
 	if (up)
 		net->state.status |= VIRTIO_NET_S_LINK_UP;
 	else
 		net->state.status &= ~VIRTIO_NET_S_LINK_UP;
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 	if (changed) {
 		dev_info(&net->vs.vdpa.dev, "link %s (debugfs link_up)\n",
 			 up ? "up" : "down");
@@ -269,11 +295,11 @@ static ssize_t vsnet_announce_write(struct file *file, const char __user *ubuf,
 		return err;
 	if (!on)
 		return len;
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	ok = net->state.features & BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE);
 	if (ok)
 		net->state.status |= VIRTIO_NET_S_ANNOUNCE;
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 	if (!ok)
 		return -EOPNOTSUPP;
 	vdpasim_config_changed(&net->vs);
@@ -304,7 +330,7 @@ static int vsnet_rx_filter_show(struct seq_file *s, void *unused)
 	struct vdpasim_net *net = s->private;
 	const struct vdpasim_net_state *st = &net->state;
 
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	seq_printf(s, "mac %pM\nstatus %u\ncurr_vqp %u\n", st->mac,
 		   st->status, st->curr_vqp);
 	seq_printf(s, "promisc %d\nallmulti %d\nalluni %d\n", st->promisc,
@@ -314,7 +340,7 @@ static int vsnet_rx_filter_show(struct seq_file *s, void *unused)
 	vsnet_show_table(s, "uni", st->uni, st->uni_count);
 	vsnet_show_table(s, "multi", st->multi, st->multi_count);
 	seq_printf(s, "vlans %*pbl\n", VLAN_N_VID, st->vlans);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vsnet_rx_filter);
@@ -536,10 +562,10 @@ static int vsnet_dev_set_attr(struct vdpa_mgmt_dev *mdev,
 		dev_err_ratelimited(&dev->dev, "only the mac address can be changed\n");
 		return -EOPNOTSUPP;
 	}
-	spin_lock(&net->state_lock);
+	spin_lock_bh(&net->state_lock);
 	ether_addr_copy(net->mac, config->net.mac);
 	ether_addr_copy(net->state.mac, config->net.mac);
-	spin_unlock(&net->state_lock);
+	spin_unlock_bh(&net->state_lock);
 	vdpasim_config_changed(&net->vs);
 	return 0;
 }

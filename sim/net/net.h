@@ -31,10 +31,13 @@
  * Locking: &vdpasim_net.state_lock (a spinlock, taken in the workers and
  * in config ops) protects &vdpasim_net.state, which the control queue's
  * worker writes and the transmit workers read for every frame. It nests
- * inside every simulator lock. The counters of a queue pair are written
- * only by the pair's transmit worker (with its queue lock held) and read
- * through &vdpasim_net_pair.syncp; those of the control queue only by its
- * worker, read through &vdpasim_net.cvq_syncp.
+ * inside every simulator lock, and is taken with bottom halves disabled:
+ * a transmit kick served inline (inline_kick) takes it under
+ * virtio_net's transmit queue lock, which softirqs take too. The
+ * counters of a queue pair are written only by the pair's transmit worker
+ * (with its queue lock held) and read through &vdpasim_net_pair.syncp;
+ * those of the control queue only by its worker, read through
+ * &vdpasim_net.cvq_syncp.
  */
 
 /*
