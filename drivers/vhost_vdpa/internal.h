@@ -375,6 +375,7 @@ struct vhv_span_iter {
 extern const struct vhv_share_ops vhv_share_pin_ops;
 struct vhv_share *vhv_share_get(struct mm_struct *mm,
 				const struct vhv_share_ops *ops);
+void vhv_share_ref(struct vhv_share *s);
 void vhv_share_put(struct vhv_share *s);
 void vhv_share_exit(void);
 int vhv_share_hold(struct vhv_share *s, unsigned long pfn, unsigned long n,

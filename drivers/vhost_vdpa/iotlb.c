@@ -568,6 +568,7 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 	unsigned long off = msg->uaddr & ~PAGE_MASK;
 	unsigned long npages = PFN_UP(off + msg->size);
 	u64 last = msg->iova + msg->size - 1;
+	struct vhv_share *s = v->share;
 	struct vhv_run run = { };
 	struct vhv_span *sp;
 	int err;
@@ -575,19 +576,27 @@ static int vhv_pin_map(struct vhost_vdpa *v, u32 asid,
 	if ((msg->iova & ~PAGE_MASK) != off)
 		return -EINVAL;
 	/* what the owner's devices hold already may be mapped again */
-	err = vhost_vdpa_charge_check(v, vhv_share_fresh_max(v->share, npages));
+	err = vhost_vdpa_charge_check(v, vhv_share_fresh_max(s, npages));
 	if (err)
 		return err;
 	err = vhv_map_from_span(v, asid, msg);
 	if (err != -ENOENT)
 		return err;
-	sp = vhv_span_begin(v->share, msg->uaddr - off, npages,
+	/*
+	 * Pinning drops v->lock: a removal meanwhile closes the device and
+	 * puts its registry (v->share NULL, v->vdpa NULL: pinning then
+	 * fails with -ENODEV). The span begun here lives in that registry:
+	 * a reference of this mapping's own keeps it until the span ends.
+	 */
+	vhv_share_ref(s);
+	sp = vhv_span_begin(s, msg->uaddr - off, npages,
 			    msg->perm & VHOST_MAP_WO);
 	err = vhv_pin_runs(v, asid, msg, &run, sp);
 	if (!err)
 		err = vhv_flush_run(v, asid, &run, msg->iova, last, msg->perm,
 				    sp);
-	vhv_span_end(v->share, sp, !err);
+	vhv_span_end(s, sp, !err);
+	vhv_share_put(s);
 	if (err) {
 		vhv_unpin_run(&run);
 		vhv_unmap_range(v, asid, msg->iova, last, false);

@@ -64,7 +64,8 @@
  * @node: in vhv_shares
  * @mm: the mm; not a reference of its own: each user holds one in
  *      &vhost_vdpa.owner
- * @users: devices owned by @mm; under vhv_shares_lock
+ * @users: devices owned by @mm, and mappings in flight (vhv_share_ref());
+ *         under vhv_shares_lock
  * @ops: how pages are unpinned, whether the mm is watched
  * @lock: protects @ranges and @charged; taken under &vhost_vdpa.lock,
  *        nothing is taken under it but @span_lock, memory allocation and
@@ -316,6 +317,21 @@ out:
 	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(vhv_share_get);
+
+/**
+ * vhv_share_ref() - one user more of a registry the caller uses already
+ * @s: the registry, from vhv_share_get()
+ *
+ * For a mapping in flight that drops &vhost_vdpa.lock while it pins: the
+ * device may lose its owner and registry meanwhile (removal), the mapping
+ * must not. Undo with vhv_share_put().
+ */
+void vhv_share_ref(struct vhv_share *s)
+{
+	mutex_lock(&vhv_shares_lock);
+	s->users++;
+	mutex_unlock(&vhv_shares_lock);
+}
 
 /**
  * vhv_share_put() - a user less; the last frees the registry
