@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# vm-tier: debug
+# vm-tier: debug stock
 #
 # Hostile userspace against our vhost_vdpa, driven by tests/userspace/vdpa_user:
 #
