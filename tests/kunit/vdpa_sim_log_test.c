@@ -1230,6 +1230,39 @@ static void lt_kick_bh_off(struct lt_dev *d, u16 idx)
 }
 
 /*
+ * One receive buffer (page @pg of the environment, behind an indirect
+ * table at @ind if @ind >= 0) and a frame of @len bytes sent from @off of
+ * the transmit buffers, kicked with bottom halves off: delivered by the
+ * kick itself when @by_kick (both used before the work ran), else by the
+ * work. The log is checked against what was written, as @what.
+ */
+static void lt_inline_step(struct lt_dev *d, unsigned int pg, int ind,
+			   u32 off, u32 len, bool by_kick, const char *what)
+{
+	const u32 hlen = sizeof(struct virtio_net_hdr_v1);
+	struct lt_q *rx = &d->q[0], *tx = &d->q[1];
+	struct lt_seg b = { lt_iova(d->e, 0, pg, 0), 512, LT_W };
+
+	if (ind < 0)
+		lt_q_add(rx, &b, 1);
+	else
+		lt_q_add_indirect(rx, &b, 1, ind);
+	lt_net_send(d, tx, off, len, NULL);
+	lt_snap(d->e);
+	lt_kick_bh_off(d, tx->idx);
+	if (by_kick) {
+		lt_expect_used(rx, len + hlen);
+		lt_expect_used(tx, 0);
+	}
+	lt_settle(d);
+	lt_check(d->e, what);
+	if (!by_kick) {
+		lt_expect_used(rx, len + hlen);
+		lt_expect_used(tx, 0);
+	}
+}
+
+/*
  * Transmit kicks served by the kick itself (vdpasim_vq_kick_inline_bh(),
  * what inline_kick makes vdpa_sim_net do): a frame delivered before the
  * kick returns, logged like the work's; then, the receive queue's lock
@@ -1259,15 +1292,8 @@ static void lt_net_inline_test(struct kunit *test)
 	lt_expect_used(rx, 100 + hlen);
 	lt_expect_used(tx, 0);
 
-	b = (struct lt_seg){ lt_iova(e, 0, 11, 0), 512, LT_W };
-	lt_q_add(rx, &b, 1);
-	lt_net_send(d, tx, 512, 200, NULL);
-	lt_snap(e);
-	lt_kick_bh_off(d, tx->idx);
-	lt_expect_used(rx, 200 + hlen);
-	lt_expect_used(tx, 0);
-	lt_settle(d);
-	lt_check(e, "frame delivered by the kick");
+	lt_inline_step(d, 11, -1, 512, 200, true,
+		       "frame delivered by the kick");
 
 	b = (struct lt_seg){ lt_iova(e, 0, 12, 0), 512, LT_W };
 	lt_q_add(rx, &b, 1);
@@ -1282,25 +1308,10 @@ static void lt_net_inline_test(struct kunit *test)
 	lt_expect_used(rx, 300 + hlen);
 	lt_expect_used(tx, 0);
 
-	b = (struct lt_seg){ lt_iova(e, 0, 13, 0), 512, LT_W };
-	lt_q_add_indirect(rx, &b, 1, 0);
-	lt_net_send(d, tx, 2048, 100, NULL);
-	lt_snap(e);
-	lt_kick_bh_off(d, tx->idx);
-	lt_settle(d);
-	lt_check(e, "indirect receive buffer: the work delivers");
-	lt_expect_used(rx, 100 + hlen);
-	lt_expect_used(tx, 0);
-
-	b = (struct lt_seg){ lt_iova(e, 0, 14, 0), 512, LT_W };
-	lt_q_add_indirect(rx, &b, 1, 64);
-	lt_net_send(d, tx, 2560, 100, NULL);
-	lt_snap(e);
-	lt_kick_bh_off(d, tx->idx);
-	lt_expect_used(rx, 100 + hlen);
-	lt_expect_used(tx, 0);
-	lt_settle(d);
-	lt_check(e, "indirect receive buffer filled by the kick");
+	lt_inline_step(d, 13, 0, 2048, 100, false,
+		       "indirect receive buffer: the work delivers");
+	lt_inline_step(d, 14, 64, 2560, 100, true,
+		       "indirect receive buffer filled by the kick");
 }
 
 /*
