@@ -9,7 +9,8 @@
 # - netlink: "vdpa dev add" (vdpasim_net or vdpasim_blk, at random) and
 #   "vdpa dev del" over a pool of four names s0..s3, so adds collide
 #   (EEXIST) and deletes miss (ENODEV); an add on vdpasim_blk while its
-#   module is out finds no management device (ENODEV);
+#   module is out finds no management device (ENODEV); until a delete
+#   has worked, the device it just added is the next one it deletes;
 # - bind: on a random device s*, with a random driver of the two: sysfs
 #   unbind, bind, driver_override set to the driver or cleared, and
 #   drivers_probe (ENODEV, ENOENT, EBUSY, EAGAIN are the races allowed,
@@ -138,18 +139,26 @@ sysw() {
 
 # --- Workers --------------------------------------------------------------
 
+# Random adds and deletes; until a delete has worked, a device this worker
+# just added is deleted next (on a slow host a few random tries could all
+# miss, and the check that a delete worked would fail by chance).
 w_netlink() {
-	local name
+	local name added='' deleted=0
 
 	until [ -e "$stop" ]; do
 		name=s$((RANDOM % 4))
-		if ((RANDOM % 2)); then
-			attempt del ENODEV vdpa dev del "$name"
+		if [ "$deleted" = 0 ] && [ -n "$added" ]; then
+			name=$added added=''
+			attempt del ENODEV vdpa dev del "$name" && deleted=1
 		elif ((RANDOM % 2)); then
-			attempt add EEXIST vdpa dev add name "$name" mgmtdev vdpasim_net
+			attempt del ENODEV vdpa dev del "$name" && deleted=1
+		elif ((RANDOM % 2)); then
+			attempt add EEXIST vdpa dev add name "$name" mgmtdev vdpasim_net &&
+				added=$name
 		else
 			attempt add "EEXIST|ENODEV" \
-				vdpa dev add name "$name" mgmtdev vdpasim_blk
+				vdpa dev add name "$name" mgmtdev vdpasim_blk &&
+				added=$name
 		fi
 	done
 }
