@@ -81,7 +81,15 @@ AFTER=200
 MIG_BW=$((64 << 20))
 MIG_DOWNTIME=300
 # The inner guest: small (the migration copies all of it), the flow.
+# 8 KiB more than 128 MiB: QEMU 7.2 syncs the migration bitmap of a RAM
+# block whose size is a multiple of 64 pages a word at a time, without
+# dropping the TCG TLB entries that let the vCPU write those pages
+# unrecorded (the bug churn_start() in inner_init.c works around; fixed
+# upstream in 9.0); any other size takes its page-by-page path, which
+# drops them. Seen without the pad, churn on: one frame of the flow
+# lost at the first hop (1 run in 4 here).
 INNER_MEM_MB=128
+INNER_MEM_PAD_KB=8
 INNER_TIMEOUT=900
 INNER_HOLD=120
 INNER_APPEND="inner.flow=900 inner.window=8 inner.park=4096 inner.rate=200 inner.churn=1000"
