@@ -86,10 +86,10 @@ MIG_DOWNTIME=300
 # dropping the TCG TLB entries that let the vCPU write those pages
 # unrecorded (the bug churn_start() in inner_init.c works around; fixed
 # upstream in 9.0); any other size takes its page-by-page path, which
-# drops them (the first sync of a hop then takes some 250 ms more). With
-# churn and pad the test still failed twice in 9 runs here (2026-12-05:
-# one frame lost, once; a guest panic on a corrupt slab freelist, once;
-# both at c->d), not explained (Documentation/migration.rst).
+# drops them (the first sync of a hop then takes some 250 ms more). Still
+# seen with churn and pad, 1 run in 4 here (2026-12-05): a guest panic on
+# a corrupt slab freelist at c->d, not explained
+# (Documentation/migration.rst).
 INNER_MEM_MB=128
 INNER_MEM_PAD_KB=8
 INNER_TIMEOUT=900
