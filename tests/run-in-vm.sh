@@ -25,6 +25,11 @@
 # item fails if an in-box vDPA module was loaded while it ran.  An item
 # left out for its tier is a failure if a FILTER names it, else a note.
 #
+# An e2e script with a "# vm-retry: WHY" line in its first 10 lines runs
+# once more when only its own test cases failed (no kernel report, no
+# module left behind); the second run is the item's result, and the first
+# is shown (a RETRY line, and a note before the totals).
+#
 # Each item also fails on any kernel report logged while it ran
 # (tests/lib/splat-patterns minus tests/lib/splat-allow).  Output: the
 # items' own KTAP/TAP indented, one "PASS|FAIL|SKIP <item> (...) in <S>s"
@@ -45,6 +50,8 @@ filters=()
 work=                   # scratch directory
 stock_names=            # stock tier: module names that must be ours
 total_pass=0 total_fail=0 total_skip=0
+retried=()	# items run twice (vm_retry_of)
+script_fail=0	# failures of the last script's own test cases
 item='' marker='' mods_before='' item_start=0
 i_pass=0 i_fail=0 i_skip=0
 
@@ -250,6 +257,27 @@ parse_tap() {
 	[ -z "$why" ] || fail_one "${why#; }"
 }
 
+# run_e2e, then the checks every item gets; script_fail is what the
+# script's own test cases failed.
+run_e2e_checked() {
+	run_e2e "$1"
+	script_fail=$i_fail
+	check_splats
+	check_stock_modules
+}
+
+# A script that says "# vm-retry: WHY" in its first 10 lines (a failure
+# mode outside our code, WHY) runs once more if only its own test cases
+# failed: never after a kernel report or a module left behind, and once.
+vm_retry_of() {
+	head -n 10 "$1" | sed -n 's/^# vm-retry: *//p'
+}
+
+retry_fits() {
+	[ "$i_fail" -gt 0 ] && [ "$i_fail" = "$script_fail" ] &&
+		[ -n "$(vm_retry_of "$1")" ]
+}
+
 run_e2e() {
 	local script=$1 out=$work/e2e.out
 	# Output streams live (indented) and is kept for parsing.  The group
@@ -386,9 +414,17 @@ run_items() {
 		matched=$((matched + 1))
 		tier_fits "e2e/${script##*/}" "$(vm_tier_of "$script")" || continue
 		item_begin "e2e/${script##*/}"
-		run_e2e "$script"
-		check_splats
-		check_stock_modules
+		run_e2e_checked "$script"
+		if retry_fits "$script"; then
+			retried+=("e2e/${script##*/}")
+			echo "RETRY e2e/${script##*/} ($i_pass passed, $i_fail failed:" \
+				"its test cases only, no kernel report; run once more," \
+				"that run counts): $(vm_retry_of "$script")"
+			first_start=$item_start
+			item_begin "e2e/${script##*/}"
+			item_start=$first_start	# its time is both runs'
+			run_e2e_checked "$script"
+		fi
 		item_end
 	done
 	if [ "$matched" = 0 ]; then
@@ -407,6 +443,8 @@ main() {
 	[ "$tier" != stock ] || stock_trace_begin
 	run_items
 	run_kmemleak
+	[ ${#retried[@]} = 0 ] ||
+		echo "note: run twice, the first run failed (RETRY lines above): ${retried[*]}"
 	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 	[ "$total_fail" = 0 ]
 }
