@@ -27,7 +27,7 @@
 #
 # An e2e script with a "# vm-retry: WHY" line in its first 10 lines runs
 # once more when only its own test cases failed (no kernel report, no
-# module left behind); the second run is the item's result, and the first
+# in-box module loaded); the second run is the item's result, and the first
 # is shown (a RETRY line, and a note before the totals).
 #
 # Each item also fails on any kernel report logged while it ran
@@ -268,7 +268,7 @@ run_e2e_checked() {
 
 # A script that says "# vm-retry: WHY" in its first 10 lines (a failure
 # mode outside our code, WHY) runs once more if only its own test cases
-# failed: never after a kernel report or a module left behind, and once.
+# failed: never after a kernel report or an in-box module load, and once.
 vm_retry_of() {
 	head -n 10 "$1" | sed -n 's/^# vm-retry: *//p'
 }
