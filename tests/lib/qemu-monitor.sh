@@ -35,11 +35,18 @@ _qm_json() {
 }
 
 # _qm_answer ID DEADLINE: prints the JSON line that answers command ID.
+# A read that times out mid-line has consumed what came of the line: kept
+# in part and completed by the next read (the UART may pause longer than
+# the read's second when the guest is busy).
 _qm_answer() {
-	local line
+	local line part=''
 
 	while [ "$SECONDS" -lt "$2" ]; do
-		IFS= read -r -t 1 -u "$_qm_fd" line || continue
+		if ! IFS= read -r -t 1 -u "$_qm_fd" line; then
+			part+=$line
+			continue
+		fi
+		line=$part$line part=''
 		[[ $line =~ \"id\":\ ?\"$1\" ]] || continue
 		printf '%s\n' "${line%$'\r'}"
 		return 0
