@@ -43,7 +43,6 @@
 #   inner_qmp_close NAME        end that client (inner_cleanup ends all)
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
-# INNER_MEM_PAD_KB (0: KiB added to INNER_MEM_MB, a multiple of 8),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
 # waits for inner_release), INNER_KERNEL_KIND (distro, test),
 # VDPA_INNER_KERNEL (image override), see inner_pick_kernel, and
@@ -57,7 +56,6 @@
 
 INNER_FRAMES=${INNER_FRAMES:-32}
 INNER_MEM_MB=${INNER_MEM_MB:-256}
-INNER_MEM_PAD_KB=${INNER_MEM_PAD_KB:-0}
 INNER_TIMEOUT=${INNER_TIMEOUT:-480}
 INNER_HOLD=${INNER_HOLD:-120}
 INNER_PID=
@@ -211,7 +209,7 @@ _inner_qesc() {
 }
 
 inner_start() {
-	local dir=$1 append img mem n=0 net=()
+	local dir=$1 append img n=0 net=()
 	shift
 	[ -n "${INNER_KERNEL:-}" ] || inner_pick_kernel || return 1
 	while [ "$#" -ge 2 ]; do
@@ -238,7 +236,6 @@ inner_start() {
 	# DIR/ctl.out read-write), so that inner_release is a shell write;
 	# DIR/nap is inner_wait_hold's timer (a read that never gets data).
 	rm -f "$dir/ctl.in" "$dir/ctl.out" "$dir/nap"
-	mem=$((INNER_MEM_MB * 1024 + INNER_MEM_PAD_KB))k
 	mkfifo "$dir/ctl.in" "$dir/ctl.out" "$dir/nap" || return 1
 	# The memfd backend shares guest memory with the kernel's VA-mode
 	# parents (use_va: VDUSE), and works for the ones that pin pages too.
@@ -246,8 +243,8 @@ inner_start() {
 	# probe that it does not use.
 	timeout -k 10 "$INNER_TIMEOUT" qemu-system-x86_64 \
 		-M q35,memory-backend=mem,sata=off,smbus=off,i8042=off \
-		-accel tcg -smp 1 -m "$mem" \
-		-object "memory-backend-memfd,id=mem,size=$mem,share=on" \
+		-accel tcg -smp 1 -m "$INNER_MEM_MB" \
+		-object "memory-backend-memfd,id=mem,size=${INNER_MEM_MB}M,share=on" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$img" -initrd "$dir/initrd.cpio.gz" -append "$append" \
 		-chardev "file,id=con,path=$(_inner_qesc "$dir/console.log")" \
