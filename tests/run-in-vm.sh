@@ -278,6 +278,22 @@ retry_fits() {
 		[ -n "$(vm_retry_of "$1")" ]
 }
 
+# The e2e item begun (item_begin): its script, run again if retry_fits.
+run_e2e_item() {
+	local script=$1 t0
+
+	run_e2e_checked "$script"
+	retry_fits "$script" || return 0
+	retried+=("$item")
+	echo "RETRY $item ($i_pass passed, $i_fail failed: its test cases" \
+		"only, no kernel report; run once more, that run counts):" \
+		"$(vm_retry_of "$script")"
+	t0=$item_start
+	item_begin "$item"
+	item_start=$t0	# its time is both runs'
+	run_e2e_checked "$script"
+}
+
 run_e2e() {
 	local script=$1 out=$work/e2e.out
 	# Output streams live (indented) and is kept for parsing.  The group
@@ -414,17 +430,7 @@ run_items() {
 		matched=$((matched + 1))
 		tier_fits "e2e/${script##*/}" "$(vm_tier_of "$script")" || continue
 		item_begin "e2e/${script##*/}"
-		run_e2e_checked "$script"
-		if retry_fits "$script"; then
-			retried+=("e2e/${script##*/}")
-			echo "RETRY e2e/${script##*/} ($i_pass passed, $i_fail failed:" \
-				"its test cases only, no kernel report; run once more," \
-				"that run counts): $(vm_retry_of "$script")"
-			first_start=$item_start
-			item_begin "e2e/${script##*/}"
-			item_start=$first_start	# its time is both runs'
-			run_e2e_checked "$script"
-		fi
+		run_e2e_item "$script"
 		item_end
 	done
 	if [ "$matched" = 0 ]; then
