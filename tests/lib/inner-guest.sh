@@ -43,6 +43,7 @@
 #   inner_qmp_close NAME        end that client (inner_cleanup ends all)
 #
 # Knobs (environment): INNER_FRAMES (32), INNER_MEM_MB (256),
+# INNER_MEM_PAD_KB (0: KiB added to INNER_MEM_MB, a multiple of 4),
 # INNER_TIMEOUT (480 s for QEMU as a whole), INNER_HOLD (120 s the guest
 # waits for inner_release), INNER_KERNEL_KIND (distro, test),
 # VDPA_INNER_KERNEL (image override), see inner_pick_kernel, and
@@ -51,11 +52,13 @@
 # options of each virtio-net-pci, e.g. "page-per-vq=on", without which
 # QEMU cannot use a vhost-vdpa doorbell page as the guest's notifier),
 # INNER_NETDEV_OPTS (more options of each -netdev vhost-vdpa, e.g.
-# "x-svq=on"), and the array INNER_QEMU_ARGS (more arguments for QEMU,
-# e.g. a QMP socket, -incoming or -S), which the sourcing script sets.
+# "x-svq=on"), INNER_CPU (QEMU's -cpu model, e.g. "qemu64,-cx16"; QEMU's
+# default when empty), and the array INNER_QEMU_ARGS (more arguments for
+# QEMU, e.g. a QMP socket, -incoming or -S), which the sourcing script sets.
 
 INNER_FRAMES=${INNER_FRAMES:-32}
 INNER_MEM_MB=${INNER_MEM_MB:-256}
+INNER_MEM_PAD_KB=${INNER_MEM_PAD_KB:-0}
 INNER_TIMEOUT=${INNER_TIMEOUT:-480}
 INNER_HOLD=${INNER_HOLD:-120}
 INNER_PID=
@@ -209,7 +212,7 @@ _inner_qesc() {
 }
 
 inner_start() {
-	local dir=$1 append img n=0 net=()
+	local dir=$1 append img mem n=0 net=()
 	shift
 	[ -n "${INNER_KERNEL:-}" ] || inner_pick_kernel || return 1
 	while [ "$#" -ge 2 ]; do
@@ -237,14 +240,15 @@ inner_start() {
 	# DIR/nap is inner_wait_hold's timer (a read that never gets data).
 	rm -f "$dir/ctl.in" "$dir/ctl.out" "$dir/nap"
 	mkfifo "$dir/ctl.in" "$dir/ctl.out" "$dir/nap" || return 1
+	mem=$((INNER_MEM_MB * 1024 + INNER_MEM_PAD_KB))k
 	# The memfd backend shares guest memory with the kernel's VA-mode
 	# parents (use_va: VDUSE), and works for the ones that pin pages too.
 	# No SATA, SMBus or keyboard controller: nothing for the guest to
 	# probe that it does not use.
 	timeout -k 10 "$INNER_TIMEOUT" qemu-system-x86_64 \
 		-M q35,memory-backend=mem,sata=off,smbus=off,i8042=off \
-		-accel tcg -smp 1 -m "$INNER_MEM_MB" \
-		-object "memory-backend-memfd,id=mem,size=${INNER_MEM_MB}M,share=on" \
+		-accel tcg ${INNER_CPU:+-cpu "$INNER_CPU"} -smp 1 -m "$mem" \
+		-object "memory-backend-memfd,id=mem,size=$mem,share=on" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$img" -initrd "$dir/initrd.cpio.gz" -append "$append" \
 		-chardev "file,id=con,path=$(_inner_qesc "$dir/console.log")" \
