@@ -51,7 +51,7 @@
 # diagnostics; VDPA_E2E_MIGRATE_DEBUG=1 also prints every console.
 #
 # Cost (stock VM under TCG): 183 s in the whole make check of 2026-12-06
-# (134 s before the inner CPU lost cx16 and the memory its pad), up to
+# (134 s before the inner CPU lost cx16 and its memory gained the pad), up to
 # 250 s with other VMs on the host: the split run's five QEMUs (the inner
 # guest's boot, then 15 to 40 s per hop); 411 s with the packed run.
 # VDPA_E2E_SKIP_SLOW=1 skips it.
